@@ -1,0 +1,31 @@
+package dev.llama3j.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector widths the kernels use, chosen once at start-up: the widest the CPU has (512 bits with
+ * AVX-512), or a narrower one forced with {@code -Dllama3j.vectorBits=128|256|512} to exercise other
+ * CPUs' code paths.
+ */
+public final class Species {
+    private Species() {}
+
+    public static final VectorSpecies<Float> F = floatSpecies();
+    /** Ints of the same width as {@link #F}. */
+    public static final VectorSpecies<Integer> I = F.withLaneType(int.class);
+    /** Shorts in half the bits of {@link #F}, so that one short vector widens to one float vector. */
+    public static final VectorSpecies<Short> S_HALF =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    private static VectorSpecies<Float> floatSpecies() {
+        String forced = System.getProperty("llama3j.vectorBits");
+        if (forced != null) {
+            return VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(forced)));
+        }
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        // 64-bit float vectors would need 32-bit short vectors, which do not exist.
+        return preferred.vectorBitSize() < 128 ? FloatVector.SPECIES_128 : preferred;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.llama3j.tensor;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of threads that run one parallel loop at a time, sized to the cores. The calling thread
+ * takes part, so a pool of {@code n} threads starts {@code n-1} workers. Workers spin briefly between
+ * loops before parking: a token's forward pass is a few hundred short loops, and waking parked threads
+ * for each would cost more than the work.
+ *
+ * <p>Not reentrant: one loop at a time (callers serialise on the model).
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** The body of a parallel loop: process the items {@code [start, end)}. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int start, int end);
+    }
+
+    private static final int SPIN_ITERATIONS = 20_000;
+
+    private final int threads;
+    private final Thread[] workers;
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile RangeTask task;
+    private volatile int total;
+    private volatile int grain;
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile Throwable failure;
+    private volatile Thread caller;
+
+    public WorkerPool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            Thread t = new Thread(this::workerLoop, "llama3j-worker-" + (i + 1));
+            t.setDaemon(true);
+            workers[i] = t;
+            t.start();
+        }
+    }
+
+    /** Threads in the pool, the caller included. */
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} split into chunks of at least {@code minGrain} items, and
+     * returns when all are done.
+     */
+    public void parallelFor(int n, int minGrain, RangeTask task) {
+        if (n <= 0) {
+            return;
+        }
+        if (threads == 1 || n <= minGrain) {
+            task.run(0, n);
+            return;
+        }
+        // About four chunks per thread balances uneven cores without much dispatch cost.
+        int g = Math.max(minGrain, (n + threads * 4 - 1) / (threads * 4));
+        this.task = task;
+        this.total = n;
+        this.grain = g;
+        this.failure = null;
+        this.caller = Thread.currentThread();
+        nextChunk.set(0);
+        pending.set(workers.length);
+        generation++; // publishes the fields above to the workers
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+        runChunks(task, n, g);
+        int spins = 0;
+        while (pending.get() > 0) {
+            if (++spins > SPIN_ITERATIONS) {
+                LockSupport.parkNanos(this, 50_000);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        this.task = null;
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            if (f instanceof Error e) {
+                throw e;
+            }
+            throw new RuntimeException(f);
+        }
+    }
+
+    private void runChunks(RangeTask t, int n, int g) {
+        int chunk;
+        while ((chunk = nextChunk.getAndIncrement()) * (long) g < n) {
+            int start = chunk * g;
+            t.run(start, Math.min(n, start + g));
+        }
+    }
+
+    private void workerLoop() {
+        long seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins > SPIN_ITERATIONS) {
+                    LockSupport.park(this);
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                runChunks(task, total, grain);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                if (pending.decrementAndGet() == 0) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+}
