@@ -14,7 +14,7 @@ public final class Species {
 
     public static final VectorSpecies<Float> F = floatSpecies();
     /** Ints of the same width as {@link #F}. */
-    public static final VectorSpecies<Integer> I = F.withLaneType(int.class);
+    public static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Shorts in half the bits of {@link #F}, so that one short vector widens to one float vector. */
     public static final VectorSpecies<Short> S_HALF =
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
