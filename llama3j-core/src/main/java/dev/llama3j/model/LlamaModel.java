@@ -1,0 +1,304 @@
+package dev.llama3j.model;
+
+import dev.llama3j.InvalidRequestException;
+import dev.llama3j.tensor.Species;
+import dev.llama3j.tensor.WeightMatrix;
+import dev.llama3j.tensor.WorkerPool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Llama 3.1 forward pass: RMSNorm, grouped-query attention with RoPE over a KV cache, SwiGLU
+ * MLP, fp32 activations over weights of any supported storage type. The tokens of a {@link Batch}
+ * go through each weight matrix together, so a weight row is read once per step for all of them.
+ *
+ * <p>Not thread-safe: one forward pass at a time (the engine serialises them).
+ */
+public final class LlamaModel implements AutoCloseable {
+    private static final VectorSpecies<Float> F = Species.F;
+
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final WorkerPool pool;
+    private final AutoCloseable resources;
+    private final int maxBatch;
+
+    // Activations for up to maxBatch tokens, allocated once.
+    private final float[] x;
+    private final float[] xb;
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] att;
+    private final float[] gate;
+    private final float[] up;
+    private final float[] cos;
+    private final float[] sin;
+    private final float[] outHidden;
+    private final ThreadLocal<float[]> scoreScratch = new ThreadLocal<>();
+
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, AutoCloseable resources,
+            int maxBatch) {
+        this.config = config;
+        this.weights = weights;
+        this.pool = pool;
+        this.resources = resources;
+        this.maxBatch = maxBatch;
+        int h = config.hiddenSize();
+        x = new float[maxBatch * h];
+        xb = new float[maxBatch * h];
+        q = new float[maxBatch * config.qDim()];
+        k = new float[maxBatch * config.kvDim()];
+        v = new float[maxBatch * config.kvDim()];
+        att = new float[maxBatch * config.qDim()];
+        gate = new float[maxBatch * config.intermediateSize()];
+        up = new float[maxBatch * config.intermediateSize()];
+        cos = new float[maxBatch * config.headDim() / 2];
+        sin = new float[maxBatch * config.headDim() / 2];
+        outHidden = new float[maxBatch * h];
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    /** The most tokens one {@link #forward} call takes. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** A new, empty cache for a sequence of up to {@code contextLength} positions. */
+    public KvCache newCache(int contextLength) {
+        return new KvCache(config, contextLength);
+    }
+
+    /**
+     * Runs the batch through the model: fills each token's keys and values into its sequence's cache
+     * and writes the logits of the tokens that want them to {@code logits} (row {@code i} for the
+     * {@code i}-th such token, {@code vocabSize} floats each).
+     */
+    public void forward(Batch batch, float[] logits) {
+        int n = batch.size();
+        if (n == 0) {
+            return;
+        }
+        if (n > maxBatch) {
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the model's " + maxBatch);
+        }
+        validate(batch);
+        int h = config.hiddenSize();
+        for (int b = 0; b < n; b++) {
+            weights.tokenEmbedding().dequantizeRow(batch.tokens[b], x, b * h);
+            weights.rope().angles(batch.positions[b], cos, sin, b * config.headDim() / 2);
+        }
+        for (int l = 0; l < config.numLayers(); l++) {
+            layer(l, batch);
+        }
+        for (int b = 0; b < n; b++) {
+            KvCache c = batch.caches[b];
+            c.advanceTo(batch.positions[b] + 1);
+        }
+        int outputs = 0;
+        for (int b = 0; b < n; b++) {
+            if (batch.wantLogits[b]) {
+                rmsNorm(x, b * h, weights.finalNorm(), outHidden, outputs * h, h);
+                outputs++;
+            }
+        }
+        if (outputs > 0) {
+            matmul(weights.lmHead(), outHidden, outputs, logits);
+        }
+    }
+
+    private void validate(Batch batch) {
+        for (int b = 0; b < batch.size(); b++) {
+            int t = batch.tokens[b];
+            if (t < 0 || t >= config.vocabSize()) {
+                throw new InvalidRequestException("token id " + t + " is outside the vocabulary (0.."
+                        + (config.vocabSize() - 1) + ")", "prompt");
+            }
+            int p = batch.positions[b];
+            if (p < 0 || p >= batch.caches[b].capacity()) {
+                throw new InvalidRequestException("position " + p + " is outside the context of "
+                        + batch.caches[b].capacity() + " tokens", "prompt");
+            }
+        }
+    }
+
+    private void layer(int l, Batch batch) {
+        int n = batch.size();
+        int h = config.hiddenSize();
+        int qDim = config.qDim();
+        int kvDim = config.kvDim();
+        int headDim = config.headDim();
+        LayerWeights w = weights.layers()[l];
+
+        for (int b = 0; b < n; b++) {
+            rmsNorm(x, b * h, w.attnNorm(), xb, b * h, h);
+        }
+        matmul(w.wq(), xb, n, q);
+        matmul(w.wk(), xb, n, k);
+        matmul(w.wv(), xb, n, v);
+        RopeTables rope = weights.rope();
+        for (int b = 0; b < n; b++) {
+            int ao = b * headDim / 2;
+            rope.rotate(q, b * qDim, config.numHeads(), headDim, cos, sin, ao);
+            rope.rotate(k, b * kvDim, config.numKvHeads(), headDim, cos, sin, ao);
+            KvCache c = batch.caches[b];
+            int pos = batch.positions[b];
+            System.arraycopy(k, b * kvDim, c.keys[l], pos * kvDim, kvDim);
+            System.arraycopy(v, b * kvDim, c.values[l], pos * kvDim, kvDim);
+        }
+        int kvHeads = config.numKvHeads();
+        pool.parallelFor(n * kvHeads, 1, (s, e) -> {
+            for (int item = s; item < e; item++) {
+                attention(l, batch, item / kvHeads, item % kvHeads);
+            }
+        });
+        matmul(w.wo(), att, n, xb);
+        add(x, xb, n * h);
+
+        for (int b = 0; b < n; b++) {
+            rmsNorm(x, b * h, w.ffnNorm(), xb, b * h, h);
+        }
+        matmul(w.wGate(), xb, n, gate);
+        matmul(w.wUp(), xb, n, up);
+        swiglu(gate, up, n * config.intermediateSize());
+        matmul(w.wDown(), gate, n, xb);
+        add(x, xb, n * h);
+    }
+
+    /** Causal attention of the query heads of one KV head group for one token, over its cache. */
+    private void attention(int l, Batch batch, int b, int g) {
+        int headDim = config.headDim();
+        int kvDim = config.kvDim();
+        int qDim = config.qDim();
+        int group = config.groupSize();
+        int len = batch.positions[b] + 1;
+        float[] keys = batch.caches[b].keys[l];
+        float[] values = batch.caches[b].values[l];
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] scores = scores(group * len);
+        int kOff = g * headDim;
+        for (int hh = 0; hh < group; hh++) {
+            int qOff = b * qDim + (g * group + hh) * headDim;
+            int sOff = hh * len;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < len; t++) {
+                float s = dot(q, qOff, keys, t * kvDim + kOff, headDim) * scale;
+                scores[sOff + t] = s;
+                if (s > max) {
+                    max = s;
+                }
+            }
+            float sum = 0;
+            for (int t = 0; t < len; t++) {
+                float e = (float) Math.exp(scores[sOff + t] - max);
+                scores[sOff + t] = e;
+                sum += e;
+            }
+            float inv = 1 / sum;
+            int oOff = b * qDim + (g * group + hh) * headDim;
+            java.util.Arrays.fill(att, oOff, oOff + headDim, 0f);
+            for (int t = 0; t < len; t++) {
+                axpy(scores[sOff + t] * inv, values, t * kvDim + kOff, att, oOff, headDim);
+            }
+        }
+    }
+
+    private float[] scores(int size) {
+        float[] s = scoreScratch.get();
+        if (s == null || s.length < size) {
+            s = new float[Math.max(size, 4096)];
+            scoreScratch.set(s);
+        }
+        return s;
+    }
+
+    private void matmul(WeightMatrix w, float[] in, int n, float[] out) {
+        int rows = w.rows();
+        int cols = w.cols();
+        pool.parallelFor(rows, 8, (r0, r1) -> w.matmul(in, n, cols, out, rows, r0, r1));
+    }
+
+    /** {@code out = weight * in / sqrt(mean(in^2) + eps)}, the mean accumulated in double. */
+    private void rmsNorm(float[] in, int inOff, float[] weight, float[] out, int outOff, int size) {
+        double ss = 0;
+        for (int i = 0; i < size; i++) {
+            float val = in[inOff + i];
+            ss += val * val;
+        }
+        float inv = (float) (1.0 / Math.sqrt((float) (ss / size) + config.rmsNormEps()));
+        for (int i = 0; i < size; i++) {
+            out[outOff + i] = weight[i] * (in[inOff + i] * inv);
+        }
+    }
+
+    private static float dot(float[] a, int aOff, float[] b, int bOff, int len) {
+        int i = 0;
+        float sum;
+        if (len >= F.length()) {
+            FloatVector acc = FloatVector.zero(F);
+            int bound = F.loopBound(len);
+            for (; i < bound; i += F.length()) {
+                acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        } else {
+            sum = 0;
+        }
+        for (; i < len; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    private static void axpy(float alpha, float[] src, int sOff, float[] dst, int dOff, int len) {
+        int i = 0;
+        if (len >= F.length()) {
+            FloatVector va = FloatVector.broadcast(F, alpha);
+            int bound = F.loopBound(len);
+            for (; i < bound; i += F.length()) {
+                FloatVector.fromArray(F, src, sOff + i).fma(va, FloatVector.fromArray(F, dst, dOff + i))
+                        .intoArray(dst, dOff + i);
+            }
+        }
+        for (; i < len; i++) {
+            dst[dOff + i] += alpha * src[sOff + i];
+        }
+    }
+
+    private static void add(float[] acc, float[] delta, int len) {
+        for (int i = 0; i < len; i++) {
+            acc[i] += delta[i];
+        }
+    }
+
+    private static void swiglu(float[] gate, float[] up, int len) {
+        for (int i = 0; i < len; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        if (resources != null) {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }
+    }
+}

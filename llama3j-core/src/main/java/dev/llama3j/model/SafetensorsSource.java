@@ -1,0 +1,70 @@
+package dev.llama3j.model;
+
+import dev.llama3j.ModelFormatException;
+import dev.llama3j.safetensors.SafetensorsCheckpoint;
+import dev.llama3j.safetensors.SafetensorsTensor;
+import dev.llama3j.tensor.WeightMatrix;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** Tensors of a Hugging Face safetensors checkpoint; names are already Hugging Face names. */
+public final class SafetensorsSource implements TensorSource {
+    private final Path dir;
+    private final SafetensorsCheckpoint checkpoint;
+
+    public SafetensorsSource(Path dir, SafetensorsCheckpoint checkpoint) {
+        this.dir = dir;
+        this.checkpoint = checkpoint;
+    }
+
+    private SafetensorsTensor get(String name) {
+        SafetensorsTensor t = checkpoint.tensors().get(name);
+        if (t == null) {
+            throw new ModelFormatException(dir + ": tensor '" + name + "' is missing from the checkpoint");
+        }
+        return t;
+    }
+
+    private String fileOf(SafetensorsTensor t) {
+        for (var f : checkpoint.files()) {
+            if (f.tensors().get(t.name()) == t) {
+                return f.path().getFileName().toString();
+            }
+        }
+        return dir.toString();
+    }
+
+    @Override
+    public WeightMatrix matrix(String name, int rows, int cols) {
+        SafetensorsTensor t = get(name);
+        long[] shape = t.shape();
+        if (shape.length != 2 || shape[0] != rows || shape[1] != cols) {
+            throw new ModelFormatException(fileOf(t) + ": tensor '" + name + "' has shape " + Arrays.toString(shape)
+                    + " but config.json implies [" + rows + ", " + cols + "]");
+        }
+        return WeightMatrix.of(name, t.type(), rows, cols, t.data());
+    }
+
+    @Override
+    public float[] vector(String name, int length) {
+        SafetensorsTensor t = get(name);
+        long[] shape = t.shape();
+        if (shape.length != 1 || shape[0] != length) {
+            throw new ModelFormatException(fileOf(t) + ": tensor '" + name + "' has shape " + Arrays.toString(shape)
+                    + " but config.json implies [" + length + "]");
+        }
+        float[] out = new float[length];
+        WeightMatrix.of(name, t.type(), 1, length, t.data()).dequantizeRow(0, out, 0);
+        return out;
+    }
+
+    @Override
+    public boolean has(String name) {
+        return checkpoint.tensors().containsKey(name);
+    }
+
+    @Override
+    public RopeLayout ropeLayout() {
+        return RopeLayout.HALF;
+    }
+}
