@@ -1,0 +1,57 @@
+package dev.llama3j.cli;
+
+import dev.llama3j.Llama3jException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code llama3j} command. */
+@Command(
+        name = "llama3j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Llama 3.1 on the JVM: run, serve, convert and measure Llama models.",
+        subcommands = {
+            GenerateCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+    /** Exit code for bad input: a bad file, flag or request. */
+    public static final int EXIT_BAD_INPUT = 2;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (ex instanceof Llama3jException) {
+                err.println("error: " + ex.getMessage());
+                err.flush();
+                return EXIT_BAD_INPUT;
+            }
+            if (ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) {
+                err.println("error: " + ex.getMessage());
+                err.flush();
+                return EXIT_BAD_INPUT;
+            }
+            throw ex;
+        });
+        cli.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + ex.getMessage());
+            err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+            err.flush();
+            return EXIT_BAD_INPUT;
+        });
+        return cli.execute(args);
+    }
+}
