@@ -1,0 +1,137 @@
+package dev.llama3j;
+
+import dev.llama3j.engine.Engine;
+import dev.llama3j.engine.EngineOptions;
+import dev.llama3j.engine.GenerationRequest;
+import dev.llama3j.engine.GenerationResult;
+import dev.llama3j.engine.TextDecoder;
+import dev.llama3j.model.LlamaConfig;
+import dev.llama3j.model.LlamaModel;
+import dev.llama3j.model.ModelLoader;
+import dev.llama3j.sampling.GenerationConfig;
+import dev.llama3j.sampling.SamplingParams;
+import dev.llama3j.tokenizer.StreamingDecoder;
+import dev.llama3j.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * A loaded Llama model with its tokenizer, default sampling and generation engine: the entry point
+ * for programs that embed llama3j.
+ *
+ * <pre>{@code
+ * try (Llama llama = Llama.load(Path.of("models/tiny-llama-3.1-chat"))) {
+ *     int[] prompt = llama.tokenizer().prependBos(llama.tokenizer().encode("Hello", false));
+ *     GenerationResult r = llama.generate(prompt, SamplingParams.greedy(), 32);
+ *     System.out.println(r.text());
+ * }
+ * }</pre>
+ */
+public final class Llama implements AutoCloseable {
+    private final Path path;
+    private final LlamaModel model;
+    private final Tokenizer tokenizer;
+    private final GenerationConfig generationConfig;
+    private final int[] eosIds;
+    private final Engine engine;
+
+    private Llama(Path path, LlamaModel model, Tokenizer tokenizer, GenerationConfig generationConfig,
+            LlamaOptions options) {
+        this.path = path;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.generationConfig = generationConfig;
+        this.eosIds = IntStream.concat(Arrays.stream(model.config().eosTokenIds()),
+                Arrays.stream(generationConfig.eosTokenIds())).distinct().toArray();
+        int ctx = options.contextSize() > 0 ? options.contextSize()
+                : Math.min(model.config().maxPositions(), 4096);
+        this.engine = new Engine(model, this::newDecoder, eosIds,
+                new EngineOptions(options.parallel(), ctx, Math.min(options.maxBatchTokens(), model.maxBatch()),
+                        Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel()));
+    }
+
+    /** Loads a Hugging Face model folder with default options. */
+    public static Llama load(Path path) {
+        return load(path, LlamaOptions.defaults());
+    }
+
+    public static Llama load(Path path, LlamaOptions options) {
+        if (!Files.exists(path)) {
+            throw new ModelFormatException(path + ": no such model file or folder");
+        }
+        Tokenizer tokenizer = Tokenizer.load(path);
+        LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens());
+        try {
+            checkVocabulary(path, model.config(), tokenizer);
+            return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path), options);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static void checkVocabulary(Path path, LlamaConfig config, Tokenizer tokenizer) {
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new ModelFormatException(path + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model's vocab_size is " + config.vocabSize());
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public LlamaConfig config() {
+        return model.config();
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public GenerationConfig generationConfig() {
+        return generationConfig;
+    }
+
+    /** Token ids that end a turn: the config's and generation config's {@code eos_token_id}s. */
+    public int[] eosIds() {
+        return eosIds.clone();
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    /** A fresh incremental detokenizer; special tokens print as their text. */
+    public TextDecoder newDecoder() {
+        StreamingDecoder d = tokenizer.streamingDecoder(false);
+        return new TextDecoder() {
+            @Override
+            public String feed(int token) {
+                return d.feed(token);
+            }
+
+            @Override
+            public String flush() {
+                return d.finish();
+            }
+        };
+    }
+
+    /** Generates from prompt ids, synchronously. */
+    public GenerationResult generate(int[] prompt, SamplingParams sampling, int maxTokens) {
+        return engine.generate(GenerationRequest.of(prompt, sampling, maxTokens));
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        model.close();
+    }
+}
