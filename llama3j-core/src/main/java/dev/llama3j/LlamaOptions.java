@@ -15,8 +15,9 @@ public record LlamaOptions(int threads, int contextSize, int parallel, int maxBa
         if (threads < 1) {
             throw new InvalidRequestException("threads must be at least 1, got " + threads, "threads");
         }
-        if (contextSize < 0) {
-            throw new InvalidRequestException("context size must be positive, got " + contextSize, "ctx-size");
+        if (contextSize < 0 || contextSize == 1) {
+            throw new InvalidRequestException("context size must be at least 2 tokens (or 0 for the model's default), got "
+                    + contextSize, "ctx-size");
         }
         if (parallel < 1) {
             throw new InvalidRequestException("parallel must be at least 1, got " + parallel, "parallel");

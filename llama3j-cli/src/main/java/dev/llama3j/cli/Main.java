@@ -43,11 +43,19 @@ public final class Main implements Runnable {
                 err.flush();
                 return EXIT_BAD_INPUT;
             }
-            throw ex;
+            // A bug, not bad input: one line by default, the trace when asked for.
+            err.println("error: internal error: " + ex);
+            if (System.getenv("LLAMA3J_DEBUG") != null) {
+                ex.printStackTrace(err);
+            } else {
+                err.println("(set LLAMA3J_DEBUG=1 for the stack trace, and please report it)");
+            }
+            err.flush();
+            return 1;
         });
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("error: " + ex.getMessage());
+            err.println("error: " + ex.getMessage().replaceFirst("^Error: ", ""));
             err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             err.flush();
             return EXIT_BAD_INPUT;
