@@ -40,7 +40,9 @@ public final class Tokenizer {
     /** The bytes each id decodes to: {@code byteData[byteStart[id], byteStart[id + 1])}. */
     private final int[] byteStart;
     private final byte[] byteData;
-    private final Map<String, Integer> idsByPiece;
+    /** BPE pieces by text, and added tokens by text (checked first). */
+    private final Map<String, Integer> bpeVocab;
+    private final Map<String, Integer> addedIds;
     private final Map<String, Integer> specialIds;
     private final BytePairEncoder bpe;
     private final SpecialTokens addedTokens;
@@ -55,7 +57,8 @@ public final class Tokenizer {
         this.bosId = bosId;
         this.eosId = eosId;
         int n = pieces.length;
-        this.idsByPiece = new HashMap<>(bpeVocab);
+        this.bpeVocab = bpeVocab;
+        this.addedIds = new HashMap<>();
         this.specialIds = new HashMap<>();
         String[] added = new String[n];
         boolean[] special = new boolean[n];
@@ -67,7 +70,9 @@ public final class Tokenizer {
                 bytes[id] = new byte[0];
                 continue;
             }
-            idsByPiece.putIfAbsent(p, id);
+            if (kinds[id] != BPE) {
+                addedIds.putIfAbsent(p, id);
+            }
             if (kinds[id] == BPE) {
                 byte[] b = ByteLevel.decode(p);
                 // Like Hugging Face's ByteLevel decoder, a piece that is not byte-level text stands for itself.
@@ -225,7 +230,8 @@ public final class Tokenizer {
     // ------------------------------------------------------------------ encoding
 
     /**
-     * Encodes text; no BOS is added.
+     * Encodes text; no BOS is added. (Added tokens that are not special, which Llama 3 has none of,
+     * are always recognised, as in Hugging Face.)
      *
      * @param parseSpecial true to turn special-token text such as {@code <|eot_id|>} into its id,
      *     false to encode it as plain text
@@ -262,6 +268,11 @@ public final class Tokenizer {
             bpe.encode(text, i, end, out);
             i = end;
         }
+    }
+
+    /** Forgets the cached encodings of words (for measuring the uncached cost). */
+    void clearCache() {
+        bpe.clearCache();
     }
 
     /** {@code ids} with the BOS id in front. */
@@ -358,7 +369,10 @@ public final class Tokenizer {
 
     /** The id of a vocabulary entry given in the form {@link #piece} returns. */
     public OptionalInt tokenId(String piece) {
-        Integer id = idsByPiece.get(piece);
+        Integer id = addedIds.get(piece);
+        if (id == null) {
+            id = bpeVocab.get(piece);
+        }
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
