@@ -2,8 +2,10 @@ package dev.llama3j.tokenizer;
 
 import dev.llama3j.InvalidRequestException;
 import dev.llama3j.ModelFormatException;
+import dev.llama3j.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +130,8 @@ public final class Tokenizer {
      * @param bosId the BOS id, or -1 if none
      * @param eosId the EOS id, or -1 if none
      * @throws ModelFormatException if a merge names a token that is not in the vocabulary, the lengths
-     *     disagree, or a byte has no token
+     *     disagree, or a byte has no token; the message names the merge or token but not the file, so
+     *     a loader should wrap it with its file name
      */
     public static Tokenizer fromVocabulary(List<String> tokens, List<String> merges, int[] tokenTypes, int bosId,
             int eosId) {
@@ -223,7 +226,7 @@ public final class Tokenizer {
             return "null";
         }
         StringBuilder sb = new StringBuilder();
-        dev.llama3j.json.Json.quote(sb, s);
+        Json.quote(sb, s);
         return sb.toString();
     }
 
@@ -322,7 +325,7 @@ public final class Tokenizer {
     /** The bytes that {@code id} stands for (UTF-8 text, or part of a character). */
     public byte[] tokenBytes(int id) {
         checkId(id);
-        return java.util.Arrays.copyOfRange(byteData, byteStart[id], byteStart[id + 1]);
+        return Arrays.copyOfRange(byteData, byteStart[id], byteStart[id + 1]);
     }
 
     /** Appends the bytes of {@code id} to {@code dst} at {@code at}, growing it if needed; returns the array. */
@@ -330,7 +333,7 @@ public final class Tokenizer {
         checkId(id);
         int len = byteStart[id + 1] - byteStart[id];
         if (at + len > dst.length) {
-            dst = java.util.Arrays.copyOf(dst, Math.max(2 * dst.length, at + len));
+            dst = Arrays.copyOf(dst, Math.max(2 * dst.length, at + len));
         }
         System.arraycopy(byteData, byteStart[id], dst, at, len);
         return dst;
