@@ -162,6 +162,14 @@ public final class ChatTemplate {
         return fallback;
     }
 
+    /**
+     * The same template with other {@code bos_token} and {@code eos_token} texts, e.g. those a GGUF
+     * file names through {@code tokenizer.ggml.bos_token_id} and {@code eos_token_id}.
+     */
+    public ChatTemplate withTokens(String bosToken, String eosToken) {
+        return new ChatTemplate(templates, source, bosToken, eosToken, builtIn);
+    }
+
     /** The Jinja source (the "default" one when there are several). */
     public String source() {
         return source;

@@ -1,8 +1,10 @@
 package dev.llama3j.chat;
 
 import dev.llama3j.InvalidRequestException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,6 +73,25 @@ public final class Tool {
             throw new InvalidRequestException("tool function.parameters must be a JSON schema object", "tools");
         }
         return new Tool(name, (String) description, (Map<String, Object>) parameters, (Map<String, Object>) m);
+    }
+
+    /** Reads a request's {@code tools} array; null gives an empty list. */
+    public static List<Tool> listFromJson(Object json) {
+        if (json == null) {
+            return List.of();
+        }
+        if (!(json instanceof List<?> list)) {
+            throw new InvalidRequestException("tools must be an array", "tools");
+        }
+        List<Tool> tools = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            try {
+                tools.add(fromJson(list.get(i)));
+            } catch (InvalidRequestException e) {
+                throw new InvalidRequestException("tools[" + i + "]: " + e.getMessage(), "tools");
+            }
+        }
+        return tools;
     }
 
     public String name() {

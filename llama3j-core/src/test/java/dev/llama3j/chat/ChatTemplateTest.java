@@ -165,6 +165,9 @@ class ChatTemplateTest {
         assertEquals("<s>", named.bosToken());
         assertEquals("</s>", named.eosToken());
 
+        ChatTemplate gguf = ChatTemplate.of("{{ bos_token }}{{ eos_token }}").withTokens("<s>", "</s>");
+        assertEquals("<s></s>", gguf.render(List.of(Message.user("x"))).text());
+
         ChatTemplate none = ChatTemplate.fromTokenizerConfig(Map.of("bos_token", "<|begin_of_text|>"));
         assertTrue(none.isBuiltIn());
         assertTrue(ChatTemplate.ofOrDefault(null).isBuiltIn());

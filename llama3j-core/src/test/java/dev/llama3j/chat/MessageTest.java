@@ -61,6 +61,15 @@ class MessageTest {
     }
 
     @Test
+    void toolListsNameTheBadEntry() {
+        assertEquals(List.of(), Tool.listFromJson(null));
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> Tool.listFromJson(Json.parse(
+                "[{\"type\": \"function\", \"function\": {\"name\": \"ok\"}}, {\"type\": \"function\"}]")));
+        assertTrue(e.getMessage().startsWith("tools[1]: "), e.getMessage());
+        assertEquals("tools", e.param());
+    }
+
+    @Test
     void toolFromJsonKeepsTheClientsJson() {
         Object json = Json.parse("{\"type\": \"function\", \"function\": {\"name\": \"f\", \"strict\": true, \"parameters\": {}}}");
         Tool t = Tool.fromJson(json);

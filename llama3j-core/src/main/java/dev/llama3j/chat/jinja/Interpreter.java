@@ -47,7 +47,7 @@ final class Interpreter {
         return e.line() > 0 ? e : e.at(templateName, line);
     }
 
-    /** Java exceptions from unexpected value types become template errors at the node's line. */
+    /** Any other Java exception (a value of an unexpected type) becomes a template error at the node's line. */
     private TemplateException wrap(RuntimeException e, int line) {
         TemplateException t = new TemplateException(templateName, line, "cannot evaluate: " + e);
         t.initCause(e);
@@ -64,8 +64,7 @@ final class Interpreter {
                 throw located(e, node.line());
             } catch (LoopSignal | Llama3jException e) {
                 throw e;
-            } catch (ClassCastException | IndexOutOfBoundsException | IllegalArgumentException | ArithmeticException
-                     | NullPointerException | UnsupportedOperationException e) {
+            } catch (RuntimeException e) {
                 throw wrap(e, node.line());
             }
         }
@@ -236,8 +235,7 @@ final class Interpreter {
             throw located(ex, e.line());
         } catch (LoopSignal | Llama3jException ex) {
             throw ex;
-        } catch (ClassCastException | IndexOutOfBoundsException | IllegalArgumentException | ArithmeticException
-                 | NullPointerException | UnsupportedOperationException ex) {
+        } catch (RuntimeException ex) {
             throw wrap(ex, e.line());
         }
     }
