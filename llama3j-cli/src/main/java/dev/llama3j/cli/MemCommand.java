@@ -44,8 +44,8 @@ final class MemCommand implements Callable<Integer> {
     static final List<String> DEFAULT_CONTEXTS = List.of("1024", "16k", "128k", "max");
 
     @Option(names = {"-m", "--model"}, paramLabel = "8b|70b|405b|PATH",
-            description = "A built-in Llama 3.1 shape (8b, 70b, 405b, 405b-mp16) or a Hugging Face model folder"
-                    + " (default: 8b; GGUF files are not read yet)")
+            description = "A built-in Llama 3.1 shape (8b, 70b, 405b, 405b-mp16), a Hugging Face model folder or a"
+                    + " GGUF file (default: 8b)")
     String model = "8b";
 
     @Option(names = {"-c", "--context"}, paramLabel = "TOKENS", split = ",",

@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llama3j.json.Json;
 import dev.llama3j.testing.Fixtures;
+import dev.llama3j.mem.MiniGguf;
+import dev.llama3j.mem.ModelShape;
+import dev.llama3j.mem.WeightFormat;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MemCommandTest {
     private static Cli.Result ok(String... args) {
@@ -116,6 +121,18 @@ class MemCommandTest {
         List<Map<String, Object>> ctx = at(o, "inference", "contexts");
         assertEquals(512L * 2 * 4 * 32 * 4, l(ctx.get(0).get("kv_cache_bytes")));
         contains(ok("mem", "--model", Fixtures.chatModel().toString()).out(), "as stored (38 BF16 tensors) *");
+    }
+
+    @Test
+    void ggufFileUsesItsRealTensorTypes(@TempDir Path dir) {
+        ModelShape shape = new ModelShape("mini q4_k_m", 16, 256, 4, 2, 64, 512, 1024, false, 4096);
+        Path file = MiniGguf.write(dir.resolve("mini.gguf"), shape, WeightFormat.Q4_K_M);
+        Map<String, Object> o = json("mem", "--model", file.toString(), "--context", "4096", "--json");
+        assertEquals("gguf", at(o, "model", "source"));
+        assertEquals(WeightFormat.Q4_K_M.bytes(shape) + MiniGguf.ropeFreqsBytes(shape),
+                l(at(o, "inference", "weights_bytes")));
+        String out = ok("mem", "--model", file.toString()).out();
+        contains(out, "mini q4_k_m", "as stored (34 F32", "Q6_K tensors) *", "4,096  ", "(max)");
     }
 
     private static void fails(String[] args, String... mustContain) {

@@ -2,6 +2,11 @@ package dev.llama3j.mem;
 
 import dev.llama3j.ModelFormatException;
 import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.gguf.GgufFile;
+import dev.llama3j.gguf.GgufKeys;
+import dev.llama3j.gguf.GgufMetadata;
+import dev.llama3j.gguf.GgufTensor;
+import dev.llama3j.gguf.LlamaGgufNames;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.safetensors.SafetensorsTensor;
@@ -24,7 +29,7 @@ import java.util.TreeMap;
 public record StoredModel(Path path, String format, ModelShape shape, long weightBytes,
         Map<String, Long> bytesByType, Map<String, Integer> tensorsByType) {
 
-    /** Reads a Hugging Face model folder (or, once supported, a GGUF file) without loading its weights. */
+    /** Reads a Hugging Face model folder or a GGUF file without loading its weights. */
     public static StoredModel read(Path path) {
         if (!Files.exists(path)) {
             throw new ModelFormatException(path + ": no such model file or folder");
@@ -57,12 +62,45 @@ public record StoredModel(Path path, String format, ModelShape shape, long weigh
     }
 
     /**
-     * GGUF: to be read with {@code dev.llama3j.gguf.GgufFile} once it is on main: the shape from the
-     * {@code llama.*} metadata and the bytes from each tensor's ggml type, like the safetensors case.
+     * A GGUF file: the shape from its {@code llama.*} metadata (as llama.cpp reads it: KV heads default
+     * to the query heads, head size to hidden / heads, the vocabulary to the embedding's rows; tied
+     * when there is no {@code output.weight}) and the bytes of each tensor's ggml type.
      */
     private static StoredModel readGguf(Path file) {
-        throw new UnsupportedModelException(file + ": reading GGUF files is not supported by mem yet;"
-                + " give a Hugging Face model folder or a preset (" + KnownModels.names() + ")");
+        try (GgufFile gguf = GgufFile.open(file)) {
+            GgufMetadata md = gguf.metadata();
+            String arch = md.getString(GgufKeys.GENERAL_ARCHITECTURE, "?");
+            if (!GgufKeys.ARCHITECTURE_LLAMA.equals(arch)) {
+                throw new UnsupportedModelException(file + ": architecture '" + arch
+                        + "' is not supported; llama3j reads Llama models (general.architecture 'llama')");
+            }
+            int hidden = md.getInt(GgufKeys.LLAMA_EMBEDDING_LENGTH);
+            int heads = md.getInt(GgufKeys.LLAMA_HEAD_COUNT);
+            int vocab = md.has(GgufKeys.LLAMA_VOCAB_SIZE) ? md.getInt(GgufKeys.LLAMA_VOCAB_SIZE)
+                    : gguf.hasTensor(LlamaGgufNames.TOKEN_EMBD) ? (int) gguf.tensor(LlamaGgufNames.TOKEN_EMBD).dim(1)
+                    : md.getStringArray(GgufKeys.TOKENIZER_TOKENS).length;
+            ModelShape shape;
+            try {
+                shape = new ModelShape(md.getString(GgufKeys.GENERAL_NAME, name(file)),
+                        md.getInt(GgufKeys.LLAMA_BLOCK_COUNT), hidden, heads,
+                        md.getInt(GgufKeys.LLAMA_HEAD_COUNT_KV, heads),
+                        md.getInt(GgufKeys.LLAMA_KEY_LENGTH, heads > 0 ? hidden / heads : 0),
+                        md.getInt(GgufKeys.LLAMA_FEED_FORWARD_LENGTH), vocab,
+                        !gguf.hasTensor(LlamaGgufNames.OUTPUT), md.getInt(GgufKeys.LLAMA_CONTEXT_LENGTH, 8192));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file + ": the llama.* metadata does not describe a valid model");
+            }
+            Map<String, Long> bytes = new TreeMap<>();
+            Map<String, Integer> counts = new TreeMap<>();
+            long total = 0;
+            for (GgufTensor t : gguf.tensors().values()) {
+                bytes.merge(t.type().name(), t.byteSize(), Long::sum);
+                counts.merge(t.type().name(), 1, Integer::sum);
+                total += t.byteSize();
+            }
+            return new StoredModel(file, "gguf", shape, total, Collections.unmodifiableMap(bytes),
+                    Collections.unmodifiableMap(counts));
+        }
     }
 
     private static String name(Path p) {
@@ -70,7 +108,7 @@ public record StoredModel(Path path, String format, ModelShape shape, long weigh
         return f == null ? p.toString() : f.toString();
     }
 
-    /** {@code 40 BF16 tensors} or {@code 200 Q4_K + 90 F32 + …}. */
+    /** {@code 38 BF16 tensors} or {@code 65 F32, 193 Q4_K, 34 Q6_K tensors}. */
     public String describeTypes() {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, Integer> e : tensorsByType.entrySet()) {
