@@ -17,7 +17,9 @@ public final class MemoryPlan {
      * {@code parallel} KV caches of that length and the working buffers fit in {@code deviceBytes};
      * 0 when not even one token fits.
      *
-     * @param weightsBytes what the weights take (e.g. {@code LlamaWeights.bytes()} or a checkpoint's mapped bytes)
+     * @param weightsBytes what the weights take: the mapped tensor bytes ({@link StoredModel#weightBytes()},
+     *     {@code SafetensorsCheckpoint.mappedBytes()}); {@code LlamaWeights.bytes()} does too, though it
+     *     counts the norms' fp32 copies that the working buffers count again (a few hundred KB)
      * @param deviceBytes the memory to fit in (RAM or heap for llama3j, GPU memory for others)
      */
     public static int maxContextThatFits(LlamaConfig config, long weightsBytes, long deviceBytes, int parallel,
