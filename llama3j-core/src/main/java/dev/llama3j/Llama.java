@@ -53,7 +53,8 @@ public final class Llama implements AutoCloseable {
                 : Math.min(model.config().maxPositions(), 4096);
         this.engine = new Engine(model, this::newDecoder, eosIds,
                 new EngineOptions(options.parallel(), ctx, Math.min(options.maxBatchTokens(), model.maxBatch()),
-                        Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel()));
+                        Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel(),
+                        options.cacheType()));
     }
 
     /** Loads a Hugging Face model folder with default options. */

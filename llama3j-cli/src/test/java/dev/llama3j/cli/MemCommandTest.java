@@ -117,9 +117,9 @@ class MemCommandTest {
         assertEquals("safetensors", at(o, "model", "source"));
         assertEquals("stored", at(o, "inference", "weights_format"));
         assertEquals(16_909_440L, l(at(o, "inference", "weights_bytes")));
-        assertEquals("f32", at(o, "inference", "cache_type"));
+        assertEquals("f16", at(o, "inference", "cache_type"));
         List<Map<String, Object>> ctx = at(o, "inference", "contexts");
-        assertEquals(512L * 2 * 4 * 32 * 4, l(ctx.get(0).get("kv_cache_bytes")));
+        assertEquals(512L * 2 * 4 * 32 * 2, l(ctx.get(0).get("kv_cache_bytes")));
         contains(ok("mem", "--model", Fixtures.chatModel().toString()).out(), "as stored (38 BF16 tensors) *");
     }
 

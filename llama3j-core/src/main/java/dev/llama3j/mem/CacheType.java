@@ -4,9 +4,9 @@ import dev.llama3j.InvalidRequestException;
 import java.util.Locale;
 
 /**
- * The element type of the KV cache. llama3j's engine keeps fp32 today ({@link #F32},
- * {@code dev.llama3j.model.KvCache}); GPU servers and the Llama 3.1 blog use 16-bit; llama.cpp can
- * quantize the cache to q8_0 (34 bytes per 32 values) or q4_0 (18 per 32).
+ * The element type of a KV cache being planned. llama3j's engine keeps f16 (its default, like
+ * llama.cpp's) or f32 ({@link dev.llama3j.model.KvCacheType}); GPU servers and the Llama 3.1 blog use
+ * 16-bit; llama.cpp can also quantize the cache to q8_0 (34 bytes per 32 values) or q4_0 (18 per 32).
  */
 public enum CacheType {
     F32("f32", 4, 1),
@@ -15,8 +15,16 @@ public enum CacheType {
     Q8_0("q8_0", 34, 32),
     Q4_0("q4_0", 18, 32);
 
-    /** The cache type llama3j's engine allocates (fp32 until the f16 cache lands). */
-    public static final CacheType ENGINE = F32;
+    /** The cache type llama3j's engine allocates by default. */
+    public static final CacheType ENGINE = of(dev.llama3j.model.KvCacheType.F16);
+
+    /** The planning type of an engine cache type. */
+    public static CacheType of(dev.llama3j.model.KvCacheType t) {
+        return switch (t) {
+            case F32 -> F32;
+            case F16 -> F16;
+        };
+    }
 
     private final String id;
     private final int blockBytes;
