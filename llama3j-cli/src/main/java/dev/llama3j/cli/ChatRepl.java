@@ -121,7 +121,8 @@ final class ChatRepl {
             console.toolCall(call);
         }
         if (outcome.response().finishReason() == FinishReason.LENGTH) {
-            console.info("[cut off at " + outcome.response().completionTokens() + " tokens; --max-tokens raises the limit]");
+            console.info("[cut off after " + outcome.response().completionTokens()
+                    + " tokens: the --max-tokens limit, or the context is full]");
         }
         console.stats(outcome.response().generation());
         if (outcome.response().message().hasToolCalls() && console.interactive()) {

@@ -51,6 +51,8 @@ final class TerminalConsole implements ChatConsole {
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
                 .option(LineReader.Option.BRACKETED_PASTE, true)
                 .option(LineReader.Option.HISTORY_IGNORE_SPACE, false)
+                // Typing or pasting JSON must not pause at each closing bracket to show its partner.
+                .variable(LineReader.BLINK_MATCHING_PAREN, 0)
                 .build();
         terminal.handle(Terminal.Signal.INT, signal -> {
             Runnable r = onInterrupt;
@@ -104,9 +106,36 @@ final class TerminalConsole implements ChatConsole {
         if (delta.isEmpty()) {
             return;
         }
-        out.print(delta);
+        out.print(printable(delta));
         out.flush();
         atLineStart = delta.endsWith("\n");
+    }
+
+    /**
+     * The text with control characters other than newline and tab shown as {@code ^X} or {@code \x9b}
+     * (carriage returns dropped): generated text, or a tool result it repeats, must not move the
+     * cursor, recolor or retitle the user's terminal.
+     */
+    static String printable(String text) {
+        if (text.chars().noneMatch(TerminalConsole::isControl)) {
+            return text;
+        }
+        StringBuilder sb = new StringBuilder(text.length() + 8);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!isControl(c)) {
+                sb.append(c);
+            } else if (c < 0x20 && c != '\r') {
+                sb.append('^').append((char) (c + '@'));
+            } else if (c != '\r') {
+                sb.append(String.format("\\x%02x", (int) c));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean isControl(int c) {
+        return (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c < 0xa0);
     }
 
     @Override
@@ -136,7 +165,7 @@ final class TerminalConsole implements ChatConsole {
 
     private void println(String text, AttributedStyle style) {
         newLineIfNeeded();
-        for (String line : text.split("\n", -1)) {
+        for (String line : printable(text).split("\n", -1)) {
             out.println(new AttributedString(line, style).toAnsi(terminal));
         }
         out.flush();

@@ -81,6 +81,15 @@ class ChatCommandTest {
     }
 
     @Test
+    void aConversationLongerThanTheContextIsOneErrorLine() {
+        Cli.Result r = chat("What is the capital of France?\n", "--ctx-size", "40");
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
+        assertEquals("", r.out());
+        assertEquals(1, r.errLines().length, r.err());
+        assertTrue(r.errLines()[0].startsWith("error: the prompt has 42 tokens but the context holds 40"), r.err());
+    }
+
+    @Test
     void anUnknownCommandInPipedInputFails() {
         Cli.Result r = chat("/frobnicate\nWhat is the capital of France?\n");
         assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
