@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Llama 3.1 on the JVM: run, serve, convert and measure Llama models.",
         subcommands = {
+            ChatCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
             MemCommand.class,
