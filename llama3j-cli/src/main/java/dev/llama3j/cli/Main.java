@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Llama 3.1 on the JVM: run, serve, convert and measure Llama models.",
         subcommands = {
             GenerateCommand.class,
+            TokenizeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

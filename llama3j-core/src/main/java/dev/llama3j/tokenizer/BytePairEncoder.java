@@ -104,6 +104,11 @@ final class BytePairEncoder {
         out.addAll(ids);
     }
 
+    /** Forgets cached results (for measuring the uncached cost). */
+    void clearCache() {
+        cache.clear();
+    }
+
     private int[] encodeUncached(String text, int from, int to) {
         byte[] bytes = new byte[3 * (to - from)];
         int n = Utf8.encode(text, from, to, bytes);

@@ -2,8 +2,10 @@ package dev.llama3j.tokenizer;
 
 import dev.llama3j.InvalidRequestException;
 import dev.llama3j.ModelFormatException;
+import dev.llama3j.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,9 @@ public final class Tokenizer {
     /** The bytes each id decodes to: {@code byteData[byteStart[id], byteStart[id + 1])}. */
     private final int[] byteStart;
     private final byte[] byteData;
-    private final Map<String, Integer> idsByPiece;
+    /** BPE pieces by text, and added tokens by text (checked first). */
+    private final Map<String, Integer> bpeVocab;
+    private final Map<String, Integer> addedIds;
     private final Map<String, Integer> specialIds;
     private final BytePairEncoder bpe;
     private final SpecialTokens addedTokens;
@@ -55,7 +59,8 @@ public final class Tokenizer {
         this.bosId = bosId;
         this.eosId = eosId;
         int n = pieces.length;
-        this.idsByPiece = new HashMap<>(bpeVocab);
+        this.bpeVocab = bpeVocab;
+        this.addedIds = new HashMap<>();
         this.specialIds = new HashMap<>();
         String[] added = new String[n];
         boolean[] special = new boolean[n];
@@ -67,7 +72,9 @@ public final class Tokenizer {
                 bytes[id] = new byte[0];
                 continue;
             }
-            idsByPiece.putIfAbsent(p, id);
+            if (kinds[id] != BPE) {
+                addedIds.putIfAbsent(p, id);
+            }
             if (kinds[id] == BPE) {
                 byte[] b = ByteLevel.decode(p);
                 // Like Hugging Face's ByteLevel decoder, a piece that is not byte-level text stands for itself.
@@ -123,7 +130,8 @@ public final class Tokenizer {
      * @param bosId the BOS id, or -1 if none
      * @param eosId the EOS id, or -1 if none
      * @throws ModelFormatException if a merge names a token that is not in the vocabulary, the lengths
-     *     disagree, or a byte has no token
+     *     disagree, or a byte has no token; the message names the merge or token but not the file, so
+     *     a loader should wrap it with its file name
      */
     public static Tokenizer fromVocabulary(List<String> tokens, List<String> merges, int[] tokenTypes, int bosId,
             int eosId) {
@@ -218,14 +226,15 @@ public final class Tokenizer {
             return "null";
         }
         StringBuilder sb = new StringBuilder();
-        dev.llama3j.json.Json.quote(sb, s);
+        Json.quote(sb, s);
         return sb.toString();
     }
 
     // ------------------------------------------------------------------ encoding
 
     /**
-     * Encodes text; no BOS is added.
+     * Encodes text; no BOS is added. (Added tokens that are not special, which Llama 3 has none of,
+     * are always recognised, as in Hugging Face.)
      *
      * @param parseSpecial true to turn special-token text such as {@code <|eot_id|>} into its id,
      *     false to encode it as plain text
@@ -262,6 +271,11 @@ public final class Tokenizer {
             bpe.encode(text, i, end, out);
             i = end;
         }
+    }
+
+    /** Forgets the cached encodings of words (for measuring the uncached cost). */
+    void clearCache() {
+        bpe.clearCache();
     }
 
     /** {@code ids} with the BOS id in front. */
@@ -311,7 +325,7 @@ public final class Tokenizer {
     /** The bytes that {@code id} stands for (UTF-8 text, or part of a character). */
     public byte[] tokenBytes(int id) {
         checkId(id);
-        return java.util.Arrays.copyOfRange(byteData, byteStart[id], byteStart[id + 1]);
+        return Arrays.copyOfRange(byteData, byteStart[id], byteStart[id + 1]);
     }
 
     /** Appends the bytes of {@code id} to {@code dst} at {@code at}, growing it if needed; returns the array. */
@@ -319,7 +333,7 @@ public final class Tokenizer {
         checkId(id);
         int len = byteStart[id + 1] - byteStart[id];
         if (at + len > dst.length) {
-            dst = java.util.Arrays.copyOf(dst, Math.max(2 * dst.length, at + len));
+            dst = Arrays.copyOf(dst, Math.max(2 * dst.length, at + len));
         }
         System.arraycopy(byteData, byteStart[id], dst, at, len);
         return dst;
@@ -358,7 +372,10 @@ public final class Tokenizer {
 
     /** The id of a vocabulary entry given in the form {@link #piece} returns. */
     public OptionalInt tokenId(String piece) {
-        Integer id = idsByPiece.get(piece);
+        Integer id = addedIds.get(piece);
+        if (id == null) {
+            id = bpeVocab.get(piece);
+        }
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
