@@ -65,9 +65,9 @@ public final class OpenAiServer implements AutoCloseable {
                 .host(options.host())
                 .port(options.port())
                 .shutdownHook(false)
-                // Our own limit answers with an OpenAI error; this one only stops a body far too large
-                // to read (its answer is the same JSON, from the direct handler).
-                .maxPayloadSize(options.maxBodyBytes())
+                // Helidon's own limit, one byte above ours, rejects a too-long Content-Length before
+                // routing (answered by the direct handler below); ours stops a chunked body.
+                .maxPayloadSize(options.maxBodyBytes() + 1)
                 .shutdownGracePeriod(Duration.ofMillis(500))
                 .directHandlers(directHandlers(options))
                 .routing(routing)
@@ -249,6 +249,12 @@ public final class OpenAiServer implements AutoCloseable {
                 throw OpenAiError.tooLarge(limit);
             }
             return body;
+        } catch (io.helidon.http.RequestException e) {
+            // Helidon checks each chunk of a chunked body against its own limit.
+            if (e.status().code() == 413) {
+                throw OpenAiError.tooLarge(limit);
+            }
+            throw OpenAiError.invalid("The request body could not be read: " + e.status().reasonPhrase(), null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -267,7 +273,7 @@ public final class OpenAiServer implements AutoCloseable {
     /** Errors Helidon answers before routing (bad HTTP, a body over the limit) get the same JSON shape. */
     private static DirectHandlers directHandlers(ServerOptions options) {
         DirectHandler json = (request, type, status, headers, message) -> {
-            OpenAiError e = type == DirectHandler.EventType.PAYLOAD_TOO_LARGE ? OpenAiError.tooLarge(
+            OpenAiError e = type == DirectHandler.EventType.PAYLOAD_TOO_LARGE || status.code() == 413 ? OpenAiError.tooLarge(
                     options.maxBodyBytes()) : new OpenAiError(status.code(), status.code() >= 500 ? "server_error"
                     : "invalid_request_error", status.code() >= 500 ? "The server had an error while processing the"
                     + " request" : "Bad request: " + status.reasonPhrase(), null, null);
