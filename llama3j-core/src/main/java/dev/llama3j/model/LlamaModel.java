@@ -1,6 +1,7 @@
 package dev.llama3j.model;
 
 import dev.llama3j.InvalidRequestException;
+import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.Species;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
@@ -37,6 +38,10 @@ public final class LlamaModel implements AutoCloseable {
     private final float[] sin;
     private final float[] outHidden;
     private final ThreadLocal<float[]> scoreScratch = new ThreadLocal<>();
+    private final MatmulInput inNormed = new MatmulInput();
+    private final MatmulInput inAttention = new MatmulInput();
+    private final MatmulInput inFfn = new MatmulInput();
+    private final MatmulInput inFinal = new MatmulInput();
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, AutoCloseable resources,
             int maxBatch) {
@@ -115,7 +120,7 @@ public final class LlamaModel implements AutoCloseable {
             }
         }
         if (outputs > 0) {
-            matmul(weights.lmHead(), outHidden, outputs, logits);
+            matmul(weights.lmHead(), inFinal.set(outHidden, outputs, h), logits);
         }
     }
 
@@ -145,9 +150,10 @@ public final class LlamaModel implements AutoCloseable {
         for (int b = 0; b < n; b++) {
             rmsNorm(x, b * h, w.attnNorm(), xb, b * h, h);
         }
-        matmul(w.wq(), xb, n, q);
-        matmul(w.wk(), xb, n, k);
-        matmul(w.wv(), xb, n, v);
+        inNormed.set(xb, n, h);
+        matmul(w.wq(), inNormed, q);
+        matmul(w.wk(), inNormed, k);
+        matmul(w.wv(), inNormed, v);
         RopeTables rope = weights.rope();
         for (int b = 0; b < n; b++) {
             int ao = b * headDim / 2;
@@ -164,16 +170,17 @@ public final class LlamaModel implements AutoCloseable {
                 attention(l, batch, item / kvHeads, item % kvHeads);
             }
         });
-        matmul(w.wo(), att, n, xb);
+        matmul(w.wo(), inAttention.set(att, n, qDim), xb);
         add(x, xb, n * h);
 
         for (int b = 0; b < n; b++) {
             rmsNorm(x, b * h, w.ffnNorm(), xb, b * h, h);
         }
-        matmul(w.wGate(), xb, n, gate);
-        matmul(w.wUp(), xb, n, up);
+        inNormed.set(xb, n, h);
+        matmul(w.wGate(), inNormed, gate);
+        matmul(w.wUp(), inNormed, up);
         swiglu(gate, up, n * config.intermediateSize());
-        matmul(w.wDown(), gate, n, xb);
+        matmul(w.wDown(), inFfn.set(gate, n, config.intermediateSize()), xb);
         add(x, xb, n * h);
     }
 
@@ -224,10 +231,15 @@ public final class LlamaModel implements AutoCloseable {
         return s;
     }
 
-    private void matmul(WeightMatrix w, float[] in, int n, float[] out) {
+    /** {@code out[t][r] = w[r] · in[t]}, split over the workers in whole panels of rows. */
+    private void matmul(WeightMatrix w, MatmulInput in, float[] out) {
         int rows = w.rows();
-        int cols = w.cols();
-        pool.parallelFor(rows, 8, (r0, r1) -> w.matmul(in, n, cols, out, rows, r0, r1));
+        if (w.usesQuantizedInput(in.n())) {
+            in.ensureQuantized(); // once, before the workers share it
+        }
+        int grain = w.rowGrain();
+        int units = (rows + grain - 1) / grain;
+        pool.parallelFor(units, 1, (u0, u1) -> w.matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
     }
 
     /** {@code out = weight * in / sqrt(mean(in^2) + eps)}, the mean accumulated in double. */

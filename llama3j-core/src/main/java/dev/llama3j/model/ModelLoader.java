@@ -3,6 +3,7 @@ package dev.llama3j.model;
 import dev.llama3j.ModelFormatException;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.tensor.WorkerPool;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -28,8 +29,13 @@ public final class ModelLoader {
         try {
             SafetensorsSource source = new SafetensorsSource(dir, checkpoint);
             RopeTables rope = RopeTables.of(config, source.ropeLayout());
-            LlamaWeights weights = source.loadWeights(config, rope);
-            return new LlamaModel(config, weights, new WorkerPool(threads), checkpoint, maxBatch);
+            WorkerPool pool = new WorkerPool(threads);
+            Arena packed = Arena.ofShared();
+            LlamaWeights weights = source.loadWeights(config, rope).optimized(packed, pool);
+            return new LlamaModel(config, weights, pool, () -> {
+                checkpoint.close();
+                packed.close();
+            }, maxBatch);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;

@@ -29,20 +29,20 @@ public enum GgmlType {
     BF16(30, 1, 2);
 
     /** Names of ggml types that exist but that llama3j does not implement, for error messages. */
-    private static final String[] OTHER_NAMES = new String[40];
+    private static final String[] OTHER_NAMES = new String[64];
 
     static {
         String[] names = {"16:IQ2_XXS", "17:IQ2_XS", "18:IQ3_XXS", "19:IQ1_S", "20:IQ4_NL", "21:IQ3_S", "22:IQ2_S",
             "23:IQ4_XS", "29:IQ1_M", "34:TQ1_0", "35:TQ2_0", "39:MXFP4", "4:Q4_2 (removed)", "5:Q4_3 (removed)",
             "31:Q4_0_4_4 (removed)", "32:Q4_0_4_8 (removed)", "33:Q4_0_8_8 (removed)", "36:IQ4_NL_4_4 (removed)",
-            "37:IQ4_NL_4_8 (removed)", "38:IQ4_NL_8_8 (removed)"};
+            "37:IQ4_NL_4_8 (removed)", "38:IQ4_NL_8_8 (removed)", "40:NVFP4", "41:Q1_0"};
         for (String n : names) {
             int colon = n.indexOf(':');
             OTHER_NAMES[Integer.parseInt(n.substring(0, colon))] = n.substring(colon + 1);
         }
     }
 
-    private static final GgmlType[] BY_ID = new GgmlType[40];
+    private static final GgmlType[] BY_ID = new GgmlType[64];
 
     static {
         for (GgmlType t : values()) {
@@ -78,6 +78,6 @@ public enum GgmlType {
         }
         String name = id >= 0 && id < OTHER_NAMES.length && OTHER_NAMES[id] != null ? OTHER_NAMES[id] : "unknown";
         throw new UnsupportedModelException("tensor '" + tensorName + "' has unsupported tensor type " + name
-                + " (ggml type id " + id + "); supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K");
+                + " (ggml type id " + Integer.toUnsignedString(id) + "); supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K");
     }
 }

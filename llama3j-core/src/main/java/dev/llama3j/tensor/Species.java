@@ -1,5 +1,6 @@
 package dev.llama3j.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,6 +19,14 @@ public final class Species {
     /** Shorts in half the bits of {@link #F}, so that one short vector widens to one float vector. */
     public static final VectorSpecies<Short> S_HALF =
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    /**
+     * 16 bytes: half a Q8_0 block, or the 32 nibbles of a Q4_0 block. The quantized kernels load bytes
+     * in this width and widen them to {@link #BYTE_PARTS} float vectors of {@link #F}.
+     */
+    public static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    /** How many {@link #F} vectors one {@link #B128} vector widens to (1, 2 or 4). */
+    public static final int BYTE_PARTS = B128.length() / F.length();
 
     private static VectorSpecies<Float> floatSpecies() {
         String forced = System.getProperty("llama3j.vectorBits");

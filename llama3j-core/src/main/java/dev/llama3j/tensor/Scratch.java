@@ -1,0 +1,28 @@
+package dev.llama3j.tensor;
+
+/** Per-thread work buffers of the kernels, allocated once per worker thread and grown as needed. */
+final class Scratch {
+    private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> ROW = new ThreadLocal<>();
+
+    private Scratch() {}
+
+    /** Room for a transposed panel of {@link Gemm#G} rows of {@code cols} values. */
+    static float[] panel(int cols) {
+        return get(PANEL, cols * Gemm.G);
+    }
+
+    /** Room for one row of {@code cols} values. */
+    static float[] row(int cols) {
+        return get(ROW, cols);
+    }
+
+    private static float[] get(ThreadLocal<float[]> tl, int size) {
+        float[] a = tl.get();
+        if (a == null || a.length < size) {
+            a = new float[size];
+            tl.set(a);
+        }
+        return a;
+    }
+}
