@@ -1,59 +1,82 @@
 package dev.llama3j.server;
 
+import dev.llama3j.chat.Llama3Tokens;
+import dev.llama3j.chat.ParsedMessage;
+import dev.llama3j.chat.StreamingToolCallParser;
+import dev.llama3j.chat.ToolCall;
+import dev.llama3j.chat.ToolCallParser;
+import dev.llama3j.engine.FinishReason;
+import dev.llama3j.engine.GenerationResult;
 import java.util.List;
 
 /**
- * One choice's generated text on its way to the client: plain content streams through at once; an
- * output that starts like a tool call is held back until the end, then parsed into tool calls (or
- * let through as content if it is not a valid call).
+ * One choice's generated text on its way to the client. Without tools it is all content; with
+ * tools the chat package's streaming parser releases plain content at once and holds back what may
+ * be a tool call until the end.
  */
 final class AssistantOutput {
-    /** What is left to send when the generation ends. */
-    record End(String content, List<ChatFormat.ToolCall> toolCalls) {}
+    /** What is left to send at the end: content not yet released, the calls, the finish reason. */
+    record End(String content, List<ToolCall> toolCalls, String finishReason) {}
 
-    private final ChatFormat format;
-    private final ChatRequest request;
-    private final boolean parseTools;
+    private final StreamingToolCallParser parser;
     private final String prefix;
-    private final StringBuilder generated = new StringBuilder();
-    private ChatFormat.Kind kind;
-    private int sent;
+    private final int[] stopTokens;
+    private final StringBuilder released = new StringBuilder();
+    private boolean started;
 
-    AssistantOutput(ChatFormat format, ChatRequest request, String prefix) {
-        this.format = format;
-        this.request = request;
-        this.parseTools = request.toolsEnabled();
+    AssistantOutput(StreamingToolCallParser parser, String prefix, int[] stopTokens) {
+        this.parser = parser;
         this.prefix = prefix;
-        this.kind = !parseTools ? ChatFormat.Kind.CONTENT
-                : prefix.isEmpty() ? ChatFormat.Kind.UNDECIDED : ChatFormat.Kind.TOOL_CALL;
+        this.stopTokens = stopTokens;
     }
 
-    /** Takes a text delta; returns the content that may be sent now (often the delta itself). */
+    /** Takes a text delta; returns the content that may be sent now. */
     String feed(String delta) {
-        generated.append(delta);
-        if (kind == ChatFormat.Kind.UNDECIDED) {
-            kind = format.classify(generated.toString(), request);
+        String out;
+        if (parser == null) {
+            out = delta;
+        } else if (!started) {
+            started = true;
+            out = parser.feed(prefix) + parser.feed(delta);
+        } else {
+            out = parser.feed(delta);
         }
-        if (kind != ChatFormat.Kind.CONTENT) {
-            return "";
-        }
-        String out = generated.substring(sent);
-        sent = generated.length();
+        released.append(out);
         return out;
     }
 
-    End finish() {
-        if (kind == ChatFormat.Kind.CONTENT) {
-            String rest = generated.substring(sent);
-            sent = generated.length();
-            return new End(rest, List.of());
+    End finish(GenerationResult r) {
+        if (parser == null) {
+            return new End("", List.of(), r.finishReason().openAiName());
         }
-        String all = prefix + generated;
-        List<ChatFormat.ToolCall> calls = format.toolCalls(all, request);
-        if (!calls.isEmpty()) {
-            return new End("", calls);
+        if (!started) {
+            feed("");
         }
-        sent = generated.length();
-        return new End(all, List.of());
+        String tail = parser.finish(endToken(r));
+        ParsedMessage m = parser.result();
+        String finish = m.hasToolCalls() ? "tool_calls" : r.finishReason().openAiName();
+        return new End(tail, m.toolCalls(), finish);
+    }
+
+    /** All content released, for a whole (non-streamed) answer; null when there was none besides calls. */
+    String content(End end) {
+        String all = released + end.content();
+        return all.isEmpty() && !end.toolCalls().isEmpty() ? null : all;
+    }
+
+    private int endToken(GenerationResult r) {
+        if (r.finishReason() == FinishReason.LENGTH) {
+            return ToolCallParser.NO_END_TOKEN;
+        }
+        int[] t = r.tokens();
+        if (t.length > 0) {
+            for (int s : stopTokens) {
+                if (s == t[t.length - 1]) {
+                    return s;
+                }
+            }
+        }
+        // Ended by a stop string: a normal end of turn.
+        return Llama3Tokens.EOT;
     }
 }

@@ -2,6 +2,7 @@ package dev.llama3j.server;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llama3j.chat.ToolCall;
 import dev.llama3j.engine.FinishReason;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
@@ -22,7 +23,7 @@ final class ChatCompletionsHandler {
     private final int[] stopTokens;
 
     ChatCompletionsHandler(ServerContext ctx) {
-        this(ctx, new Llama31ChatFormat(ctx.llama().tokenizer()));
+        this(ctx, ChatFormat.of(ctx.llama()));
     }
 
     ChatCompletionsHandler(ServerContext ctx, ChatFormat format) {
@@ -94,18 +95,15 @@ final class ChatCompletionsHandler {
                 if (r.finishReason() == FinishReason.CANCELLED) {
                     throw OpenAiError.unavailable("The server is shutting down; the request was cancelled");
                 }
-                AssistantOutput out = new AssistantOutput(format, chat, prompt.outputPrefix());
-                String content = out.feed(r.text());
-                AssistantOutput.End end = out.finish();
-                content += end.content();
+                AssistantOutput out = output();
+                out.feed(r.text());
+                AssistantOutput.End end = out.finish(r);
                 ObjectNode c = choices.addObject();
                 c.put("index", i);
                 ObjectNode msg = c.putObject("message");
                 msg.put("role", "assistant");
-                if (end.toolCalls().isEmpty()) {
-                    msg.put("content", content);
-                } else {
-                    msg.putNull("content");
+                msg.put("content", out.content(end));
+                if (!end.toolCalls().isEmpty()) {
                     msg.set("tool_calls", toolCalls(end.toolCalls(), false));
                 }
                 msg.putNull("refusal");
@@ -114,7 +112,7 @@ final class ChatCompletionsHandler {
                 } else {
                     c.putNull("logprobs");
                 }
-                c.put("finish_reason", finishReason(r, end));
+                c.put("finish_reason", end.finishReason());
             }
             root.set("usage", usage(results));
             return root;
@@ -125,7 +123,7 @@ final class ChatCompletionsHandler {
             AssistantOutput[] outputs = new AssistantOutput[g.n];
             List<List<TokenEvent>> pending = new ArrayList<>();
             for (int i = 0; i < g.n; i++) {
-                outputs[i] = new AssistantOutput(format, chat, prompt.outputPrefix());
+                outputs[i] = output();
                 pending.add(new ArrayList<>());
             }
             sse.open();
@@ -158,7 +156,7 @@ final class ChatCompletionsHandler {
                                         + " cancelled").body());
                                 return;
                             }
-                            AssistantOutput.End end = outputs[i].finish();
+                            AssistantOutput.End end = outputs[i].finish(f.result());
                             if (!end.toolCalls().isEmpty()) {
                                 ObjectNode delta = JsonSupport.MAPPER.createObjectNode();
                                 delta.set("tool_calls", toolCalls(end.toolCalls(), true));
@@ -169,7 +167,7 @@ final class ChatCompletionsHandler {
                                 sse.data(chunk(i, delta, takeLogprobs(pending.get(i)), null));
                             }
                             sse.data(chunk(i, JsonSupport.MAPPER.createObjectNode(), takeLogprobs(pending.get(i)),
-                                    finishReason(f.result(), end)));
+                                    end.finishReason()));
                         }
                         case GenerationStream.Failed f -> sse.data(Errors.toOpenAi(f.error()).body());
                     }
@@ -215,27 +213,25 @@ final class ChatCompletionsHandler {
             return root;
         }
 
-        private ArrayNode toolCalls(List<ChatFormat.ToolCall> calls, boolean streaming) {
+        private AssistantOutput output() {
+            return new AssistantOutput(format.parser(chat), prompt.outputPrefix(), stopTokens);
+        }
+
+        private ArrayNode toolCalls(List<ToolCall> calls, boolean streaming) {
             ArrayNode arr = JsonSupport.MAPPER.createArrayNode();
             for (int k = 0; k < calls.size(); k++) {
                 ObjectNode c = arr.addObject();
                 if (streaming) {
                     c.put("index", k);
                 }
-                c.put("id", "call_" + Ids.random());
+                ToolCall call = calls.get(k);
+                c.put("id", call.id() != null ? call.id() : "call_" + Ids.random());
                 c.put("type", "function");
                 ObjectNode f = c.putObject("function");
-                f.put("name", calls.get(k).name());
-                f.put("arguments", calls.get(k).arguments());
+                f.put("name", call.name());
+                f.put("arguments", call.argumentsJson());
             }
             return arr;
-        }
-
-        private String finishReason(GenerationResult r, AssistantOutput.End end) {
-            if (!end.toolCalls().isEmpty()) {
-                return "tool_calls";
-            }
-            return r.finishReason().openAiName();
         }
 
         private ObjectNode envelope(String object) {

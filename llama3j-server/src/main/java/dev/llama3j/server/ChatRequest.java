@@ -3,6 +3,9 @@ package dev.llama3j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llama3j.InvalidRequestException;
+import dev.llama3j.chat.Message;
+import dev.llama3j.chat.Tool;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -11,9 +14,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A chat request's conversation and tools, checked and turned into the data model that chat
- * templates see (Hugging Face's): messages as maps with {@code role}, {@code content} and, for
- * assistant turns, {@code tool_calls} whose {@code arguments} are objects, not JSON strings.
+ * A chat request's conversation and tools, checked field by field (so that an error names the
+ * exact field, e.g. {@code messages[2].tool_calls[0].function.arguments}) and turned into the chat
+ * package's {@link Message}s and {@link Tool}s.
  *
  * <p>Llama 3.1's built-in tools ({@code brave_search}, {@code wolfram_alpha},
  * {@code code_interpreter}) are asked for either through
@@ -28,9 +31,9 @@ final class ChatRequest {
     /** {@code tool_choice}. */
     enum ToolChoice { AUTO, NONE, REQUIRED, NAMED }
 
-    final List<Map<String, Object>> messages;
-    /** Function tools as given ({@code {"type": "function", "function": {...}}}), or null. */
-    final List<Map<String, Object>> tools;
+    final List<Message> messages;
+    /** Custom function tools, or null. */
+    final List<Tool> tools;
     /** Built-in tool names for the template, or null when none are enabled. */
     final List<String> builtinTools;
     final ToolChoice toolChoice;
@@ -39,7 +42,7 @@ final class ChatRequest {
     /** Other template variables from {@code chat_template_kwargs} ({@code date_string} …). */
     final Map<String, Object> templateKwargs;
 
-    private ChatRequest(List<Map<String, Object>> messages, List<Map<String, Object>> tools, List<String> builtinTools,
+    private ChatRequest(List<Message> messages, List<Tool> tools, List<String> builtinTools,
             ToolChoice toolChoice, String toolChoiceName, Map<String, Object> templateKwargs) {
         this.messages = messages;
         this.tools = tools;
@@ -54,21 +57,6 @@ final class ChatRequest {
         return toolChoice != ToolChoice.NONE && (tools != null || builtinTools != null);
     }
 
-    Set<String> functionNames() {
-        Set<String> names = new LinkedHashSet<>();
-        if (tools != null) {
-            for (Map<String, Object> t : tools) {
-                names.add(functionName(t));
-            }
-        }
-        return names;
-    }
-
-    @SuppressWarnings("unchecked")
-    static String functionName(Map<String, Object> tool) {
-        return (String) ((Map<String, Object>) tool.get("function")).get("name");
-    }
-
     static ChatRequest parse(Params p) {
         ArrayNode msgs = p.array("messages");
         if (msgs == null) {
@@ -77,9 +65,14 @@ final class ChatRequest {
         if (msgs.isEmpty()) {
             throw OpenAiError.invalid("'messages' must hold at least one message", "messages");
         }
-        List<Map<String, Object>> messages = new ArrayList<>();
+        List<Message> messages = new ArrayList<>();
         for (int i = 0; i < msgs.size(); i++) {
-            messages.add(message(p.element(msgs, "messages", i)));
+            Params m = p.element(msgs, "messages", i);
+            try {
+                messages.add(Message.fromJson(message(m)));
+            } catch (InvalidRequestException e) {
+                throw OpenAiError.invalid(e.getMessage(), "messages[" + i + "]");
+            }
         }
 
         Map<String, Object> kwargs = new LinkedHashMap<>();
@@ -109,7 +102,7 @@ final class ChatRequest {
             }
         }
 
-        List<Map<String, Object>> tools = new ArrayList<>();
+        List<Tool> tools = new ArrayList<>();
         ArrayNode ts = p.array("tools");
         if (ts != null) {
             for (int i = 0; i < ts.size(); i++) {
@@ -132,10 +125,11 @@ final class ChatRequest {
                 if (BUILTIN_TOOLS.contains(name)) {
                     builtins.add(name);
                 } else {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> tool = (Map<String, Object>) plain(t.node());
-                    tool.putIfAbsent("type", "function");
-                    tools.add(tool);
+                    try {
+                        tools.add(Tool.fromJson(plain(t.node())));
+                    } catch (InvalidRequestException e) {
+                        throw OpenAiError.invalid(e.getMessage(), "tools[" + i + "]");
+                    }
                 }
             }
         }
@@ -164,14 +158,14 @@ final class ChatRequest {
                 throw OpenAiError.invalidType("tool_choice", "a string or an object");
             }
         }
-        List<Map<String, Object>> toolList = tools.isEmpty() ? null : List.copyOf(tools);
+        List<Tool> toolList = tools.isEmpty() ? null : List.copyOf(tools);
         List<String> builtinList = builtins.isEmpty() ? null : List.copyOf(builtins);
         if ((choice == ToolChoice.REQUIRED || choice == ToolChoice.NAMED) && toolList == null && builtinList == null) {
             throw OpenAiError.invalid("'tool_choice' asks for a tool call but no tools are given", "tool_choice");
         }
         String named = choiceName;
         if (choice == ToolChoice.NAMED && !builtins.contains(named)
-                && (toolList == null || toolList.stream().noneMatch(t -> functionName(t).equals(named)))) {
+                && (toolList == null || toolList.stream().noneMatch(t -> t.name().equals(named)))) {
             throw OpenAiError.invalid("'tool_choice' names the function '" + choiceName + "', which is not in 'tools'",
                     "tool_choice");
         }
@@ -189,7 +183,9 @@ final class ChatRequest {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("role", role);
-        String content = content(m);
+        boolean toolResult = role.equals("tool") || role.equals("ipython");
+        Object content = toolResult && m.raw("content") != null && m.raw("content").isObject()
+                ? plain(m.raw("content")) : content(m);
         ArrayNode calls = role.equals("assistant") ? m.array("tool_calls") : null;
         if (calls != null && !calls.isEmpty()) {
             List<Map<String, Object>> list = new ArrayList<>();
@@ -217,11 +213,15 @@ final class ChatRequest {
             }
             out.put("content", content);
         }
-        if (role.equals("tool")) {
+        if (toolResult) {
             String id = m.string("tool_call_id");
             if (id != null) {
                 out.put("tool_call_id", id);
             }
+        }
+        String name = m.string("name");
+        if (name != null) {
+            out.put("name", name);
         }
         return out;
     }

@@ -16,6 +16,9 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import dev.llama3j.engine.TokenEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -196,16 +199,34 @@ class BadInputTest {
 
     @Test
     void fullQueueIs429WithRetryAfter() {
-        // Fill the slots and the queue with long generations, straight through the engine.
+        // A generation whose listener holds the scheduler thread stalls the engine, so the queue,
+        // filled straight through the engine, stays full while we ask.
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch stalled = new CountDownLatch(1);
         List<Generation> hogs = new ArrayList<>();
         int[] prompt = s.llama.tokenizer().prependBos(s.llama.tokenizer().encode("Once upon a time", false));
+        hogs.add(s.llama.engine().submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 100),
+                new GenerationListener() {
+                    @Override
+                    public void onToken(TokenEvent event) {
+                        stalled.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }));
         try {
+            assertTrue(stalled.await(30, TimeUnit.SECONDS));
             while (true) {
-                hogs.add(s.llama.engine().submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 100_000),
+                hogs.add(s.llama.engine().submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 100),
                         new GenerationListener() {}));
             }
         } catch (EngineOverloadedException expected) {
             // The queue is full now.
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
         }
         try {
             var r = chat(TestServer.chat("hi"));
@@ -215,6 +236,7 @@ class BadInputTest {
             error(s.post("/v1/completions", TestServer.json().put("prompt", "x")), 429, null);
         } finally {
             hogs.forEach(Generation::cancel);
+            release.countDown();
         }
         s.awaitIdle();
         assertEquals(200, chat(TestServer.chat("hi").put("max_tokens", 2)).status());
