@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             GenerateCommand.class,
             TokenizeCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llama3j.Llama;
+import dev.llama3j.Llama3jException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -56,7 +57,11 @@ public final class OpenAiServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Binds and starts serving; the caller keeps ownership of {@code llama} (close it after the server). */
+    /**
+     * Binds and starts serving; the caller keeps ownership of {@code llama} (close it after the server).
+     *
+     * @throws Llama3jException when the address cannot be bound
+     */
     public static OpenAiServer start(Llama llama, ServerOptions options) {
         ServerContext ctx = new ServerContext(new ServedModel(llama, options.servedModelName()), options);
         HttpRouting.Builder routing = HttpRouting.builder();
@@ -73,6 +78,11 @@ public final class OpenAiServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
+        // Helidon logs a failed bind and returns a server that is not running.
+        if (!server.isRunning()) {
+            throw new Llama3jException("cannot listen on " + options.host() + ":" + options.port()
+                    + ": the address is in use or not available here");
+        }
         return new OpenAiServer(ctx, server);
     }
 
