@@ -1,6 +1,8 @@
 package dev.llama3j;
 
+import dev.llama3j.chat.ChatTemplate;
 import dev.llama3j.engine.Engine;
+import dev.llama3j.engine.Generation;
 import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
@@ -23,9 +25,9 @@ import java.util.stream.IntStream;
  *
  * <pre>{@code
  * try (Llama llama = Llama.load(Path.of("models/tiny-llama-3.1-chat"))) {
- *     int[] prompt = llama.tokenizer().prependBos(llama.tokenizer().encode("Hello", false));
- *     GenerationResult r = llama.generate(prompt, SamplingParams.greedy(), 32);
- *     System.out.println(r.text());
+ *     ChatResponse r = llama.chat(ChatRequest.of(List.of(Message.user("What is the capital of France?")))
+ *             .withSampling(SamplingParams.greedy()));
+ *     System.out.println(r.content()); // The capital of France is Paris.
  * }
  * }</pre>
  */
@@ -36,10 +38,12 @@ public final class Llama implements AutoCloseable {
     private final GenerationConfig generationConfig;
     private final int[] eosIds;
     private final Engine engine;
+    private final ChatTemplate chatTemplate;
 
     private Llama(Path path, LlamaModel model, Tokenizer tokenizer, GenerationConfig generationConfig,
-            LlamaOptions options) {
+            ChatTemplate chatTemplate, LlamaOptions options) {
         this.path = path;
+        this.chatTemplate = chatTemplate;
         this.model = model;
         this.tokenizer = tokenizer;
         this.generationConfig = generationConfig;
@@ -49,7 +53,8 @@ public final class Llama implements AutoCloseable {
                 : Math.min(model.config().maxPositions(), 4096);
         this.engine = new Engine(model, this::newDecoder, eosIds,
                 new EngineOptions(options.parallel(), ctx, Math.min(options.maxBatchTokens(), model.maxBatch()),
-                        Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel()));
+                        Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel(),
+                        options.cacheType()));
     }
 
     /** Loads a Hugging Face model folder with default options. */
@@ -65,7 +70,8 @@ public final class Llama implements AutoCloseable {
         LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens());
         try {
             checkVocabulary(path, model.config(), tokenizer);
-            return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path), options);
+            return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path),
+                    ChatTemplate.fromTokenizerDir(path), options);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -122,6 +128,26 @@ public final class Llama implements AutoCloseable {
                 return d.finish();
             }
         };
+    }
+
+    /** The model's chat template (the built-in Llama 3.1 one when the model has none). */
+    public ChatTemplate chatTemplate() {
+        return chatTemplate;
+    }
+
+    /** The prompt ids of a chat request: template markup as control tokens, message text as plain text. */
+    public int[] encodeChat(ChatRequest request) {
+        return ChatCompletion.encode(this, request);
+    }
+
+    /** Generates the next assistant message, synchronously. */
+    public ChatResponse chat(ChatRequest request) {
+        return ChatCompletion.complete(this, request);
+    }
+
+    /** Generates the next assistant message, streaming it to {@code listener}. */
+    public Generation chat(ChatRequest request, ChatListener listener) {
+        return ChatCompletion.submit(this, request, listener);
     }
 
     /** Generates from prompt ids, synchronously. */

@@ -12,9 +12,12 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Llama 3.1 on the JVM: run, serve, convert and measure Llama models.",
         subcommands = {
+            ChatCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
             ServeCommand.class,
+            BenchCommand.class,
+            MemCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -68,12 +68,28 @@ public final class Gemm {
             c50 = w0.fma(b, c50);
             c51 = w1.fma(b, c51);
         }
-        store(c00, c01, rows, out, t * outStride + r0);
-        store(c10, c11, rows, out, (t + 1) * outStride + r0);
-        store(c20, c21, rows, out, (t + 2) * outStride + r0);
-        store(c30, c31, rows, out, (t + 3) * outStride + r0);
-        store(c40, c41, rows, out, (t + 4) * outStride + r0);
-        store(c50, c51, rows, out, (t + 5) * outStride + r0);
+        // Stored here, not through a helper: vectors passed to a method C2 does not inline get boxed.
+        boolean whole = rows == G;
+        float[] o = whole ? out : Scratch.tile();
+        int stride = whole ? outStride : G;
+        int base = whole ? t * outStride + r0 : 0;
+        c00.intoArray(o, base);
+        c01.intoArray(o, base + V);
+        c10.intoArray(o, base + stride);
+        c11.intoArray(o, base + stride + V);
+        c20.intoArray(o, base + 2 * stride);
+        c21.intoArray(o, base + 2 * stride + V);
+        c30.intoArray(o, base + 3 * stride);
+        c31.intoArray(o, base + 3 * stride + V);
+        c40.intoArray(o, base + 4 * stride);
+        c41.intoArray(o, base + 4 * stride + V);
+        c50.intoArray(o, base + 5 * stride);
+        c51.intoArray(o, base + 5 * stride + V);
+        if (!whole) {
+            for (int i = 0; i < TILE; i++) {
+                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
+            }
+        }
     }
 
     private static void tile1(float[] p, int K, int rows, float[] x, int t, float[] out, int outStride, int r0) {
@@ -85,18 +101,14 @@ public final class Gemm {
             c0 = FloatVector.fromArray(F, p, k * G).fma(b, c0);
             c1 = FloatVector.fromArray(F, p, k * G + V).fma(b, c1);
         }
-        store(c0, c1, rows, out, t * outStride + r0);
-    }
-
-    /** Stores the first {@code rows} lanes of the two vectors (all of them unless at the matrix's end). */
-    static void store(FloatVector a, FloatVector b, int rows, float[] out, int off) {
         if (rows == G) {
-            a.intoArray(out, off);
-            b.intoArray(out, off + V);
-            return;
-        }
-        for (int i = 0; i < rows; i++) {
-            out[off + i] = i < V ? a.lane(i) : b.lane(i - V);
+            c0.intoArray(out, t * outStride + r0);
+            c1.intoArray(out, t * outStride + r0 + V);
+        } else {
+            float[] o = Scratch.tile();
+            c0.intoArray(o, 0);
+            c1.intoArray(o, V);
+            System.arraycopy(o, 0, out, t * outStride + r0, rows);
         }
     }
 }

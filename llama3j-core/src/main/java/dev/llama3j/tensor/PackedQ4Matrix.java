@@ -15,7 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Q4_0 weights repacked at load time: rows in groups of {@link Gemm#G}; each 32-value block stored as
  * the group's {@code G} fp16 scales, then 16 columns of {@code G} bytes. Byte {@code p} of a Q4_0 block
  * holds value {@code p} in its low nibble and value {@code p + 16} in its high one; column {@code p}
- * here holds that same byte for each of the {@code G} rows. The bytes are unchanged, only reordered.
+ * here holds that same byte for each of the {@code G} rows. The bytes are unchanged, only reordered:
+ * within a column (and the scales) rows are interleaved as {@link Halves} describes, so that 16-bit
+ * lanes seen as 32-bit ones split into the two halves of the group with shifts alone.
  *
  * <p>Generating multiplies these nibbles with the input quantized to 8 bits (like llama.cpp's
  * Q4_0 × Q8_0 dot product) in 16-bit lanes, one lane per row: 16 products of a nibble (at most 15)
@@ -32,8 +34,6 @@ final class PackedQ4Matrix extends WeightMatrix {
     static final int GROUP_BLOCK_BYTES = 2 * G + 16 * G;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
-    private static final VectorSpecies<Byte> B_V =
-            V >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
 
     private final int blocks;
 
@@ -55,18 +55,19 @@ final class PackedQ4Matrix extends WeightMatrix {
                     long dst = ((long) g * blocks + b) * GROUP_BLOCK_BYTES;
                     for (int r = 0; r < G; r++) {
                         int row = g * G + r;
+                        int pos = Halves.position(r);
                         if (row >= rows) {
                             // Padding rows: zero scale, and nibbles 8 (= value 0) for tidiness.
                             for (int p = 0; p < 16; p++) {
-                                packed.set(LittleEndian.BYTE, dst + 2L * G + (long) p * G + r, (byte) 0x88);
+                                packed.set(LittleEndian.BYTE, dst + 2L * G + (long) p * G + pos, (byte) 0x88);
                             }
                             continue;
                         }
                         MemorySegment.copy(data, LittleEndian.BYTE, row * rowBytes + (long) b * Q4_0Matrix.BLOCK_BYTES,
                                 src, 0, src.length);
-                        packed.set(LittleEndian.BYTE, dst + 2L * r, src[0]);
-                        packed.set(LittleEndian.BYTE, dst + 2L * r + 1, src[1]);
-                        long col = dst + 2L * G + r;
+                        packed.set(LittleEndian.BYTE, dst + 2L * pos, src[0]);
+                        packed.set(LittleEndian.BYTE, dst + 2L * pos + 1, src[1]);
+                        long col = dst + 2L * G + pos;
                         for (int p = 0; p < 16; p++) {
                             packed.set(LittleEndian.BYTE, col + (long) p * G, src[2 + p]);
                         }
@@ -92,10 +93,8 @@ final class PackedQ4Matrix extends WeightMatrix {
         return n < gemmMinTokens();
     }
 
-    private ShortVector nibblePairs(long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B_G, data, off, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-    }
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
 
     @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
@@ -116,8 +115,13 @@ final class PackedQ4Matrix extends WeightMatrix {
         }
     }
 
+    // The kernels below are written out in full on purpose: a helper method that takes or returns a
+    // vector and that C2 declines to inline (large callers often hit its inlining limits) boxes the
+    // vector on every call, which costs more than all the arithmetic here.
+
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;
+        MemorySegment d = data;
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int qb = t * blocks;
         FloatVector acc0 = FloatVector.zero(F);
@@ -129,107 +133,164 @@ final class PackedQ4Matrix extends WeightMatrix {
             ShortVector lo = ShortVector.zero(S_G);
             ShortVector hi = lo;
             for (int p = 0; p < 8; p++) {
-                ShortVector v = nibblePairs(col + (long) p * G);
-                lo = lo.add(v.and((short) 15).mul(q[xo + p])).add(v.lanewise(VectorOperators.LSHR, 4).mul(q[xo + p + 16]));
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                lo = lo.add(v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])))
+                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16])));
             }
             for (int p = 8; p < 16; p++) {
-                ShortVector v = nibblePairs(col + (long) p * G);
-                hi = hi.add(v.and((short) 15).mul(q[xo + p])).add(v.lanewise(VectorOperators.LSHR, 4).mul(q[xo + p + 16]));
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                hi = hi.add(v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])))
+                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16])));
             }
-            // Nibbles are stored as value + 8: subtract 8 × (sum of the block's inputs).
-            int offset = 8 * in.qSum[qb + b];
-            FloatVector d = FloatVector.broadcast(F, in.qScale[qb + b]);
-            acc0 = blockSum(lo, hi, 0, offset).mul(Halves.toFloats(data, off, 0)).fma(d, acc0);
-            acc1 = blockSum(lo, hi, 1, offset).mul(Halves.toFloats(data, off, 1)).fma(d, acc1);
+            // Nibbles are stored as value + 8: subtract 8 × (sum of the block's inputs). Each 32-bit
+            // lane holds row i's sums in its low half and row V+i's in its high half.
+            IntVector offset = IntVector.broadcast(I, 8 * in.qSum[qb + b]);
+            IntVector l = lo.reinterpretAsInts();
+            IntVector h = hi.reinterpretAsInts();
+            IntVector sum0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offset);
+            IntVector sum1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offset);
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector dx = FloatVector.broadcast(F, in.qScale[qb + b]);
+            acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dx, acc0);
+            acc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dx, acc1);
         }
-        Gemm.store(acc0, acc1, count, out, outOff);
+        if (count == G) {
+            acc0.intoArray(out, outOff);
+            acc1.intoArray(out, outOff + V);
+        } else {
+            float[] tmp = Scratch.group();
+            acc0.intoArray(tmp, 0);
+            acc1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outOff, count);
+        }
     }
 
     /** Two inputs at once: each column of nibbles is loaded and split once for both. */
     private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
         short[] q = in.q;
+        MemorySegment d = data;
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int qa = t * blocks;
         int qbb = (t + 1) * blocks;
         FloatVector accA0 = FloatVector.zero(F);
-        FloatVector accA1 = accA0, accB0 = accA0, accB1 = accA0;
+        FloatVector accA1 = accA0;
+        FloatVector accB0 = accA0;
+        FloatVector accB1 = accA0;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             long col = off + 2L * G;
             int xa = (qa + b) * BLOCK;
             int xb = (qbb + b) * BLOCK;
             ShortVector loA = ShortVector.zero(S_G);
-            ShortVector hiA = loA, loB = loA, hiB = loA;
+            ShortVector hiA = loA;
+            ShortVector loB = loA;
+            ShortVector hiB = loA;
             for (int p = 0; p < 8; p++) {
-                ShortVector v = nibblePairs(col + (long) p * G);
-                ShortVector l = v.and((short) 15);
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                ShortVector l = v.and(LOW_NIBBLE);
                 ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
-                loA = loA.add(l.mul(q[xa + p])).add(h.mul(q[xa + p + 16]));
-                loB = loB.add(l.mul(q[xb + p])).add(h.mul(q[xb + p + 16]));
+                loA = loA.add(l.mul(ShortVector.broadcast(S_G, q[xa + p])))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16])));
+                loB = loB.add(l.mul(ShortVector.broadcast(S_G, q[xb + p])))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16])));
             }
             for (int p = 8; p < 16; p++) {
-                ShortVector v = nibblePairs(col + (long) p * G);
-                ShortVector l = v.and((short) 15);
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                ShortVector l = v.and(LOW_NIBBLE);
                 ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
-                hiA = hiA.add(l.mul(q[xa + p])).add(h.mul(q[xa + p + 16]));
-                hiB = hiB.add(l.mul(q[xb + p])).add(h.mul(q[xb + p + 16]));
+                hiA = hiA.add(l.mul(ShortVector.broadcast(S_G, q[xa + p])))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16])));
+                hiB = hiB.add(l.mul(ShortVector.broadcast(S_G, q[xb + p])))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16])));
             }
-            FloatVector s0 = Halves.toFloats(data, off, 0);
-            FloatVector s1 = Halves.toFloats(data, off, 1);
-            int offA = 8 * in.qSum[qa + b];
-            int offB = 8 * in.qSum[qbb + b];
-            FloatVector dA = FloatVector.broadcast(F, in.qScale[qa + b]);
-            FloatVector dB = FloatVector.broadcast(F, in.qScale[qbb + b]);
-            accA0 = blockSum(loA, hiA, 0, offA).mul(s0).fma(dA, accA0);
-            accA1 = blockSum(loA, hiA, 1, offA).mul(s1).fma(dA, accA1);
-            accB0 = blockSum(loB, hiB, 0, offB).mul(s0).fma(dB, accB0);
-            accB1 = blockSum(loB, hiB, 1, offB).mul(s1).fma(dB, accB1);
-        }
-        Gemm.store(accA0, accA1, count, out, outA);
-        Gemm.store(accB0, accB1, count, out, outB);
-    }
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
 
-    /** The two 16-bit half-block sums of rows {@code [part*V, part*V + V)}, widened, minus the offset. */
-    private static FloatVector blockSum(ShortVector lo, ShortVector hi, int part, int offset) {
-        IntVector a = (IntVector) lo.convertShape(VectorOperators.S2I, I, part);
-        IntVector b = (IntVector) hi.convertShape(VectorOperators.S2I, I, part);
-        return (FloatVector) a.add(b).sub(offset).convertShape(VectorOperators.I2F, F, 0);
+            IntVector offA = IntVector.broadcast(I, 8 * in.qSum[qa + b]);
+            IntVector l = loA.reinterpretAsInts();
+            IntVector h = hiA.reinterpretAsInts();
+            IntVector a0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offA);
+            IntVector a1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offA);
+            FloatVector dA = FloatVector.broadcast(F, in.qScale[qa + b]);
+            accA0 = ((FloatVector) a0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dA, accA0);
+            accA1 = ((FloatVector) a1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dA, accA1);
+
+            IntVector offB = IntVector.broadcast(I, 8 * in.qSum[qbb + b]);
+            l = loB.reinterpretAsInts();
+            h = hiB.reinterpretAsInts();
+            IntVector b0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offB);
+            IntVector b1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offB);
+            FloatVector dB = FloatVector.broadcast(F, in.qScale[qbb + b]);
+            accB0 = ((FloatVector) b0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dB, accB0);
+            accB1 = ((FloatVector) b1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dB, accB1);
+        }
+        if (count == G) {
+            accA0.intoArray(out, outA);
+            accA1.intoArray(out, outA + V);
+            accB0.intoArray(out, outB);
+            accB1.intoArray(out, outB + V);
+        } else {
+            float[] tmp = Scratch.group();
+            accA0.intoArray(tmp, 0);
+            accA1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outA, count);
+            accB0.intoArray(tmp, 0);
+            accB1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outB, count);
+        }
     }
 
     @Override
     protected void fillPanel(int r0, int count, float[] panel) {
+        MemorySegment d = data;
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
+        FloatVector eight = FloatVector.broadcast(F, 8f);
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            FloatVector s0 = Halves.toFloats(data, off, 0);
-            FloatVector s1 = Halves.toFloats(data, off, 1);
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             long col = off + 2L * G;
             for (int p = 0; p < 16; p++) {
                 int lo = (b * BLOCK + p) * G;
                 int hi = (b * BLOCK + p + 16) * G;
-                long c = col + (long) p * G;
-                for (int part = 0; part < 2; part++) {
-                    ByteVector v = bytes(c, part);
-                    FloatVector s = part == 0 ? s0 : s1;
-                    ((FloatVector) v.and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F, partIndex(part)))
-                            .mul(s).intoArray(panel, lo + part * V);
-                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
-                            .convertShape(VectorOperators.B2F, F, partIndex(part))).mul(s).intoArray(panel, hi + part * V);
-                }
+                // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                IntVector first = v.and(0xff);
+                IntVector second = v.lanewise(VectorOperators.LSHR, 16);
+                ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s0)
+                        .intoArray(panel, lo);
+                ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s1)
+                        .intoArray(panel, lo + V);
+                ((FloatVector) first.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                        .sub(eight).mul(s0).intoArray(panel, hi);
+                ((FloatVector) second.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                        .sub(eight).mul(s1).intoArray(panel, hi + V);
             }
         }
-    }
-
-    /** The bytes of rows {@code [part*V, part*V+V)} of a column: a V-lane load, or the whole column. */
-    private ByteVector bytes(long col, int part) {
-        if (B_V != null) {
-            return ByteVector.fromMemorySegment(B_V, data, col + (long) part * V, ByteOrder.LITTLE_ENDIAN);
-        }
-        return ByteVector.fromMemorySegment(B_G, data, col, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static int partIndex(int part) {
-        return B_V != null ? 0 : part;
     }
 
     @Override
@@ -250,8 +311,8 @@ final class PackedQ4Matrix extends WeightMatrix {
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            float d = LittleEndian.half(data, off + 2L * r);
-            long col = off + 2L * G + r;
+            float d = LittleEndian.half(data, off + 2L * Halves.position(r));
+            long col = off + 2L * G + Halves.position(r);
             for (int p = 0; p < 16; p++) {
                 int v = data.get(LittleEndian.BYTE, col + (long) p * G) & 0xff;
                 out[outOff + b * BLOCK + p] = ((v & 15) - 8) * d;

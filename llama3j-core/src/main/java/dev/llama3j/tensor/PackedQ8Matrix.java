@@ -5,14 +5,16 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q8_0 weights repacked at load time for the Vector API: rows in groups of {@link Gemm#G}, and in each
- * group, each 32-value block stored as the {@code G} rows' fp16 scales followed by 32 columns of
- * {@code G} signed bytes ({@code [k][row]}). One vector load then holds the same column of
+ * group, each 32-value block stored as the {@code G} rows' fp16 scales (in {@link Halves}' interleaved
+ * order) followed by 32 columns of {@code G} signed bytes ({@code [k][row]}). One vector load then holds the same column of
  * {@link Gemm#V} rows, so a matrix-vector product broadcasts each input value once and accumulates
  * rows in vector lanes: no per-row horizontal sums, and each block scale is applied once per
  * {@code V} rows. The values and scales are exactly those of the file; only their order changes.
@@ -28,6 +30,9 @@ final class PackedQ8Matrix extends WeightMatrix {
     private static final boolean SPLIT_LOADS = V >= 8;
     private static final VectorSpecies<Byte> B_V = SPLIT_LOADS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
+
+    private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int blocks;
     private final int groups;
@@ -56,8 +61,9 @@ final class PackedQ8Matrix extends WeightMatrix {
                         }
                         MemorySegment.copy(data, LittleEndian.BYTE, row * rowBytes + (long) b * Q8_0Matrix.BLOCK_BYTES,
                                 src, 0, src.length);
-                        packed.set(LittleEndian.BYTE, dst + 2L * r, src[0]);
-                        packed.set(LittleEndian.BYTE, dst + 2L * r + 1, src[1]);
+                        long scale = dst + 2L * Halves.position(r);
+                        packed.set(LittleEndian.BYTE, scale, src[0]);
+                        packed.set(LittleEndian.BYTE, scale + 1, src[1]);
                         long col = dst + 2L * G + r;
                         for (int k = 0; k < BLOCK; k++) {
                             packed.set(LittleEndian.BYTE, col + (long) k * G, src[2 + k]);
@@ -77,16 +83,6 @@ final class PackedQ8Matrix extends WeightMatrix {
     @Override
     protected int gemmMinTokens() {
         return 5;
-    }
-
-    /** {@code V} int8 values of one column half, widened to floats. */
-    private FloatVector column(long off, int half) {
-        if (SPLIT_LOADS) {
-            return (FloatVector) ByteVector.fromMemorySegment(B_V, data, off + (long) half * V, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, F, 0);
-        }
-        return (FloatVector) ByteVector.fromMemorySegment(B_G, data, off, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2F, F, half);
     }
 
     @Override
@@ -109,7 +105,13 @@ final class PackedQ8Matrix extends WeightMatrix {
         }
     }
 
+    // The kernels below are written out in full on purpose: a helper method that takes or returns a
+    // vector and that C2 declines to inline (large callers often hit its inlining limits) boxes the
+    // vector on every call, which costs more than all the arithmetic here. Where the vectors are
+    // narrow (128 bits), a column is loaded whole and widened in two parts instead of two loads.
+
     private void kernel1(int g, float[] x, int xOff, float[] out, int outOff, int count) {
+        MemorySegment d = data;
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
@@ -122,31 +124,61 @@ final class PackedQ8Matrix extends WeightMatrix {
             for (int k = 0; k < BLOCK; k++) {
                 FloatVector xk = FloatVector.broadcast(F, x[xb + k]);
                 long c = col + (long) k * G;
-                a0 = column(c, 0).fma(xk, a0);
-                a1 = column(c, 1).fma(xk, a1);
+                FloatVector w0 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w1 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
+                a0 = w0.fma(xk, a0);
+                a1 = w1.fma(xk, a1);
             }
-            acc0 = a0.fma(Halves.toFloats(data, off, 0), acc0);
-            acc1 = a1.fma(Halves.toFloats(data, off, 1), acc1);
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            acc0 = a0.fma(s0, acc0);
+            acc1 = a1.fma(s1, acc1);
         }
-        Gemm.store(acc0, acc1, count, out, outOff);
+        if (count == G) {
+            acc0.intoArray(out, outOff);
+            acc1.intoArray(out, outOff + V);
+        } else {
+            float[] tmp = Scratch.group();
+            acc0.intoArray(tmp, 0);
+            acc1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outOff, count);
+        }
     }
 
     /** Two inputs at once: each weight column is loaded and widened once for both. */
     private void kernel2(int g, float[] x, int xOffA, int xOffB, float[] out, int outA, int outB, int count) {
+        MemorySegment d = data;
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         FloatVector accA0 = FloatVector.zero(F);
-        FloatVector accA1 = accA0, accB0 = accA0, accB1 = accA0;
+        FloatVector accA1 = accA0;
+        FloatVector accB0 = accA0;
+        FloatVector accB1 = accA0;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             long col = off + 2L * G;
             int xa = xOffA + b * BLOCK;
             int xbb = xOffB + b * BLOCK;
             FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0, b0 = a0, b1 = a0;
+            FloatVector a1 = a0;
+            FloatVector b0 = a0;
+            FloatVector b1 = a0;
             for (int k = 0; k < BLOCK; k++) {
                 long c = col + (long) k * G;
-                FloatVector w0 = column(c, 0);
-                FloatVector w1 = column(c, 1);
+                FloatVector w0 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w1 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
                 FloatVector xk = FloatVector.broadcast(F, x[xa + k]);
                 a0 = w0.fma(xk, a0);
                 a1 = w1.fma(xk, a1);
@@ -154,30 +186,59 @@ final class PackedQ8Matrix extends WeightMatrix {
                 b0 = w0.fma(xk, b0);
                 b1 = w1.fma(xk, b1);
             }
-            FloatVector s0 = Halves.toFloats(data, off, 0);
-            FloatVector s1 = Halves.toFloats(data, off, 1);
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             accA0 = a0.fma(s0, accA0);
             accA1 = a1.fma(s1, accA1);
             accB0 = b0.fma(s0, accB0);
             accB1 = b1.fma(s1, accB1);
         }
-        Gemm.store(accA0, accA1, count, out, outA);
-        Gemm.store(accB0, accB1, count, out, outB);
+        if (count == G) {
+            accA0.intoArray(out, outA);
+            accA1.intoArray(out, outA + V);
+            accB0.intoArray(out, outB);
+            accB1.intoArray(out, outB + V);
+        } else {
+            float[] tmp = Scratch.group();
+            accA0.intoArray(tmp, 0);
+            accA1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outA, count);
+            accB0.intoArray(tmp, 0);
+            accB1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outB, count);
+        }
     }
 
     @Override
     protected void fillPanel(int r0, int count, float[] panel) {
+        MemorySegment d = data;
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            FloatVector s0 = Halves.toFloats(data, off, 0);
-            FloatVector s1 = Halves.toFloats(data, off, 1);
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             long col = off + 2L * G;
             for (int k = 0; k < BLOCK; k++) {
                 int p = (b * BLOCK + k) * G;
                 long c = col + (long) k * G;
-                column(c, 0).mul(s0).intoArray(panel, p);
-                column(c, 1).mul(s1).intoArray(panel, p + V);
+                FloatVector w0 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w1 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
+                w0.mul(s0).intoArray(panel, p);
+                w1.mul(s1).intoArray(panel, p + V);
             }
         }
     }
@@ -200,7 +261,7 @@ final class PackedQ8Matrix extends WeightMatrix {
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            float d = LittleEndian.half(data, off + 2L * r);
+            float d = LittleEndian.half(data, off + 2L * Halves.position(r));
             long col = off + 2L * G + r;
             for (int k = 0; k < BLOCK; k++) {
                 out[outOff + b * BLOCK + k] = data.get(LittleEndian.BYTE, col + (long) k * G) * d;

@@ -4,6 +4,8 @@ package dev.llama3j.tensor;
 final class Scratch {
     private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
     private static final ThreadLocal<float[]> ROW = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> GROUP = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> TILE = new ThreadLocal<>();
 
     private Scratch() {}
 
@@ -15,6 +17,16 @@ final class Scratch {
     /** Room for one row of {@code cols} values. */
     static float[] row(int cols) {
         return get(ROW, cols);
+    }
+
+    /** Room for one group's {@link Gemm#G} outputs (partial groups at a matrix's end). */
+    static float[] group() {
+        return get(GROUP, Gemm.G);
+    }
+
+    /** Room for one {@link Gemm} register tile of outputs. */
+    static float[] tile() {
+        return get(TILE, Gemm.TILE * Gemm.G);
     }
 
     private static float[] get(ThreadLocal<float[]> tl, int size) {
