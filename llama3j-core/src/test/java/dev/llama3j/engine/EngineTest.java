@@ -132,7 +132,7 @@ class EngineTest {
     @Test
     void topLogprobsStayInTheirRowWhenBatched() {
         // Two sequences share the logits buffer; each one's alternatives must come from its own row.
-        try (Engine engine = new Engine(model, EngineTest::idDecoder, EOS, new EngineOptions(2, 512, 256, 32, 8))) {
+        try (Engine engine = new Engine(model, EngineTest::idDecoder, EOS, new EngineOptions(2, 512, 256, 32, 8, dev.llama3j.model.KvCacheType.F16))) {
             List<Generation> gens = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 gens.add(engine.submit(new GenerationRequest(Fixtures.ints(probes().get(i).get("prompt_ids")),

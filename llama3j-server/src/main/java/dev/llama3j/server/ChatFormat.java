@@ -10,7 +10,6 @@ import dev.llama3j.chat.StreamingToolCallParser;
 import dev.llama3j.chat.ToolCallParser;
 import dev.llama3j.chat.jinja.TemplateException;
 import dev.llama3j.tokenizer.Tokenizer;
-import java.nio.file.Files;
 import java.util.BitSet;
 
 /**
@@ -38,11 +37,9 @@ final class ChatFormat {
         this.tokenizer = tokenizer;
     }
 
-    /** The template of a Hugging Face model folder, or the built-in Llama 3.1 one. */
+    /** The model's own template (or the built-in Llama 3.1 one when it ships none). */
     static ChatFormat of(Llama llama) {
-        ChatTemplate t = Files.isDirectory(llama.path()) ? ChatTemplate.fromTokenizerDir(llama.path())
-                : ChatTemplate.llama31();
-        return new ChatFormat(t, llama.tokenizer());
+        return new ChatFormat(llama.chatTemplate(), llama.tokenizer());
     }
 
     Rendered render(ChatRequest r) {
