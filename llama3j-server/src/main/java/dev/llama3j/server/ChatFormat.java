@@ -18,7 +18,7 @@ import java.util.BitSet;
  * with the chat package's streaming tool-call parser.
  *
  * <p>{@code tool_choice} {@code required} or a named function is honoured by starting the
- * assistant's answer with the beginning of a call ({@code {"name": "f", "parameters": } or
+ * assistant's answer with the beginning of a call ({@code {"name": "f", "parameters": {} or
  * {@code <|python_tag|>}): without constrained decoding this is the surest way to get a call, and
  * the parser sees that prefix before the generated text.
  */
@@ -85,7 +85,9 @@ final class ChatFormat {
             if (r.builtinTools != null && r.builtinTools.contains(r.toolChoiceName)) {
                 return Llama3Tokens.PYTHON_TAG_TEXT + r.toolChoiceName + ".call(";
             }
-            return "{\"name\": \"" + r.toolChoiceName + "\", \"parameters\": ";
+            // Ends inside the arguments object, not on a space: a prompt that ends in the middle of
+            // a token the model would write (" {") throws it off.
+            return "{\"name\": \"" + r.toolChoiceName + "\", \"parameters\": {";
         }
         if (r.toolChoice == ChatRequest.ToolChoice.REQUIRED) {
             if (r.tools == null) {

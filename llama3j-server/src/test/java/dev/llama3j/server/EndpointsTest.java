@@ -330,6 +330,35 @@ class EndpointsTest {
     }
 
     @Test
+    void forcedToolChoice() {
+        Map<String, Object> tokyo = probes().stream()
+                .filter(p -> String.valueOf(p.get("messages")).contains("Tokyo") && p.get("tools") != null)
+                .findFirst().orElseThrow();
+        for (String choice : List.of("required", "named")) {
+            ObjectNode b = ChatFormatTest.body(tokyo).put("temperature", 0).put("stream", true).put("n", 2);
+            if (choice.equals("required")) {
+                b.put("tool_choice", "required");
+            } else {
+                b.putObject("tool_choice").put("type", "function").putObject("function")
+                        .put("name", "get_current_conditions");
+            }
+            String[] args = new String[2];
+            var resp = s.post("/v1/chat/completions", b);
+            for (JsonNode e : resp.events()) {
+                JsonNode ch = e.get("choices").get(0);
+                if (ch.get("delta").has("tool_calls")) {
+                    JsonNode f = ch.get("delta").get("tool_calls").get(0).get("function");
+                    assertEquals("get_current_conditions", f.get("name").asText(), choice);
+                    args[ch.get("index").asInt()] = f.get("arguments").asText();
+                }
+            }
+            for (String a : args) {
+                assertEquals("Tokyo", parse(a).get("location").asText(), choice);
+            }
+        }
+    }
+
+    @Test
     void builtinToolCall() {
         Map<String, Object> menlo = probes().stream()
                 .filter(p -> String.valueOf(p.get("messages")).contains("Menlo Park")).findFirst().orElseThrow();
