@@ -18,7 +18,7 @@ import java.util.BitSet;
  * with the chat package's streaming tool-call parser.
  *
  * <p>{@code tool_choice} {@code required} or a named function is honoured by starting the
- * assistant's answer with the beginning of a call ({@code {"name": "f", "parameters": {} or
+ * assistant's answer with the beginning of a call ({@code {"name": "f", "parameters":} or
  * {@code <|python_tag|>}): without constrained decoding this is the surest way to get a call, and
  * the parser sees that prefix before the generated text.
  */
@@ -80,24 +80,32 @@ final class ChatFormat {
         return new Rendered(tokenizer.encode(full.text(), full.specialAllowedAt()), prefix);
     }
 
-    private static String outputPrefix(ChatRequest r) {
+    private String outputPrefix(ChatRequest r) {
         if (r.toolChoice == ChatRequest.ToolChoice.NAMED) {
             if (r.builtinTools != null && r.builtinTools.contains(r.toolChoiceName)) {
                 return Llama3Tokens.PYTHON_TAG_TEXT + r.toolChoiceName + ".call(";
             }
-            // Ends inside the arguments object, not on a space: a prompt that ends in the middle of
-            // a token the model would write (" {") throws it off.
-            return "{\"name\": \"" + r.toolChoiceName + "\", \"parameters\": {";
+            return tokenAligned("{\"name\": \"" + r.toolChoiceName + "\", \"parameters\": {\"");
         }
         if (r.toolChoice == ChatRequest.ToolChoice.REQUIRED) {
             if (r.tools == null) {
                 return Llama3Tokens.PYTHON_TAG_TEXT;
             }
             if (r.builtinTools == null) {
-                return "{\"name\": \"";
+                return tokenAligned("{\"name\": \"");
             }
         }
         return "";
+    }
+
+    /**
+     * {@code text} without its last token. A forced start must end where the model's own tokens
+     * would: its last token could merge with what follows ({@code " {"} is one token, and so is
+     * {@code ",}), and a prompt that cuts such a token throws the model off.
+     */
+    private String tokenAligned(String text) {
+        int[] ids = tokenizer.encode(text, false);
+        return tokenizer.decode(java.util.Arrays.copyOf(ids, ids.length - 1));
     }
 
     /** A parser for one assistant message, or null when the output is not to be read for tool calls. */

@@ -93,7 +93,7 @@ class ChatFormatTest {
         ObjectNode b = toolsBody();
         b.putObject("tool_choice").put("type", "function").putObject("function").put("name", "get_current_conditions");
         var r = render(b);
-        assertEquals("{\"name\": \"get_current_conditions\", \"parameters\": {", r.outputPrefix());
+        assertTrue(r.outputPrefix().startsWith("{\"name\": \"get_current_conditions\", \"parameters\""), r.outputPrefix());
         assertTrue(tokenizer.decode(r.ids()).endsWith("<|end_header_id|>\n\n" + r.outputPrefix()));
 
         b.putObject("tool_choice").put("type", "function").putObject("function").put("name", "brave_search");
