@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
+            ServeCommand.class,
             BenchCommand.class,
             MemCommand.class,
             CommandLine.HelpCommand.class
