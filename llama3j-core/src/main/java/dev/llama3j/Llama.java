@@ -5,8 +5,11 @@ import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TextDecoder;
+import dev.llama3j.gguf.GgufFile;
+import dev.llama3j.gguf.GgufVocabulary;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaModel;
+import dev.llama3j.model.ModelFormat;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.sampling.GenerationConfig;
 import dev.llama3j.sampling.SamplingParams;
@@ -15,6 +18,7 @@ import dev.llama3j.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
@@ -34,15 +38,17 @@ public final class Llama implements AutoCloseable {
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final GenerationConfig generationConfig;
+    private final String chatTemplate;
     private final int[] eosIds;
     private final Engine engine;
 
     private Llama(Path path, LlamaModel model, Tokenizer tokenizer, GenerationConfig generationConfig,
-            LlamaOptions options) {
+            String chatTemplate, LlamaOptions options) {
         this.path = path;
         this.model = model;
         this.tokenizer = tokenizer;
         this.generationConfig = generationConfig;
+        this.chatTemplate = chatTemplate;
         this.eosIds = IntStream.concat(Arrays.stream(model.config().eosTokenIds()),
                 Arrays.stream(generationConfig.eosTokenIds())).distinct().toArray();
         int ctx = options.contextSize() > 0 ? options.contextSize()
@@ -52,20 +58,50 @@ public final class Llama implements AutoCloseable {
                         Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel()));
     }
 
-    /** Loads a Hugging Face model folder with default options. */
+    /** Loads a Hugging Face model folder or a GGUF file with default options. */
     public static Llama load(Path path) {
         return load(path, LlamaOptions.defaults());
     }
 
+    /**
+     * Loads a Hugging Face model folder ({@code config.json}, safetensors, {@code tokenizer.json},
+     * {@code generation_config.json}) or a GGUF file (told apart by {@link ModelFormat#of}; a GGUF file
+     * holds all of that in its metadata).
+     */
     public static Llama load(Path path, LlamaOptions options) {
         if (!Files.exists(path)) {
             throw new ModelFormatException(path + ": no such model file or folder");
+        }
+        if (ModelFormat.of(path) == ModelFormat.GGUF) {
+            return loadGguf(path, options);
         }
         Tokenizer tokenizer = Tokenizer.load(path);
         LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens());
         try {
             checkVocabulary(path, model.config(), tokenizer);
-            return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path), options);
+            return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path),
+                    Tokenizer.readChatTemplate(path).orElse(null),
+                    options);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static Llama loadGguf(Path path, LlamaOptions options) {
+        GgufFile gguf = GgufFile.open(path);
+        LlamaModel model;
+        try {
+            model = ModelLoader.loadGguf(gguf, options.threads(), options.maxBatchTokens());
+        } catch (RuntimeException e) {
+            gguf.close();
+            throw e;
+        }
+        try { // the model owns the file now
+            Tokenizer tokenizer = GgufVocabulary.tokenizer(gguf);
+            checkVocabulary(path, model.config(), tokenizer);
+            return new Llama(path, model, tokenizer, GenerationConfig.fromGguf(gguf),
+                    GgufVocabulary.chatTemplate(gguf).orElse(null), options);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -97,6 +133,14 @@ public final class Llama implements AutoCloseable {
 
     public GenerationConfig generationConfig() {
         return generationConfig;
+    }
+
+    /**
+     * The model's Jinja chat template: a GGUF file's {@code tokenizer.chat_template}, or a Hugging Face
+     * folder's ({@link Tokenizer#readChatTemplate}).
+     */
+    public Optional<String> chatTemplate() {
+        return Optional.ofNullable(chatTemplate);
     }
 
     /** Token ids that end a turn: the config's and generation config's {@code eos_token_id}s. */

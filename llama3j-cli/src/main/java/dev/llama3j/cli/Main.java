@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             GenerateCommand.class,
             TokenizeCommand.class,
+            ConvertCommand.class,
+            SyntheticGgufCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
