@@ -8,42 +8,59 @@ import dev.llama3j.gguf.GgufFileType;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.model.ParityUtil;
+import dev.llama3j.testing.ConvertedModels;
 import dev.llama3j.testing.Fixtures;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The random model converted to F32 and BF16 GGUF runs like the Hugging Face checkpoint: last-position
- * logits within 1e-3 of the transformers goldens, the same top-10 at every position, the same greedy
- * continuation. (The checkpoint is bf16, so BF16 is lossless and F32 exact.)
+ * Models converted to GGUF run like their Hugging Face checkpoints. The random model in F32 and BF16:
+ * last-position logits within 1e-3 of the transformers goldens, the same top-10 at every position, the
+ * same greedy continuation; the chat model in F32: its 18 probes. (The checkpoints are bf16, so BF16 is
+ * lossless and F32 exact.)
  */
 class GgufRoundTripTest {
-    @TempDir
-    static Path tmp;
-
     static LlamaModel f32;
     static LlamaModel bf16;
+    static LlamaModel chat;
 
     @BeforeAll
     static void convert() {
-        Path f32File = tmp.resolve("random-f32.gguf");
-        Path bf16File = tmp.resolve("random-bf16.gguf");
-        HfToGgufConverter.convert(Fixtures.randomModel(), f32File, GgufFileType.ALL_F32, ConversionProgress.NONE);
-        HfToGgufConverter.convert(Fixtures.randomModel(), bf16File, GgufFileType.MOSTLY_BF16, ConversionProgress.NONE);
-        f32 = ModelLoader.load(f32File, 2, 256);
-        bf16 = ModelLoader.load(bf16File, 2, 256);
+        f32 = ModelLoader.load(ConvertedModels.get("random", GgufFileType.ALL_F32), 2, 256);
+        bf16 = ModelLoader.load(ConvertedModels.get("random", GgufFileType.MOSTLY_BF16), 2, 256);
+        chat = ModelLoader.load(ConvertedModels.get("chat", GgufFileType.ALL_F32), 2, 512);
     }
 
     @AfterAll
     static void close() {
         f32.close();
         bf16.close();
+        chat.close();
+    }
+
+    /** The demo chat model (sharded, tied embeddings, transformers-5 config) through GGUF: its 18 probes. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void chatModelProbesGiveGoldenGreedyTokens() {
+        assertTrue(chat.config().tieWordEmbeddings());
+        List<Map<String, Object>> probes =
+                (List<Map<String, Object>>) ((Map<String, Object>) Fixtures.goldens().get("chat_model")).get("probes");
+        int vocab = chat.config().vocabSize();
+        for (Map<String, Object> p : probes) {
+            int[] prompt = Fixtures.ints(p.get("prompt_ids"));
+            int[] golden = Fixtures.ints(p.get("greedy"));
+            String what = String.valueOf(p.get("greedy_text"));
+            assertArrayEquals(golden, ParityUtil.greedy(chat, prompt, golden.length), what);
+            Map<String, Object> top = (Map<String, Object>) p.get("top10_first");
+            float[][] first = ParityUtil.logitsAt(chat, prompt, new int[] {prompt.length - 1});
+            ParityUtil.assertTop10(what, first[0], 0, vocab, Fixtures.ints(top.get("ids")),
+                    (List<Object>) top.get("values"));
+        }
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -78,7 +95,7 @@ class GgufRoundTripTest {
         throw new AssertionError("no golden case " + name);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void configReadBackFromMetadata() {
         var c = f32.config();
         assertEquals(64, c.hiddenSize());

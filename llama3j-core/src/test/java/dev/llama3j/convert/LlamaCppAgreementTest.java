@@ -154,6 +154,34 @@ class LlamaCppAgreementTest {
         return ParityUtil.logitsAt(model, context, wanted);
     }
 
+    /**
+     * A synthetic Q4_0 file, whose output matrix is Q6_K (rows of 256), which the fixtures' rows of 64
+     * never are: the two engines' next-token log-probabilities agree. Random weights give flat logits
+     * (a spread of about 0.3), so this compares distributions, not argmaxes.
+     */
+    @org.junit.jupiter.api.Test
+    void syntheticQ6_KOutputAgrees() {
+        Path file = SyntheticModelTest.tinyQ4(11, "syn-agree.gguf");
+        int[] prompt = {128000, 9906, 1917, 11, 1268, 527, 499, 30};
+        float[][] cpp = LlamaCpp.logProbsAllPositions(file, prompt, ConvertedModels.workDir());
+        try (LlamaModel ours = ModelLoader.load(file, 2, 64)) {
+            float[] all = ParityUtil.allLogits(ours, prompt);
+            int vocab = ours.config().vocabSize();
+            for (int p = 0; p < prompt.length; p++) {
+                float[] mine = QuantizationReportTest.logSoftmax(all, p * vocab, vocab);
+                double kl = QuantizationReportTest.kl(mine, cpp[p]);
+                float maxAbs = 0;
+                for (int i = 0; i < vocab; i++) {
+                    maxAbs = Math.max(maxAbs, Math.abs(mine[i] - cpp[p][i]));
+                }
+                System.out.printf("[llama.cpp synthetic q4_0/q6_K] position %d: KL %.2e, max |log p diff| %.4f%n", p, kl,
+                        maxAbs);
+                org.junit.jupiter.api.Assertions.assertTrue(maxAbs < 0.05 && Math.abs(kl) < 1e-4,
+                        "position " + p + ": KL " + kl + ", max |log p diff| " + maxAbs);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"random", "chat"})
     void tokenizationAgrees(String model) {

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
  * also {@code multilingual} (171 more; reading llama.cpp's full distributions costs ~0.1 s a position).
  *
  * <p>KL is {@code KL(reference || other)} in nats per position, from log-softmax in double precision;
- * llama.cpp's log-probabilities come from its float32 softmax (those that underflow to 0 count as
- * {@code log(Float.MIN_VALUE)}).
+ * llama.cpp's log-probabilities come from its float32 softmax, renormalised (those that underflow to 0
+ * count as {@code log(Float.MIN_VALUE)}).
  */
 class QuantizationReportTest {
     private static final List<GgufFileType> TYPES = List.of(GgufFileType.ALL_F32, GgufFileType.MOSTLY_Q8_0,
@@ -126,17 +126,35 @@ class QuantizationReportTest {
 
     private static final double LOG_MIN = Math.log(Float.MIN_VALUE);
 
+    /**
+     * KL(p || q) in nats from log-probabilities, each renormalised in double first (llama.cpp's float32
+     * softmax sums to 1 only to about 1e-5, which would otherwise show as a KL of that size).
+     */
     static double kl(float[] logp, float[] logq) {
+        double lseP = logSumExp(logp);
+        double lseQ = logSumExp(logq);
         double sum = 0;
         for (int i = 0; i < logp.length; i++) {
             if (logp[i] == Float.NEGATIVE_INFINITY) {
                 continue;
             }
-            double lp = logp[i];
-            double lq = Math.max(logq[i], LOG_MIN);
+            double lp = logp[i] - lseP;
+            double lq = Math.max(logq[i], LOG_MIN) - lseQ;
             sum += Math.exp(lp) * (lp - lq);
         }
-        return sum; // may come out a hair below 0 where the two agree to float precision
+        return sum;
+    }
+
+    private static double logSumExp(float[] logp) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logp) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logp) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum);
     }
 
     static float[] logSoftmax(float[] logits, int off, int n) {
