@@ -3,7 +3,13 @@ package dev.llama3j.testing;
 import dev.llama3j.convert.ConversionProgress;
 import dev.llama3j.convert.HfToGgufConverter;
 import dev.llama3j.convert.TensorTypeRecipe;
+import dev.llama3j.gguf.GgufFile;
 import dev.llama3j.gguf.GgufFileType;
+import dev.llama3j.gguf.GgufKeys;
+import dev.llama3j.gguf.GgufTensor;
+import dev.llama3j.gguf.GgufWriter;
+import dev.llama3j.tensor.GgmlType;
+import dev.llama3j.tensor.WeightMatrix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,6 +45,39 @@ public final class ConvertedModels {
         if (file == null) {
             file = workDir().resolve(name);
             HfToGgufConverter.convert(folder(model), file, type, ConversionProgress.NONE);
+            files.put(name, file);
+        }
+        return file;
+    }
+
+    /**
+     * A copy of {@code model} in {@code type} with every tensor dequantized to F32: the same weight
+     * values, so that an engine that rounds activations for quantized dot products computes in fp32 on it.
+     */
+    public static synchronized Path dequantizedTwin(String model, GgufFileType type) {
+        String name = model + "-" + TensorTypeRecipe.nameOf(type) + "-as-f32.gguf";
+        Path file = files.get(name);
+        if (file == null) {
+            file = workDir().resolve(name);
+            try (GgufFile q = GgufFile.open(get(model, type))) {
+                GgufWriter w = new GgufWriter().putAll(q.metadata())
+                        .putUint32(GgufKeys.GENERAL_FILE_TYPE, GgufFileType.ALL_F32.id);
+                for (GgufTensor t : q.tensors().values()) {
+                    if (t.type() == GgmlType.F32) {
+                        w.addTensor(t);
+                        continue;
+                    }
+                    WeightMatrix m = t.asMatrix();
+                    w.addTensor(t.name(), GgmlType.F32, t.dims(), out -> {
+                        float[] row = new float[m.cols()];
+                        for (int r = 0; r < m.rows(); r++) {
+                            m.dequantizeRow(r, row, 0);
+                            out.writeFloats(row, 0, row.length);
+                        }
+                    });
+                }
+                w.write(file);
+            }
             files.put(name, file);
         }
         return file;
