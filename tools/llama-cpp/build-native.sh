@@ -7,6 +7,7 @@
 #   tools/llama-cpp/build-native.sh --print    # print binary dir if built, else exit 1
 #   tools/llama-cpp/build-native.sh --source-only  # only clone the source (vocab GGUFs, gguf-py), print it
 #   JOBS=4 tools/llama-cpp/build-native.sh     # parallelism (default 2)
+#   NATIVE_AMX=1 tools/llama-cpp/build-native.sh  # keep Intel AMX kernels (off by default, see below)
 #
 # Output: tools/llama-cpp/.cache/llama.cpp/build/bin/  (git-ignored)
 set -euo pipefail
@@ -36,6 +37,17 @@ CMAKE_FLAGS=(
   -DLLAMA_USE_PREBUILT_UI=OFF # would fetch web UI assets
   -DGGML_CCACHE=OFF
 )
+# AMX is OFF by default: with GGML_NATIVE=ON gcc 12 compiles ggml's AMX kernels on AMX CPUs, and on
+# this VM (Sapphire Rapids class) they die with SIGILL in tinygemm_kernel_amx (tilezero) on
+# Q8_0/Q4_0 matmuls: the tile config is lost (llama.cpp PR #26954: tile config on the stack is
+# optimised away / XFD permission per thread). gcc lets explicit -mno-* win over -march=native.
+# NATIVE_AMX=1 keeps AMX.
+if [[ "${NATIVE_AMX:-0}" != "1" ]]; then
+  CMAKE_FLAGS+=(
+    "-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    "-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  )
+fi
 
 all_built() {
   for t in "${TARGETS[@]}"; do [[ -x "$BIN/$t" ]] || return 1; done

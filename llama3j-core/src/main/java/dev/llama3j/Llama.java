@@ -1,6 +1,8 @@
 package dev.llama3j;
 
+import dev.llama3j.chat.ChatTemplate;
 import dev.llama3j.engine.Engine;
+import dev.llama3j.engine.Generation;
 import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
@@ -18,7 +20,6 @@ import dev.llama3j.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
@@ -27,9 +28,9 @@ import java.util.stream.IntStream;
  *
  * <pre>{@code
  * try (Llama llama = Llama.load(Path.of("models/tiny-llama-3.1-chat"))) {
- *     int[] prompt = llama.tokenizer().prependBos(llama.tokenizer().encode("Hello", false));
- *     GenerationResult r = llama.generate(prompt, SamplingParams.greedy(), 32);
- *     System.out.println(r.text());
+ *     ChatResponse r = llama.chat(ChatRequest.of(List.of(Message.user("What is the capital of France?")))
+ *             .withSampling(SamplingParams.greedy()));
+ *     System.out.println(r.content()); // The capital of France is Paris.
  * }
  * }</pre>
  */
@@ -38,24 +39,25 @@ public final class Llama implements AutoCloseable {
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final GenerationConfig generationConfig;
-    private final String chatTemplate;
     private final int[] eosIds;
     private final Engine engine;
+    private final ChatTemplate chatTemplate;
 
     private Llama(Path path, LlamaModel model, Tokenizer tokenizer, GenerationConfig generationConfig,
-            String chatTemplate, LlamaOptions options) {
+            ChatTemplate chatTemplate, LlamaOptions options) {
         this.path = path;
+        this.chatTemplate = chatTemplate;
         this.model = model;
         this.tokenizer = tokenizer;
         this.generationConfig = generationConfig;
-        this.chatTemplate = chatTemplate;
         this.eosIds = IntStream.concat(Arrays.stream(model.config().eosTokenIds()),
                 Arrays.stream(generationConfig.eosTokenIds())).distinct().toArray();
         int ctx = options.contextSize() > 0 ? options.contextSize()
                 : Math.min(model.config().maxPositions(), 4096);
         this.engine = new Engine(model, this::newDecoder, eosIds,
                 new EngineOptions(options.parallel(), ctx, Math.min(options.maxBatchTokens(), model.maxBatch()),
-                        Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel()));
+                        Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel(),
+                        options.cacheType()));
     }
 
     /** Loads a Hugging Face model folder or a GGUF file with default options. */
@@ -65,8 +67,8 @@ public final class Llama implements AutoCloseable {
 
     /**
      * Loads a Hugging Face model folder ({@code config.json}, safetensors, {@code tokenizer.json},
-     * {@code generation_config.json}) or a GGUF file (told apart by {@link ModelFormat#of}; a GGUF file
-     * holds all of that in its metadata).
+     * {@code generation_config.json}, the chat template) or a GGUF file, which holds all of that in its
+     * metadata; {@link ModelFormat#of} tells them apart.
      */
     public static Llama load(Path path, LlamaOptions options) {
         if (!Files.exists(path)) {
@@ -80,8 +82,7 @@ public final class Llama implements AutoCloseable {
         try {
             checkVocabulary(path, model.config(), tokenizer);
             return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path),
-                    Tokenizer.readChatTemplate(path).orElse(null),
-                    options);
+                    ChatTemplate.fromTokenizerDir(path), options);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -100,8 +101,13 @@ public final class Llama implements AutoCloseable {
         try { // the model owns the file now
             Tokenizer tokenizer = GgufVocabulary.tokenizer(gguf);
             checkVocabulary(path, model.config(), tokenizer);
-            return new Llama(path, model, tokenizer, GenerationConfig.fromGguf(gguf),
-                    GgufVocabulary.chatTemplate(gguf).orElse(null), options);
+            // tokenizer.chat_template, with the bos_token and eos_token the file's ids name.
+            ChatTemplate template = ChatTemplate.ofOrDefault(GgufVocabulary.chatTemplate(gguf).orElse(null));
+            int bos = tokenizer.bosId().orElse(-1);
+            int eos = tokenizer.eosId().orElse(-1);
+            template = template.withTokens(bos >= 0 ? tokenizer.piece(bos) : template.bosToken(),
+                    eos >= 0 ? tokenizer.piece(eos) : template.eosToken());
+            return new Llama(path, model, tokenizer, GenerationConfig.fromGguf(gguf), template, options);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -135,14 +141,6 @@ public final class Llama implements AutoCloseable {
         return generationConfig;
     }
 
-    /**
-     * The model's Jinja chat template: a GGUF file's {@code tokenizer.chat_template}, or a Hugging Face
-     * folder's ({@link Tokenizer#readChatTemplate}).
-     */
-    public Optional<String> chatTemplate() {
-        return Optional.ofNullable(chatTemplate);
-    }
-
     /** Token ids that end a turn: the config's and generation config's {@code eos_token_id}s. */
     public int[] eosIds() {
         return eosIds.clone();
@@ -166,6 +164,26 @@ public final class Llama implements AutoCloseable {
                 return d.finish();
             }
         };
+    }
+
+    /** The model's chat template (the built-in Llama 3.1 one when the model has none). */
+    public ChatTemplate chatTemplate() {
+        return chatTemplate;
+    }
+
+    /** The prompt ids of a chat request: template markup as control tokens, message text as plain text. */
+    public int[] encodeChat(ChatRequest request) {
+        return ChatCompletion.encode(this, request);
+    }
+
+    /** Generates the next assistant message, synchronously. */
+    public ChatResponse chat(ChatRequest request) {
+        return ChatCompletion.complete(this, request);
+    }
+
+    /** Generates the next assistant message, streaming it to {@code listener}. */
+    public Generation chat(ChatRequest request, ChatListener listener) {
+        return ChatCompletion.submit(this, request, listener);
     }
 
     /** Generates from prompt ids, synchronously. */

@@ -1,5 +1,6 @@
 package dev.llama3j;
 
+import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.ModelLoader;
 
 /**
@@ -9,8 +10,9 @@ import dev.llama3j.model.ModelLoader;
  * @param contextSize positions per sequence; 0 means the smaller of the model's maximum and 4096
  * @param parallel sequences generated together (continuous batching slots)
  * @param maxBatchTokens tokens per forward pass (prompt chunk size)
+ * @param cacheType KV cache storage: fp16 (default, as llama.cpp) or fp32
  */
-public record LlamaOptions(int threads, int contextSize, int parallel, int maxBatchTokens) {
+public record LlamaOptions(int threads, int contextSize, int parallel, int maxBatchTokens, KvCacheType cacheType) {
     public LlamaOptions {
         if (threads < 1) {
             throw new InvalidRequestException("threads must be at least 1, got " + threads, "threads");
@@ -22,6 +24,9 @@ public record LlamaOptions(int threads, int contextSize, int parallel, int maxBa
         if (parallel < 1) {
             throw new InvalidRequestException("parallel must be at least 1, got " + parallel, "parallel");
         }
+        if (cacheType == null) {
+            throw new InvalidRequestException("a cache type is required", "cache-type");
+        }
         if (maxBatchTokens < parallel) {
             throw new InvalidRequestException("the batch size must be at least the number of parallel sequences",
                     "batch-size");
@@ -29,22 +34,26 @@ public record LlamaOptions(int threads, int contextSize, int parallel, int maxBa
     }
 
     public static LlamaOptions defaults() {
-        return new LlamaOptions(ModelLoader.defaultThreads(), 0, 1, 256);
+        return new LlamaOptions(ModelLoader.defaultThreads(), 0, 1, 256, KvCacheType.F16);
     }
 
     public LlamaOptions withThreads(int t) {
-        return new LlamaOptions(t, contextSize, parallel, maxBatchTokens);
+        return new LlamaOptions(t, contextSize, parallel, maxBatchTokens, cacheType);
     }
 
     public LlamaOptions withContextSize(int c) {
-        return new LlamaOptions(threads, c, parallel, maxBatchTokens);
+        return new LlamaOptions(threads, c, parallel, maxBatchTokens, cacheType);
     }
 
     public LlamaOptions withParallel(int p) {
-        return new LlamaOptions(threads, contextSize, p, Math.max(maxBatchTokens, p));
+        return new LlamaOptions(threads, contextSize, p, Math.max(maxBatchTokens, p), cacheType);
     }
 
     public LlamaOptions withMaxBatchTokens(int b) {
-        return new LlamaOptions(threads, contextSize, parallel, b);
+        return new LlamaOptions(threads, contextSize, parallel, b, cacheType);
+    }
+
+    public LlamaOptions withCacheType(KvCacheType t) {
+        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, t);
     }
 }

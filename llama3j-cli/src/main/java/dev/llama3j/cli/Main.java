@@ -12,9 +12,12 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Llama 3.1 on the JVM: run, serve, convert and measure Llama models.",
         subcommands = {
+            ChatCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
             ConvertCommand.class,
+            BenchCommand.class,
+            MemCommand.class,
             SyntheticGgufCommand.class,
             CommandLine.HelpCommand.class
         })

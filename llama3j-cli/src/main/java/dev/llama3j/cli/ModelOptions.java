@@ -3,6 +3,7 @@ package dev.llama3j.cli;
 import dev.llama3j.Llama;
 import dev.llama3j.LlamaOptions;
 import dev.llama3j.ModelFormatException;
+import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,10 @@ final class ModelOptions {
             description = "Context size in tokens (default: the model's, at most 4096)")
     int contextSize;
 
+    @Option(names = "--cache-type", paramLabel = "TYPE",
+            description = "KV cache storage: f16 (default) or f32")
+    String cacheType = "f16";
+
     /** The model path, resolving the embedded default against the installation folder. */
     Path modelPath() {
         if (model != null) {
@@ -38,7 +43,8 @@ final class ModelOptions {
     }
 
     LlamaOptions options() {
-        return LlamaOptions.defaults().withThreads(threads).withContextSize(contextSize);
+        return LlamaOptions.defaults().withThreads(threads).withContextSize(contextSize)
+                .withCacheType(KvCacheType.parse(cacheType));
     }
 
     Llama load() {

@@ -1,6 +1,8 @@
 package dev.llama3j.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
@@ -15,12 +17,19 @@ final class Cli {
 
     private Cli() {}
 
-    static synchronized Result run(String... args) {
+    static Result run(String... args) {
+        return runWithInput("", args);
+    }
+
+    /** Runs the CLI with {@code stdin} (UTF-8) as its standard input, as in {@code echo … | llama3j chat}. */
+    static synchronized Result runWithInput(String stdin, String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
+        InputStream oldIn = System.in;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try {
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int code = Main.execute(args);
@@ -30,6 +39,7 @@ final class Cli {
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
+            System.setIn(oldIn);
         }
     }
 }

@@ -58,7 +58,7 @@ public final class Engine implements AutoCloseable {
         this.vocab = model.config().vocabSize();
         this.slots = new Slot[options.parallel()];
         for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot(i, model.newCache(options.contextSize()));
+            slots[i] = new Slot(i, model.newCache(options.contextSize(), options.cacheType()));
         }
         int batchTokens = Math.min(options.maxBatchTokens(), model.maxBatch());
         this.batch = new Batch(batchTokens);

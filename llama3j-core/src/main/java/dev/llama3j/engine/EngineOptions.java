@@ -1,5 +1,7 @@
 package dev.llama3j.engine;
 
+import dev.llama3j.model.KvCacheType;
+
 /**
  * How an {@link Engine} runs.
  *
@@ -9,9 +11,10 @@ package dev.llama3j.engine;
  * @param busyPrefillTokens prompt tokens per step while other sequences are generating, so that a
  *     long prompt does not stall them
  * @param queueCapacity requests that may wait for a slot before submit refuses more
+ * @param cacheType how the slots' KV caches store keys and values
  */
 public record EngineOptions(int parallel, int contextSize, int maxBatchTokens, int busyPrefillTokens,
-        int queueCapacity) {
+        int queueCapacity, KvCacheType cacheType) {
     public EngineOptions {
         if (parallel < 1) {
             throw new IllegalArgumentException("parallel must be at least 1");
@@ -25,6 +28,6 @@ public record EngineOptions(int parallel, int contextSize, int maxBatchTokens, i
     }
 
     public static EngineOptions single(int contextSize) {
-        return new EngineOptions(1, contextSize, 256, 256, 16);
+        return new EngineOptions(1, contextSize, 256, 256, 16, KvCacheType.F16);
     }
 }

@@ -3,29 +3,51 @@ package dev.llama3j.model;
 /**
  * The keys and values one sequence has computed, per layer, for positions {@code [0, capacity)}.
  * Allocated once for the context; a sequence that is reset or trimmed just moves {@link #length}.
+ *
+ * <p>Keys are stored transposed — per key/value head, one row per head dimension holding that
+ * dimension for every position — so that attention scores for many positions come out of vector
+ * lanes without horizontal sums. Values keep one row per position. With {@link KvCacheType#F16}
+ * both are fp16 and widened to fp32 for attention (a loop the JIT turns into vector conversions).
  */
 public final class KvCache {
+    private final KvCacheType type;
     private final int layers;
     private final int kvDim;
     private final int capacity;
     final float[][] keys;
     final float[][] values;
+    final short[][] keys16;
+    final short[][] values16;
     private int length;
 
     public KvCache(LlamaConfig config, int capacity) {
+        this(config, capacity, KvCacheType.F32);
+    }
+
+    public KvCache(LlamaConfig config, int capacity, KvCacheType type) {
+        this.type = type;
         this.layers = config.numLayers();
         this.kvDim = config.kvDim();
         this.capacity = capacity;
-        this.keys = new float[layers][];
-        this.values = new float[layers][];
-        long floats = (long) capacity * kvDim;
-        if (floats > Integer.MAX_VALUE - 16) {
+        long elements = (long) capacity * kvDim;
+        if (elements > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("context of " + capacity + " tokens is too large for one layer's cache");
         }
-        for (int l = 0; l < layers; l++) {
-            keys[l] = new float[(int) floats];
-            values[l] = new float[(int) floats];
+        if (type == KvCacheType.F32) {
+            keys = new float[layers][(int) elements];
+            values = new float[layers][(int) elements];
+            keys16 = null;
+            values16 = null;
+        } else {
+            keys = null;
+            values = null;
+            keys16 = new short[layers][(int) elements];
+            values16 = new short[layers][(int) elements];
         }
+    }
+
+    public KvCacheType type() {
+        return type;
     }
 
     /** Positions this cache can hold. */
@@ -52,15 +74,54 @@ public final class KvCache {
 
     /** Bytes held by the cache. */
     public long bytes() {
-        return 2L * layers * capacity * kvDim * Float.BYTES;
+        return 2L * layers * capacity * kvDim * type.bytes;
     }
 
-    /** Copies the first {@code positions} entries of {@code other} (same model) into this cache. */
-    public void copyPrefixFrom(KvCache other, int positions) {
-        for (int l = 0; l < layers; l++) {
-            System.arraycopy(other.keys[l], 0, keys[l], 0, positions * kvDim);
-            System.arraycopy(other.values[l], 0, values[l], 0, positions * kvDim);
+    /** Stores one position's keys ({@code kvDim} values from {@code k[kOff]}) and values. */
+    void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+        int vBase = pos * kvDim;
+        if (type == KvCacheType.F32) {
+            float[] kt = keys[layer];
+            for (int i = 0; i < kvDim; i++) {
+                kt[i * capacity + pos] = k[kOff + i];
+            }
+            System.arraycopy(v, vOff, values[layer], vBase, kvDim);
+        } else {
+            short[] kt = keys16[layer];
+            short[] vt = values16[layer];
+            for (int i = 0; i < kvDim; i++) {
+                kt[i * capacity + pos] = Float.floatToFloat16(k[kOff + i]);
+            }
+            for (int i = 0; i < kvDim; i++) {
+                vt[vBase + i] = Float.floatToFloat16(v[vOff + i]);
+            }
         }
-        length = positions;
+    }
+
+    /**
+     * Widens the fp16 keys of dimensions {@code [d0, d0+dims)} for positions {@code [0, len)} into
+     * {@code dst[(d-d0)*len + t]}.
+     */
+    void widenKeys(int layer, int d0, int dims, int len, float[] dst) {
+        short[] kt = keys16[layer];
+        for (int d = 0; d < dims; d++) {
+            int src = (d0 + d) * capacity;
+            int o = d * len;
+            for (int t = 0; t < len; t++) {
+                dst[o + t] = Float.float16ToFloat(kt[src + t]);
+            }
+        }
+    }
+
+    /** Widens the fp16 values of dims {@code [d0, d0+dims)} for positions {@code [0, len)} into {@code dst[t*dims + d]}. */
+    void widenValues(int layer, int d0, int dims, int len, float[] dst) {
+        short[] vt = values16[layer];
+        for (int t = 0; t < len; t++) {
+            int src = t * kvDim + d0;
+            int o = t * dims;
+            for (int d = 0; d < dims; d++) {
+                dst[o + d] = Float.float16ToFloat(vt[src + d]);
+            }
+        }
     }
 }

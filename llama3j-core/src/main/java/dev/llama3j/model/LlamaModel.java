@@ -1,12 +1,9 @@
 package dev.llama3j.model;
 
 import dev.llama3j.InvalidRequestException;
-import dev.llama3j.tensor.Species;
+import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Llama 3.1 forward pass: RMSNorm, grouped-query attention with RoPE over a KV cache, SwiGLU
@@ -16,8 +13,6 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Not thread-safe: one forward pass at a time (the engine serialises them).
  */
 public final class LlamaModel implements AutoCloseable {
-    private static final VectorSpecies<Float> F = Species.F;
-
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final WorkerPool pool;
@@ -36,7 +31,10 @@ public final class LlamaModel implements AutoCloseable {
     private final float[] cos;
     private final float[] sin;
     private final float[] outHidden;
-    private final ThreadLocal<float[]> scoreScratch = new ThreadLocal<>();
+    private final MatmulInput inNormed = new MatmulInput();
+    private final MatmulInput inAttention = new MatmulInput();
+    private final MatmulInput inFfn = new MatmulInput();
+    private final MatmulInput inFinal = new MatmulInput();
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, AutoCloseable resources,
             int maxBatch) {
@@ -76,9 +74,14 @@ public final class LlamaModel implements AutoCloseable {
         return maxBatch;
     }
 
-    /** A new, empty cache for a sequence of up to {@code contextLength} positions. */
+    /** A new, empty fp32 cache for a sequence of up to {@code contextLength} positions. */
     public KvCache newCache(int contextLength) {
         return new KvCache(config, contextLength);
+    }
+
+    /** A new, empty cache of the given type. */
+    public KvCache newCache(int contextLength, KvCacheType type) {
+        return new KvCache(config, contextLength, type);
     }
 
     /**
@@ -115,7 +118,7 @@ public final class LlamaModel implements AutoCloseable {
             }
         }
         if (outputs > 0) {
-            matmul(weights.lmHead(), outHidden, outputs, logits);
+            matmul(weights.lmHead(), inFinal.set(outHidden, outputs, h), logits);
         }
     }
 
@@ -145,89 +148,50 @@ public final class LlamaModel implements AutoCloseable {
         for (int b = 0; b < n; b++) {
             rmsNorm(x, b * h, w.attnNorm(), xb, b * h, h);
         }
-        matmul(w.wq(), xb, n, q);
-        matmul(w.wk(), xb, n, k);
-        matmul(w.wv(), xb, n, v);
+        inNormed.set(xb, n, h);
+        matmul(w.wq(), inNormed, q);
+        matmul(w.wk(), inNormed, k);
+        matmul(w.wv(), inNormed, v);
         RopeTables rope = weights.rope();
         for (int b = 0; b < n; b++) {
             int ao = b * headDim / 2;
             rope.rotate(q, b * qDim, config.numHeads(), headDim, cos, sin, ao);
             rope.rotate(k, b * kvDim, config.numKvHeads(), headDim, cos, sin, ao);
-            KvCache c = batch.caches[b];
-            int pos = batch.positions[b];
-            System.arraycopy(k, b * kvDim, c.keys[l], pos * kvDim, kvDim);
-            System.arraycopy(v, b * kvDim, c.values[l], pos * kvDim, kvDim);
+            batch.caches[b].store(l, batch.positions[b], k, b * kvDim, v, b * kvDim);
         }
         int kvHeads = config.numKvHeads();
+        int group = config.groupSize();
         pool.parallelFor(n * kvHeads, 1, (s, e) -> {
             for (int item = s; item < e; item++) {
-                attention(l, batch, item / kvHeads, item % kvHeads);
+                int b = item / kvHeads;
+                int g = item % kvHeads;
+                int qOff = b * qDim + g * group * headDim;
+                Attention.heads(batch.caches[b], l, g, batch.positions[b] + 1, headDim, kvDim, group, q, qOff, att, qOff);
             }
         });
-        matmul(w.wo(), att, n, xb);
+        matmul(w.wo(), inAttention.set(att, n, qDim), xb);
         add(x, xb, n * h);
 
         for (int b = 0; b < n; b++) {
             rmsNorm(x, b * h, w.ffnNorm(), xb, b * h, h);
         }
-        matmul(w.wGate(), xb, n, gate);
-        matmul(w.wUp(), xb, n, up);
+        inNormed.set(xb, n, h);
+        matmul(w.wGate(), inNormed, gate);
+        matmul(w.wUp(), inNormed, up);
         swiglu(gate, up, n * config.intermediateSize());
-        matmul(w.wDown(), gate, n, xb);
+        matmul(w.wDown(), inFfn.set(gate, n, config.intermediateSize()), xb);
         add(x, xb, n * h);
     }
 
-    /** Causal attention of the query heads of one KV head group for one token, over its cache. */
-    private void attention(int l, Batch batch, int b, int g) {
-        int headDim = config.headDim();
-        int kvDim = config.kvDim();
-        int qDim = config.qDim();
-        int group = config.groupSize();
-        int len = batch.positions[b] + 1;
-        float[] keys = batch.caches[b].keys[l];
-        float[] values = batch.caches[b].values[l];
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        float[] scores = scores(group * len);
-        int kOff = g * headDim;
-        for (int hh = 0; hh < group; hh++) {
-            int qOff = b * qDim + (g * group + hh) * headDim;
-            int sOff = hh * len;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < len; t++) {
-                float s = dot(q, qOff, keys, t * kvDim + kOff, headDim) * scale;
-                scores[sOff + t] = s;
-                if (s > max) {
-                    max = s;
-                }
-            }
-            float sum = 0;
-            for (int t = 0; t < len; t++) {
-                float e = (float) Math.exp(scores[sOff + t] - max);
-                scores[sOff + t] = e;
-                sum += e;
-            }
-            float inv = 1 / sum;
-            int oOff = b * qDim + (g * group + hh) * headDim;
-            java.util.Arrays.fill(att, oOff, oOff + headDim, 0f);
-            for (int t = 0; t < len; t++) {
-                axpy(scores[sOff + t] * inv, values, t * kvDim + kOff, att, oOff, headDim);
-            }
-        }
-    }
-
-    private float[] scores(int size) {
-        float[] s = scoreScratch.get();
-        if (s == null || s.length < size) {
-            s = new float[Math.max(size, 4096)];
-            scoreScratch.set(s);
-        }
-        return s;
-    }
-
-    private void matmul(WeightMatrix w, float[] in, int n, float[] out) {
+    /** {@code out[t][r] = w[r] · in[t]}, split over the workers in whole panels of rows. */
+    private void matmul(WeightMatrix w, MatmulInput in, float[] out) {
         int rows = w.rows();
-        int cols = w.cols();
-        pool.parallelFor(rows, 8, (r0, r1) -> w.matmul(in, n, cols, out, rows, r0, r1));
+        if (w.usesQuantizedInput(in.n())) {
+            in.ensureQuantized(); // once, before the workers share it
+        }
+        int grain = w.rowGrain();
+        int units = (rows + grain - 1) / grain;
+        pool.parallelFor(units, 1, (u0, u1) -> w.matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
     }
 
     /** {@code out = weight * in / sqrt(mean(in^2) + eps)}, the mean accumulated in double. */
@@ -243,39 +207,7 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    private static float dot(float[] a, int aOff, float[] b, int bOff, int len) {
-        int i = 0;
-        float sum;
-        if (len >= F.length()) {
-            FloatVector acc = FloatVector.zero(F);
-            int bound = F.loopBound(len);
-            for (; i < bound; i += F.length()) {
-                acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        } else {
-            sum = 0;
-        }
-        for (; i < len; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
-    }
 
-    private static void axpy(float alpha, float[] src, int sOff, float[] dst, int dOff, int len) {
-        int i = 0;
-        if (len >= F.length()) {
-            FloatVector va = FloatVector.broadcast(F, alpha);
-            int bound = F.loopBound(len);
-            for (; i < bound; i += F.length()) {
-                FloatVector.fromArray(F, src, sOff + i).fma(va, FloatVector.fromArray(F, dst, dOff + i))
-                        .intoArray(dst, dOff + i);
-            }
-        }
-        for (; i < len; i++) {
-            dst[dOff + i] += alpha * src[sOff + i];
-        }
-    }
 
     private static void add(float[] acc, float[] delta, int len) {
         for (int i = 0; i < len; i++) {

@@ -1,6 +1,8 @@
 package dev.llama3j.model;
 
 import dev.llama3j.tensor.WeightMatrix;
+import dev.llama3j.tensor.WorkerPool;
+import java.lang.foreign.Arena;
 
 /**
  * All weights of a Llama model. {@code lmHead} is the same object as {@code tokenEmbedding} when the
@@ -12,6 +14,23 @@ public record LlamaWeights(
         float[] finalNorm,
         WeightMatrix lmHead,
         RopeTables rope) {
+
+    /**
+     * The same weights with every matrix in its fastest layout ({@link WeightMatrix#optimized}); copies
+     * go into {@code arena}. Tied embeddings stay one object.
+     */
+    public LlamaWeights optimized(Arena arena, WorkerPool pool) {
+        LayerWeights[] out = new LayerWeights[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            LayerWeights l = layers[i];
+            out[i] = new LayerWeights(l.attnNorm(), l.wq().optimized(arena, pool), l.wk().optimized(arena, pool),
+                    l.wv().optimized(arena, pool), l.wo().optimized(arena, pool), l.ffnNorm(),
+                    l.wGate().optimized(arena, pool), l.wUp().optimized(arena, pool), l.wDown().optimized(arena, pool));
+        }
+        WeightMatrix embed = tokenEmbedding.optimized(arena, pool);
+        WeightMatrix head = lmHead == tokenEmbedding ? embed : lmHead.optimized(arena, pool);
+        return new LlamaWeights(embed, out, finalNorm, head, rope);
+    }
 
     /** Bytes of all weight data (tied embeddings counted once). */
     public long bytes() {

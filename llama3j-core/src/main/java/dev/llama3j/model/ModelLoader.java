@@ -4,6 +4,7 @@ import dev.llama3j.ModelFormatException;
 import dev.llama3j.gguf.GgufFile;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.tensor.WorkerPool;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -37,8 +38,13 @@ public final class ModelLoader {
         try {
             SafetensorsSource source = new SafetensorsSource(dir, checkpoint);
             RopeTables rope = RopeTables.of(config, source.ropeLayout());
-            LlamaWeights weights = source.loadWeights(config, rope);
-            return new LlamaModel(config, weights, new WorkerPool(threads), checkpoint, maxBatch);
+            WorkerPool pool = new WorkerPool(threads);
+            Arena packed = Arena.ofShared();
+            LlamaWeights weights = source.loadWeights(config, rope).optimized(packed, pool);
+            return new LlamaModel(config, weights, pool, () -> {
+                checkpoint.close();
+                packed.close();
+            }, maxBatch);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -68,7 +74,18 @@ public final class ModelLoader {
         RopeTables rope = source.ropeFactors(config.headDim())
                 .map(f -> RopeTables.withFactors(config.headDim(), config.ropeTheta(), f, source.ropeLayout()))
                 .orElseGet(() -> RopeTables.of(config, source.ropeLayout()));
-        LlamaWeights weights = source.loadWeights(config, rope);
-        return new LlamaModel(config, weights, new WorkerPool(threads), gguf, maxBatch);
+        WorkerPool pool = new WorkerPool(threads);
+        Arena packed = Arena.ofShared();
+        try {
+            LlamaWeights weights = source.loadWeights(config, rope).optimized(packed, pool);
+            return new LlamaModel(config, weights, pool, () -> {
+                gguf.close();
+                packed.close();
+            }, maxBatch);
+        } catch (RuntimeException e) {
+            packed.close();
+            pool.close();
+            throw e;
+        }
     }
 }

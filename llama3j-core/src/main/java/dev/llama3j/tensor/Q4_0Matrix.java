@@ -24,6 +24,12 @@ final class Q4_0Matrix extends WeightMatrix {
         super(name, GgmlType.Q4_0, rows, cols, data);
     }
 
+    /** The same values in the layout of {@link PackedQ4Matrix}, whose kernels are several times faster. */
+    @Override
+    public WeightMatrix optimized(java.lang.foreign.Arena arena, WorkerPool pool) {
+        return PackedQ4Matrix.pack(name, rows, cols, data, arena, pool);
+    }
+
     @Override
     public float dot(int row, float[] x, int xOff) {
         int blocks = cols / BLOCK;

@@ -23,6 +23,12 @@ final class Q8_0Matrix extends WeightMatrix {
         super(name, GgmlType.Q8_0, rows, cols, data);
     }
 
+    /** The same values in the layout of {@link PackedQ8Matrix}, whose kernels are several times faster. */
+    @Override
+    public WeightMatrix optimized(java.lang.foreign.Arena arena, WorkerPool pool) {
+        return PackedQ8Matrix.pack(name, rows, cols, data, arena, pool);
+    }
+
     @Override
     public float dot(int row, float[] x, int xOff) {
         int blocks = cols / BLOCK;

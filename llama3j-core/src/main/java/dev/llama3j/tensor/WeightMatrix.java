@@ -1,6 +1,7 @@
 package dev.llama3j.tensor;
 
 import dev.llama3j.UnsupportedModelException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -86,6 +87,70 @@ public abstract class WeightMatrix {
         for (int r = r0; r < r1; r++) {
             for (int b = 0; b < n; b++) {
                 out[b * outStride + r] = dot(r, x, b * xStride);
+            }
+        }
+    }
+
+    /** Rows that parallel splits keep together: a panel of {@link Gemm#G} rows. */
+    public int rowGrain() {
+        return Gemm.G;
+    }
+
+    /**
+     * A version of this matrix laid out for faster kernels (copied into {@code arena}), or this matrix
+     * itself when its type has none. The copy holds the same values.
+     */
+    public WeightMatrix optimized(Arena arena, WorkerPool pool) {
+        return this;
+    }
+
+    /** From how many input vectors on {@link #matmul(MatmulInput, float[], int, int, int)} uses the GEMM path. */
+    protected int gemmMinTokens() {
+        return 4;
+    }
+
+    /**
+     * Whether this type's kernels read {@link MatmulInput}'s 8-bit quantized form for {@code n} inputs;
+     * the caller then quantizes once, before the parallel loop.
+     */
+    public boolean usesQuantizedInput(int n) {
+        return false;
+    }
+
+    /**
+     * {@code out[t*outStride + r] = row r · input t} for rows {@code [r0, r1)} and all of the input's
+     * vectors. {@code r0} is a multiple of {@link Gemm#G}, and so is {@code r1} unless it is the last
+     * row. Few inputs (generating) go row by row, reading each weight once; many (a prompt) go through
+     * {@link Gemm}, dequantizing {@link Gemm#G} rows at a time into a transposed fp32 panel.
+     */
+    public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
+        int n = in.n();
+        if (n < gemmMinTokens()) {
+            matmul(in.x(), n, in.cols(), out, outStride, r0, r1);
+            return;
+        }
+        float[] panel = Scratch.panel(cols);
+        for (int g0 = r0; g0 < r1; g0 += Gemm.G) {
+            int count = Math.min(Gemm.G, r1 - g0);
+            fillPanel(g0, count, panel);
+            Gemm.multiply(panel, cols, count, in.x(), n, out, outStride, g0);
+        }
+    }
+
+    /** Writes rows {@code [r0, r0+count)} transposed into {@code panel[k*G + r]}; missing rows are zero. */
+    protected void fillPanel(int r0, int count, float[] panel) {
+        float[] row = Scratch.row(cols);
+        int g = Gemm.G;
+        for (int r = 0; r < g; r++) {
+            if (r < count) {
+                dequantizeRow(r0 + r, row, 0);
+                for (int k = 0; k < cols; k++) {
+                    panel[k * g + r] = row[k];
+                }
+            } else {
+                for (int k = 0; k < cols; k++) {
+                    panel[k * g + r] = 0f;
+                }
             }
         }
     }

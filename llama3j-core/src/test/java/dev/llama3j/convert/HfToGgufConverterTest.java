@@ -149,7 +149,10 @@ class HfToGgufConverterTest {
     void llamaLoadsTheGgufWithTokenizerTemplateAndDefaults() throws Exception {
         Path file = ConvertedModels.get("chat", GgufFileType.MOSTLY_Q8_0);
         try (Llama llama = Llama.load(file, LlamaOptions.defaults().withThreads(2))) {
-            assertEquals(Tokenizer.readChatTemplate(Fixtures.chatModel()), llama.chatTemplate());
+            assertEquals(Tokenizer.readChatTemplate(Fixtures.chatModel()).orElseThrow(), llama.chatTemplate().source());
+            assertFalse(llama.chatTemplate().isBuiltIn());
+            assertEquals("<|begin_of_text|>", llama.chatTemplate().bosToken());
+            assertEquals("<|eot_id|>", llama.chatTemplate().eosToken());
             assertEquals(Set.of(128001, 128008, 128009),
                     Set.copyOf(java.util.Arrays.stream(llama.eosIds()).boxed().toList()));
             assertEquals(0.6f, llama.generationConfig().sampling().temperature());

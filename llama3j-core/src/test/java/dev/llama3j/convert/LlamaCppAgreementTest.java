@@ -79,7 +79,8 @@ class LlamaCppAgreementTest {
     /**
      * How far apart, in llama3j's logits, llama3j's choice and llama.cpp's may be on a quantized file.
      * llama.cpp rounds activations to 8 bits (Q8_0 blocks) before every dot product with Q8_0 or Q4_0
-     * weights; llama3j computes in fp32. On logits of 10 to 20 that moves a logit by a few hundredths, so
+     * weights; llama3j's logits here come from a prompt pass ({@link ParityUtil#logitsAt}), which computes
+     * in fp32. On logits of 10 to 20 that moves a logit by a few hundredths, so
      * where llama3j's two best tokens are that close the engines may pick differently (observed on the
      * fixtures: margins of 0.013 to 0.048). Each such step is printed, and must go away when llama.cpp
      * runs the same weight values in F32 ({@link ConvertedModels#dequantizedTwin}).

@@ -53,7 +53,7 @@ class EngineTest {
 
     @Test
     void concurrentProbesMatchGoldens() {
-        try (Engine engine = new Engine(model, EngineTest::idDecoder, EOS, new EngineOptions(4, 512, 256, 32, 64))) {
+        try (Engine engine = new Engine(model, EngineTest::idDecoder, EOS, new EngineOptions(4, 512, 256, 32, 64, dev.llama3j.model.KvCacheType.F16))) {
             List<Generation> gens = new ArrayList<>();
             for (Map<String, Object> p : probes()) {
                 gens.add(engine.submit(GenerationRequest.of(Fixtures.ints(p.get("prompt_ids")), SamplingParams.greedy(),

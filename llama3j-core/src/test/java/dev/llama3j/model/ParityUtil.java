@@ -62,8 +62,12 @@ public final class ParityUtil {
     }
 
     public static int[] greedy(LlamaModel model, int[] prompt, int n) {
+        return greedy(model, prompt, n, KvCacheType.F32);
+    }
+
+    public static int[] greedy(LlamaModel model, int[] prompt, int n, KvCacheType cacheType) {
         int vocab = model.config().vocabSize();
-        KvCache cache = model.newCache(prompt.length + n + 1);
+        KvCache cache = model.newCache(prompt.length + n + 1, cacheType);
         Batch batch = new Batch(model.maxBatch());
         float[] logits = new float[model.maxBatch() * vocab];
         for (int start = 0; start < prompt.length; start += model.maxBatch()) {

@@ -93,4 +93,14 @@ class RandomModelParityTest {
         }
         assertTrue(maxAbs < 1e-3, "long12k last logits max abs diff " + maxAbs);
     }
+
+    /** An fp16 cache rounds keys and values; the greedy continuations must not change. */
+    @Test
+    void fp16CacheKeepsGreedyTokens() {
+        for (String name : new String[] {"hello", "multilingual"}) {
+            Map<String, Object> c = goldenCase(name);
+            int[] greedy = ParityUtil.greedy(model, Fixtures.ints(c.get("ids")), 24, KvCacheType.F16);
+            assertArrayEquals(Fixtures.ints(c.get("greedy24")), greedy, name + " greedy with an f16 cache");
+        }
+    }
 }

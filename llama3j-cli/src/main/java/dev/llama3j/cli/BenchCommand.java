@@ -1,0 +1,92 @@
+package dev.llama3j.cli;
+
+import dev.llama3j.InvalidRequestException;
+import dev.llama3j.Llama;
+import dev.llama3j.bench.Benchmark;
+import dev.llama3j.json.Json;
+import dev.llama3j.model.KvCacheType;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code llama3j bench}: prompt and generation speed, measured like llama-bench. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prompt processing (pp) and generation (tg) speed like llama.cpp's llama-bench.")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions model = new ModelOptions();
+
+    @Option(names = {"-p", "--prompt-tokens"}, paramLabel = "N", description = "Prompt length for pp (default 512; 0 skips)")
+    int promptTokens = 512;
+
+    @Option(names = {"-n", "--gen-tokens"}, paramLabel = "N", description = "Tokens generated for tg (default 64; 0 skips)")
+    int genTokens = 64;
+
+    @Option(names = {"-d", "--depth"}, paramLabel = "D", description = "Cached tokens before tg starts (default 0)")
+    int depth;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "R", description = "Runs to average (default 3)")
+    int reps = 3;
+
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", description = "Tokens per forward pass for pp (default 512)")
+    int batch = 512;
+
+    @Option(names = "--json", description = "Print {\"pp_tok_s\", \"tg_tok_s\", \"rss_mb\", …} as one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (promptTokens < 0 || genTokens < 0 || depth < 0 || reps < 1 || batch < 1) {
+            throw new InvalidRequestException("--prompt-tokens, --gen-tokens and --depth must be >= 0, "
+                    + "--repetitions and --batch-size >= 1");
+        }
+        long t0 = System.nanoTime();
+        KvCacheType cacheType = KvCacheType.parse(model.cacheType);
+        try (Llama llama = Llama.load(model.modelPath(), model.options().withMaxBatchTokens(batch).withContextSize(
+                Math.max(2, Math.max(promptTokens, depth + genTokens) + 1)))) {
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            Benchmark.Result r = Benchmark.run(llama.model(), promptTokens, genTokens, depth, reps, cacheType);
+            long[] rss = Benchmark.residentMemory();
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("model", model.modelPath().getFileName().toString());
+                o.put("threads", model.threads);
+                o.put("pp_tokens", promptTokens);
+                o.put("tg_tokens", genTokens);
+                o.put("depth", depth);
+                o.put("pp_tok_s", round(r.ppTokS()));
+                o.put("pp_std", round(r.ppStd()));
+                o.put("tg_tok_s", round(r.tgTokS()));
+                o.put("tg_std", round(r.tgStd()));
+                o.put("rss_mb", round(rss[0] / 1e6));
+                o.put("peak_rss_mb", round(rss[1] / 1e6));
+                o.put("weights_mb", round(llama.model().weights().bytes() / 1e6));
+                o.put("load_s", round(loadSeconds));
+                out.println(Json.write(o, -1, false));
+            } else {
+                out.printf("model %s, %d threads, %s cache, loaded in %.2f s%n", model.modelPath().getFileName(),
+                        model.threads, cacheType.name().toLowerCase(), loadSeconds);
+                if (promptTokens > 0) {
+                    out.printf("pp%-6d %10.2f ± %.2f tok/s%n", promptTokens, r.ppTokS(), r.ppStd());
+                }
+                if (genTokens > 0) {
+                    out.printf("tg%-6d %10.2f ± %.2f tok/s%s%n", genTokens, r.tgTokS(), r.tgStd(),
+                            depth > 0 ? " @ depth " + depth : "");
+                }
+                out.printf("rss %.0f MB (peak %.0f MB), weights %.0f MB%n", rss[0] / 1e6, rss[1] / 1e6,
+                        llama.model().weights().bytes() / 1e6);
+            }
+            return 0;
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

@@ -1,0 +1,323 @@
+package dev.llama3j.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_0 weights repacked at load time: rows in groups of {@link Gemm#G}; each 32-value block stored as
+ * the group's {@code G} fp16 scales, then 16 columns of {@code G} bytes. Byte {@code p} of a Q4_0 block
+ * holds value {@code p} in its low nibble and value {@code p + 16} in its high one; column {@code p}
+ * here holds that same byte for each of the {@code G} rows. The bytes are unchanged, only reordered:
+ * within a column (and the scales) rows are interleaved as {@link Halves} describes, so that 16-bit
+ * lanes seen as 32-bit ones split into the two halves of the group with shifts alone.
+ *
+ * <p>Generating multiplies these nibbles with the input quantized to 8 bits (like llama.cpp's
+ * Q4_0 × Q8_0 dot product) in 16-bit lanes, one lane per row: 16 products of a nibble (at most 15)
+ * and an 8-bit value (at most 127 in magnitude) fit a 16-bit sum, so half a block is summed with
+ * plain short multiplies and adds before widening. Prompts go through the fp32 {@link Gemm} path.
+ */
+final class PackedQ4Matrix extends WeightMatrix {
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
+    private static final int V = Gemm.V;
+    private static final int G = Gemm.G;
+    private static final int BLOCK = 32;
+    /** Bytes of one group's block: G fp16 scales, then 16 × G nibble pairs. */
+    static final int GROUP_BLOCK_BYTES = 2 * G + 16 * G;
+    private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
+    private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+
+    private final int blocks;
+
+    private PackedQ4Matrix(String name, int rows, int cols, MemorySegment packed) {
+        super(name, GgmlType.Q4_0, rows, cols, packed);
+        this.blocks = cols / BLOCK;
+    }
+
+    /** Repacks ggml Q4_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
+    static PackedQ4Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
+        int blocks = cols / BLOCK;
+        int groups = (rows + G - 1) / G;
+        MemorySegment packed = arena.allocate((long) groups * blocks * GROUP_BLOCK_BYTES, 64);
+        long rowBytes = (long) blocks * Q4_0Matrix.BLOCK_BYTES;
+        pool.parallelFor(groups, 1, (g0, g1) -> {
+            byte[] src = new byte[Q4_0Matrix.BLOCK_BYTES];
+            for (int g = g0; g < g1; g++) {
+                for (int b = 0; b < blocks; b++) {
+                    long dst = ((long) g * blocks + b) * GROUP_BLOCK_BYTES;
+                    for (int r = 0; r < G; r++) {
+                        int row = g * G + r;
+                        int pos = Halves.position(r);
+                        if (row >= rows) {
+                            // Padding rows: zero scale, and nibbles 8 (= value 0) for tidiness.
+                            for (int p = 0; p < 16; p++) {
+                                packed.set(LittleEndian.BYTE, dst + 2L * G + (long) p * G + pos, (byte) 0x88);
+                            }
+                            continue;
+                        }
+                        MemorySegment.copy(data, LittleEndian.BYTE, row * rowBytes + (long) b * Q4_0Matrix.BLOCK_BYTES,
+                                src, 0, src.length);
+                        packed.set(LittleEndian.BYTE, dst + 2L * pos, src[0]);
+                        packed.set(LittleEndian.BYTE, dst + 2L * pos + 1, src[1]);
+                        long col = dst + 2L * G + pos;
+                        for (int p = 0; p < 16; p++) {
+                            packed.set(LittleEndian.BYTE, col + (long) p * G, src[2 + p]);
+                        }
+                    }
+                }
+            }
+        });
+        return new PackedQ4Matrix(name, rows, cols, packed);
+    }
+
+    @Override
+    public int rowGrain() {
+        return G;
+    }
+
+    @Override
+    protected int gemmMinTokens() {
+        return 5;
+    }
+
+    @Override
+    public boolean usesQuantizedInput(int n) {
+        return n < gemmMinTokens();
+    }
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
+
+    @Override
+    public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
+        int n = in.n();
+        if (n >= gemmMinTokens()) {
+            super.matmul(in, out, outStride, r0, r1);
+            return;
+        }
+        for (int g = r0 / G; g * G < r1; g++) {
+            int count = Math.min(G, rows - g * G);
+            int t = 0;
+            for (; t + 2 <= n; t += 2) {
+                kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
+            }
+            if (t < n) {
+                kernel1(g, in, t, out, t * outStride + g * G, count);
+            }
+        }
+    }
+
+    // The kernels below are written out in full on purpose: a helper method that takes or returns a
+    // vector and that C2 declines to inline (large callers often hit its inlining limits) boxes the
+    // vector on every call, which costs more than all the arithmetic here.
+
+    private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
+        short[] q = in.q;
+        MemorySegment d = data;
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int qb = t * blocks;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            long col = off + 2L * G;
+            int xo = (qb + b) * BLOCK;
+            ShortVector lo = ShortVector.zero(S_G);
+            ShortVector hi = lo;
+            for (int p = 0; p < 8; p++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                lo = lo.add(v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])))
+                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16])));
+            }
+            for (int p = 8; p < 16; p++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                hi = hi.add(v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])))
+                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16])));
+            }
+            // Nibbles are stored as value + 8: subtract 8 × (sum of the block's inputs). Each 32-bit
+            // lane holds row i's sums in its low half and row V+i's in its high half.
+            IntVector offset = IntVector.broadcast(I, 8 * in.qSum[qb + b]);
+            IntVector l = lo.reinterpretAsInts();
+            IntVector h = hi.reinterpretAsInts();
+            IntVector sum0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offset);
+            IntVector sum1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offset);
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector dx = FloatVector.broadcast(F, in.qScale[qb + b]);
+            acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dx, acc0);
+            acc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dx, acc1);
+        }
+        if (count == G) {
+            acc0.intoArray(out, outOff);
+            acc1.intoArray(out, outOff + V);
+        } else {
+            float[] tmp = Scratch.group();
+            acc0.intoArray(tmp, 0);
+            acc1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outOff, count);
+        }
+    }
+
+    /** Two inputs at once: each column of nibbles is loaded and split once for both. */
+    private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
+        short[] q = in.q;
+        MemorySegment d = data;
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int qa = t * blocks;
+        int qbb = (t + 1) * blocks;
+        FloatVector accA0 = FloatVector.zero(F);
+        FloatVector accA1 = accA0;
+        FloatVector accB0 = accA0;
+        FloatVector accB1 = accA0;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            long col = off + 2L * G;
+            int xa = (qa + b) * BLOCK;
+            int xb = (qbb + b) * BLOCK;
+            ShortVector loA = ShortVector.zero(S_G);
+            ShortVector hiA = loA;
+            ShortVector loB = loA;
+            ShortVector hiB = loA;
+            for (int p = 0; p < 8; p++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                ShortVector l = v.and(LOW_NIBBLE);
+                ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
+                loA = loA.add(l.mul(ShortVector.broadcast(S_G, q[xa + p])))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16])));
+                loB = loB.add(l.mul(ShortVector.broadcast(S_G, q[xb + p])))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16])));
+            }
+            for (int p = 8; p < 16; p++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                ShortVector l = v.and(LOW_NIBBLE);
+                ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
+                hiA = hiA.add(l.mul(ShortVector.broadcast(S_G, q[xa + p])))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16])));
+                hiB = hiB.add(l.mul(ShortVector.broadcast(S_G, q[xb + p])))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16])));
+            }
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+
+            IntVector offA = IntVector.broadcast(I, 8 * in.qSum[qa + b]);
+            IntVector l = loA.reinterpretAsInts();
+            IntVector h = hiA.reinterpretAsInts();
+            IntVector a0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offA);
+            IntVector a1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offA);
+            FloatVector dA = FloatVector.broadcast(F, in.qScale[qa + b]);
+            accA0 = ((FloatVector) a0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dA, accA0);
+            accA1 = ((FloatVector) a1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dA, accA1);
+
+            IntVector offB = IntVector.broadcast(I, 8 * in.qSum[qbb + b]);
+            l = loB.reinterpretAsInts();
+            h = hiB.reinterpretAsInts();
+            IntVector b0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offB);
+            IntVector b1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offB);
+            FloatVector dB = FloatVector.broadcast(F, in.qScale[qbb + b]);
+            accB0 = ((FloatVector) b0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dB, accB0);
+            accB1 = ((FloatVector) b1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dB, accB1);
+        }
+        if (count == G) {
+            accA0.intoArray(out, outA);
+            accA1.intoArray(out, outA + V);
+            accB0.intoArray(out, outB);
+            accB1.intoArray(out, outB + V);
+        } else {
+            float[] tmp = Scratch.group();
+            accA0.intoArray(tmp, 0);
+            accA1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outA, count);
+            accB0.intoArray(tmp, 0);
+            accB1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outB, count);
+        }
+    }
+
+    @Override
+    protected void fillPanel(int r0, int count, float[] panel) {
+        MemorySegment d = data;
+        long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
+        FloatVector eight = FloatVector.broadcast(F, 8f);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            long col = off + 2L * G;
+            for (int p = 0; p < 16; p++) {
+                int lo = (b * BLOCK + p) * G;
+                int hi = (b * BLOCK + p + 16) * G;
+                // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                IntVector first = v.and(0xff);
+                IntVector second = v.lanewise(VectorOperators.LSHR, 16);
+                ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s0)
+                        .intoArray(panel, lo);
+                ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s1)
+                        .intoArray(panel, lo + V);
+                ((FloatVector) first.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                        .sub(eight).mul(s0).intoArray(panel, hi);
+                ((FloatVector) second.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                        .sub(eight).mul(s1).intoArray(panel, hi + V);
+            }
+        }
+    }
+
+    @Override
+    public float dot(int row, float[] x, int xOff) {
+        float[] w = Scratch.row(cols);
+        dequantizeRow(row, w, 0);
+        float sum = 0;
+        for (int k = 0; k < cols; k++) {
+            sum += w[k] * x[xOff + k];
+        }
+        return sum;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOff) {
+        int g = row / G;
+        int r = row % G;
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            float d = LittleEndian.half(data, off + 2L * Halves.position(r));
+            long col = off + 2L * G + Halves.position(r);
+            for (int p = 0; p < 16; p++) {
+                int v = data.get(LittleEndian.BYTE, col + (long) p * G) & 0xff;
+                out[outOff + b * BLOCK + p] = ((v & 15) - 8) * d;
+                out[outOff + b * BLOCK + p + 16] = ((v >> 4) - 8) * d;
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package dev.llama3j.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q8_0 weights repacked at load time for the Vector API: rows in groups of {@link Gemm#G}, and in each
+ * group, each 32-value block stored as the {@code G} rows' fp16 scales (in {@link Halves}' interleaved
+ * order) followed by 32 columns of {@code G} signed bytes ({@code [k][row]}). One vector load then holds the same column of
+ * {@link Gemm#V} rows, so a matrix-vector product broadcasts each input value once and accumulates
+ * rows in vector lanes: no per-row horizontal sums, and each block scale is applied once per
+ * {@code V} rows. The values and scales are exactly those of the file; only their order changes.
+ */
+final class PackedQ8Matrix extends WeightMatrix {
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final int V = Gemm.V;
+    private static final int G = Gemm.G;
+    private static final int BLOCK = 32;
+    /** Bytes of one group's block: G fp16 scales, then 32 × G quantized values. */
+    static final int GROUP_BLOCK_BYTES = 2 * G + BLOCK * G;
+    /** Bytes that widen to one float vector; narrow species load a whole column and take parts. */
+    private static final boolean SPLIT_LOADS = V >= 8;
+    private static final VectorSpecies<Byte> B_V = SPLIT_LOADS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
+    private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
+
+    private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private final int blocks;
+    private final int groups;
+
+    private PackedQ8Matrix(String name, int rows, int cols, MemorySegment packed) {
+        super(name, GgmlType.Q8_0, rows, cols, packed);
+        this.blocks = cols / BLOCK;
+        this.groups = (rows + G - 1) / G;
+    }
+
+    /** Repacks ggml Q8_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
+    static PackedQ8Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
+        int blocks = cols / BLOCK;
+        int groups = (rows + G - 1) / G;
+        MemorySegment packed = arena.allocate((long) groups * blocks * GROUP_BLOCK_BYTES, 64);
+        long rowBytes = (long) blocks * Q8_0Matrix.BLOCK_BYTES;
+        pool.parallelFor(groups, 1, (g0, g1) -> {
+            byte[] src = new byte[Q8_0Matrix.BLOCK_BYTES];
+            for (int g = g0; g < g1; g++) {
+                for (int b = 0; b < blocks; b++) {
+                    long dst = ((long) g * blocks + b) * GROUP_BLOCK_BYTES;
+                    for (int r = 0; r < G; r++) {
+                        int row = g * G + r;
+                        if (row >= rows) {
+                            break; // padding rows stay zero (fresh memory is zeroed)
+                        }
+                        MemorySegment.copy(data, LittleEndian.BYTE, row * rowBytes + (long) b * Q8_0Matrix.BLOCK_BYTES,
+                                src, 0, src.length);
+                        long scale = dst + 2L * Halves.position(r);
+                        packed.set(LittleEndian.BYTE, scale, src[0]);
+                        packed.set(LittleEndian.BYTE, scale + 1, src[1]);
+                        long col = dst + 2L * G + r;
+                        for (int k = 0; k < BLOCK; k++) {
+                            packed.set(LittleEndian.BYTE, col + (long) k * G, src[2 + k]);
+                        }
+                    }
+                }
+            }
+        });
+        return new PackedQ8Matrix(name, rows, cols, packed);
+    }
+
+    @Override
+    public int rowGrain() {
+        return G;
+    }
+
+    @Override
+    protected int gemmMinTokens() {
+        return 5;
+    }
+
+    @Override
+    public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
+        int n = in.n();
+        if (n >= gemmMinTokens()) {
+            super.matmul(in, out, outStride, r0, r1);
+            return;
+        }
+        float[] x = in.x();
+        for (int g = r0 / G; g * G < r1; g++) {
+            int count = Math.min(G, rows - g * G);
+            int t = 0;
+            for (; t + 2 <= n; t += 2) {
+                kernel2(g, x, t * cols, (t + 1) * cols, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
+            }
+            if (t < n) {
+                kernel1(g, x, t * cols, out, t * outStride + g * G, count);
+            }
+        }
+    }
+
+    // The kernels below are written out in full on purpose: a helper method that takes or returns a
+    // vector and that C2 declines to inline (large callers often hit its inlining limits) boxes the
+    // vector on every call, which costs more than all the arithmetic here. Where the vectors are
+    // narrow (128 bits), a column is loaded whole and widened in two parts instead of two loads.
+
+    private void kernel1(int g, float[] x, int xOff, float[] out, int outOff, int count) {
+        MemorySegment d = data;
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            long col = off + 2L * G;
+            int xb = xOff + b * BLOCK;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            for (int k = 0; k < BLOCK; k++) {
+                FloatVector xk = FloatVector.broadcast(F, x[xb + k]);
+                long c = col + (long) k * G;
+                FloatVector w0 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w1 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
+                a0 = w0.fma(xk, a0);
+                a1 = w1.fma(xk, a1);
+            }
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            acc0 = a0.fma(s0, acc0);
+            acc1 = a1.fma(s1, acc1);
+        }
+        if (count == G) {
+            acc0.intoArray(out, outOff);
+            acc1.intoArray(out, outOff + V);
+        } else {
+            float[] tmp = Scratch.group();
+            acc0.intoArray(tmp, 0);
+            acc1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outOff, count);
+        }
+    }
+
+    /** Two inputs at once: each weight column is loaded and widened once for both. */
+    private void kernel2(int g, float[] x, int xOffA, int xOffB, float[] out, int outA, int outB, int count) {
+        MemorySegment d = data;
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        FloatVector accA0 = FloatVector.zero(F);
+        FloatVector accA1 = accA0;
+        FloatVector accB0 = accA0;
+        FloatVector accB1 = accA0;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            long col = off + 2L * G;
+            int xa = xOffA + b * BLOCK;
+            int xbb = xOffB + b * BLOCK;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector b0 = a0;
+            FloatVector b1 = a0;
+            for (int k = 0; k < BLOCK; k++) {
+                long c = col + (long) k * G;
+                FloatVector w0 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w1 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
+                FloatVector xk = FloatVector.broadcast(F, x[xa + k]);
+                a0 = w0.fma(xk, a0);
+                a1 = w1.fma(xk, a1);
+                xk = FloatVector.broadcast(F, x[xbb + k]);
+                b0 = w0.fma(xk, b0);
+                b1 = w1.fma(xk, b1);
+            }
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            accA0 = a0.fma(s0, accA0);
+            accA1 = a1.fma(s1, accA1);
+            accB0 = b0.fma(s0, accB0);
+            accB1 = b1.fma(s1, accB1);
+        }
+        if (count == G) {
+            accA0.intoArray(out, outA);
+            accA1.intoArray(out, outA + V);
+            accB0.intoArray(out, outB);
+            accB1.intoArray(out, outB + V);
+        } else {
+            float[] tmp = Scratch.group();
+            accA0.intoArray(tmp, 0);
+            accA1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outA, count);
+            accB0.intoArray(tmp, 0);
+            accB1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outB, count);
+        }
+    }
+
+    @Override
+    protected void fillPanel(int r0, int count, float[] panel) {
+        MemorySegment d = data;
+        long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            long col = off + 2L * G;
+            for (int k = 0; k < BLOCK; k++) {
+                int p = (b * BLOCK + k) * G;
+                long c = col + (long) k * G;
+                FloatVector w0 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w1 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
+                w0.mul(s0).intoArray(panel, p);
+                w1.mul(s1).intoArray(panel, p + V);
+            }
+        }
+    }
+
+    @Override
+    public float dot(int row, float[] x, int xOff) {
+        float[] w = Scratch.row(cols);
+        dequantizeRow(row, w, 0);
+        float sum = 0;
+        for (int k = 0; k < cols; k++) {
+            sum += w[k] * x[xOff + k];
+        }
+        return sum;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOff) {
+        int g = row / G;
+        int r = row % G;
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            float d = LittleEndian.half(data, off + 2L * Halves.position(r));
+            long col = off + 2L * G + r;
+            for (int k = 0; k < BLOCK; k++) {
+                out[outOff + b * BLOCK + k] = data.get(LittleEndian.BYTE, col + (long) k * G) * d;
+            }
+        }
+    }
+}
