@@ -16,8 +16,10 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TokenizeCommand.class,
             ServeCommand.class,
+            ConvertCommand.class,
             BenchCommand.class,
             MemCommand.class,
+            SyntheticGgufCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
