@@ -40,9 +40,17 @@ public final class ModelLoader {
             RopeTables rope = RopeTables.of(config, source.ropeLayout());
             WorkerPool pool = new WorkerPool(threads);
             Arena packed = Arena.ofShared();
-            LlamaWeights weights = source.loadWeights(config, rope).optimized(packed, pool);
-            return new LlamaModel(config, weights, pool, () -> {
+            LlamaWeights stored = source.loadWeights(config, rope);
+            LlamaWeights weights = stored.optimized(packed, pool);
+            // Once everything is repacked the file mapping only costs resident memory: drop it.
+            boolean unmapped = weights.independentOf(stored);
+            if (unmapped) {
                 checkpoint.close();
+            }
+            return new LlamaModel(config, weights, pool, () -> {
+                if (!unmapped) {
+                    checkpoint.close();
+                }
                 packed.close();
             }, maxBatch);
         } catch (RuntimeException e) {
@@ -63,8 +71,8 @@ public final class ModelLoader {
     }
 
     /**
-     * Builds the model of an open GGUF file, which the model then owns (closing the model closes it).
-     * Weights are used in place, in their stored type; Q/K rows keep llama.cpp's order
+     * Builds the model of an open GGUF file, which the model then owns (closing the model closes it,
+     * or loading does once every matrix has been repacked). Weights are used in their stored type; Q/K rows keep llama.cpp's order
      * ({@link RopeLayout#INTERLEAVED}); {@code rope_freqs.weight}, when present, scales the RoPE
      * frequencies as llama.cpp applies it.
      */
@@ -77,9 +85,17 @@ public final class ModelLoader {
         WorkerPool pool = new WorkerPool(threads);
         Arena packed = Arena.ofShared();
         try {
-            LlamaWeights weights = source.loadWeights(config, rope).optimized(packed, pool);
-            return new LlamaModel(config, weights, pool, () -> {
+            LlamaWeights stored = source.loadWeights(config, rope);
+            LlamaWeights weights = stored.optimized(packed, pool);
+            // Once everything is repacked the file mapping only costs resident memory: drop it.
+            boolean unmapped = weights.independentOf(stored);
+            if (unmapped) {
                 gguf.close();
+            }
+            return new LlamaModel(config, weights, pool, () -> {
+                if (!unmapped) {
+                    gguf.close();
+                }
                 packed.close();
             }, maxBatch);
         } catch (RuntimeException e) {
