@@ -197,18 +197,47 @@ final class PackedQ6KMatrix extends WeightMatrix {
         }
     }
 
+    /**
+     * The packed values are already in the panel's order ({@code [k][row]}): one vector multiply per
+     * {@link Gemm#V} rows and column, {@code q * (d * scale)} exactly as {@link #dequantizeRow}. Used
+     * with 3 or more inputs, e.g. the output layer for several decoding sequences at once.
+     */
     @Override
     protected void fillPanel(int r0, int count, float[] panel) {
-        int g = r0 / G;
-        for (int r = 0; r < G; r++) {
-            float[] row = Scratch.row(cols);
-            if (g * G + r < rows) {
-                dequantizeRow(g * G + r, row, 0);
-            } else {
-                java.util.Arrays.fill(row, 0, cols, 0f);
-            }
-            for (int k = 0; k < cols; k++) {
-                panel[k * G + r] = row[k];
+        MemorySegment d = data;
+        long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
+            IntVector sc0 = sc.and(0xffff);
+            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
+            FloatVector d0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector d1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            for (int j = 0; j < SUB; j++) {
+                long s = off + SCALES + (long) j * G;
+                FloatVector s0 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, s, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, s, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector s1 = SPLIT_LOADS
+                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, s + V, LE).convertShape(VectorOperators.B2F, F, 0)
+                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, s, LE).convertShape(VectorOperators.B2F, F, 1);
+                s0 = d0.mul(s0);
+                s1 = d1.mul(s1);
+                long col = off + VALUES + (long) j * SUB * G;
+                int p = (b * BLOCK + j * SUB) * G;
+                for (int k = 0; k < SUB; k++) {
+                    long c = col + (long) k * G;
+                    FloatVector w0 = SPLIT_LOADS
+                            ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
+                            : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector w1 = SPLIT_LOADS
+                            ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
+                            : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
+                    w0.mul(s0).intoArray(panel, p + k * G);
+                    w1.mul(s1).intoArray(panel, p + k * G + V);
+                }
             }
         }
     }

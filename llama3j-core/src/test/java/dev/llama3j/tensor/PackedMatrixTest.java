@@ -45,6 +45,21 @@ class PackedMatrixTest {
                     assertEquals(a[k], b[k], 0f, "value at row " + r + " col " + k);
                 }
             }
+            // The GEMM path's panels hold exactly the dequantized values (rows past the end are zero).
+            for (int g0 = 0; g0 < rows; g0 += Gemm.G) {
+                float[] panel = new float[cols * Gemm.G];
+                packed.fillPanel(g0, Math.min(Gemm.G, rows - g0), panel);
+                for (int r = 0; r < Gemm.G; r++) {
+                    if (g0 + r < rows) {
+                        ref.dequantizeRow(g0 + r, a, 0);
+                    } else {
+                        java.util.Arrays.fill(a, 0f);
+                    }
+                    for (int k = 0; k < cols; k++) {
+                        assertEquals(a[k], panel[k * Gemm.G + r], 0f, "panel row " + (g0 + r) + " col " + k);
+                    }
+                }
+            }
             for (int n : new int[] {1, 2, 3, 5, 7, 13}) {
                 float[] x = random(rnd, n * cols, 1f);
                 float[] expected = new float[n * rows];
