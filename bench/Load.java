@@ -25,8 +25,11 @@
 //               usage chunk. Aggregate generated tokens/s = all tokens / wall time of the round.
 //               Check: many/1 >= --min-ratio (default 4).
 //   ttft        one streaming request with a --long-prompt (default 2000) token prompt; while it is
-//               in prefill (until its first token), a short request (16-token prompt, 8 tokens) every
-//               --interval seconds (default 0.5); their time to first streamed token, median and max.
+//               in prefill (until its first token), a short request (16-token prompt, --short-tokens
+//               tokens, default 4) every --interval seconds (default 0.5); their time to first
+//               streamed token, median and max. Also shown: the long prompt's own prefill time, and
+//               the forward passes (steps) meanwhile with their mean length: a request that arrives
+//               waits for the step under way, then for its own step, so TTFT is about 2 steps.
 //               Check: max < --max-ttft seconds (default 2).
 //   soak        --soak-clients (default 64) clients in a loop for --duration seconds (default 120):
 //               chat and text completions, streaming and not, random prompt and output lengths,
@@ -40,6 +43,7 @@
 //   --model PATH          GGUF or model folder (default bench/.cache/models/1b-q4_0.gguf)
 //   --threads N           server worker threads (default 2)
 //   --parallel N          server slots (default 8)
+//   --batch-size N        server tokens per forward pass (serve's -b; default: serve's own)
 //   --only LIST           scenarios to run, comma-separated
 //   --soak                add the soak to the default scenarios
 //   --tokens N            tokens per throughput request (default 64)
@@ -47,6 +51,7 @@
 //   --min-ratio X         throughput check (default 4)
 //   --long-prompt N       ttft long prompt length (default 2000)
 //   --interval S          ttft: seconds between short requests (default 0.5)
+//   --short-tokens N      ttft: tokens each short request generates (default 4)
 //   --max-ttft S          ttft check (default 2)
 //   --duration S          soak length (default 120)
 //   --soak-clients N      soak concurrency (default 64)
@@ -99,6 +104,8 @@ public class Load {
     static Path model = DEFAULT_MODEL;
     static int threads = 2;
     static int parallel = 8;
+    static int batchSize = 0;
+    static int shortTokens = 4;
     static Set<String> scenarios = new LinkedHashSet<>(List.of("throughput", "ttft"));
     static int tokens = 64;
     static int clientsMany = 8;
@@ -163,7 +170,8 @@ public class Load {
         ensureModel();
         startServer();
         modelId = modelId();
-        row("server", "model / slots / threads", model.getFileName() + " / " + parallel + " / " + threads, "");
+        row("server", "model / slots / threads / batch", model.getFileName() + " / " + parallel + " / " + threads
+                + " / " + (batchSize > 0 ? Integer.toString(batchSize) : "default"), "");
         row("", "load average at start (" + Runtime.getRuntime().availableProcessors() + " cores)", load0, "");
         row("", "server RSS after load", mib(rssKb()), "");
         warmup();
@@ -199,6 +207,8 @@ public class Load {
                 case "--model" -> model = Path.of(a[++i]).toAbsolutePath();
                 case "--threads" -> threads = posInt(o, a[++i]);
                 case "--parallel" -> parallel = posInt(o, a[++i]);
+                case "--batch-size" -> batchSize = posInt(o, a[++i]);
+                case "--short-tokens" -> shortTokens = posInt(o, a[++i]);
                 case "--only" -> only = a[++i];
                 case "--tokens" -> tokens = posInt(o, a[++i]);
                 case "--clients-many" -> clientsMany = posInt(o, a[++i]);
@@ -293,6 +303,9 @@ public class Load {
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/llama3j").toString(), "serve", "--model",
                 model.toString(), "--host", HOST, "--port", "0", "--parallel", Integer.toString(parallel),
                 "--threads", Integer.toString(threads), "--shutdown-grace", "2"));
+        if (batchSize > 0) {
+            cmd.addAll(List.of("--batch-size", Integer.toString(batchSize)));
+        }
         cmd.addAll(serverArgs);
         System.err.println("bench/load: starting " + String.join(" ", cmd));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -650,6 +663,7 @@ public class Load {
         System.err.println("bench/load: ttft: a " + longPrompt + "-token prompt, short requests every " + interval
                 + " s while it is in prefill ...");
         Map<String, Double> m0 = metrics();
+        long m0Nanos = System.nanoTime();
         String longBody = completionBody(randomPrompt(longPrompt), 4, true);
         StreamResult lr = new StreamResult();
         Thread longT = Thread.ofVirtual().start(() -> stream("/v1/completions", longBody, new Conn(), 600_000, lr));
@@ -664,7 +678,7 @@ public class Load {
         long limit = System.nanoTime() + 600_000_000_000L;
         // The long request's first token ends its prefill.
         while (longT.isAlive() && lr.firstTokenNanos == 0 && System.nanoTime() < limit) {
-            String body = completionBody(randomPrompt(16), 8, true);
+            String body = completionBody(randomPrompt(16), shortTokens, true);
             ts.add(Thread.ofVirtual().start(() -> shorts.add(stream("/v1/completions", body, new Conn(), 600_000))));
             next += (long) (interval * 1e9);
             long sleep = next - System.nanoTime();
@@ -677,6 +691,7 @@ public class Load {
             t.join();
         }
         Map<String, Double> m1 = metrics();
+        long m1Nanos = System.nanoTime();
         if (lr.error != null) {
             check("ttft", "long request failed: " + lr.error, false);
             return;
@@ -700,7 +715,7 @@ public class Load {
         row("ttft", longPrompt + "-token prompt: time to first token", String.format(Locale.ROOT,
                 "%.1f s (%.1f prompt tok/s with the short requests beside it)", prefill, longPrompt / prefill), "");
         row("", "forward passes in the scenario", String.format(Locale.ROOT, "%.0f (mean %.2f s each)", passes,
-                (lr.endNanos - lr.startNanos) / 1e9 / Math.max(1, passes)), "");
+                (m1Nanos - m0Nanos) / 1e9 / Math.max(1, passes)), "");
         if (tt.isEmpty()) {
             row("", "short requests during the prefill", "0", check("ttft", "at least 1", false));
             return;
