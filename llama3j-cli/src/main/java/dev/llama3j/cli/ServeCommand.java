@@ -28,6 +28,8 @@ final class ServeCommand implements Callable<Integer> {
     /** The running server, so that tests can stop it as a signal would. */
     static final AtomicReference<OpenAiServer> RUNNING = new AtomicReference<>();
 
+    static final int DEFAULT_BATCH_SIZE = 256;
+
     @Mixin
     ModelOptions model = new ModelOptions();
 
@@ -41,6 +43,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-np", "--parallel"}, paramLabel = "N",
             description = "Sequences generated together (continuous batching slots; default 4)")
     int parallel = 4;
+
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N",
+            description = {"Tokens per forward pass (default ${DEFAULT-VALUE}): the longest prompt chunk one step takes. A step cannot"
+                + " be interrupted, so this bounds how long a new request waits for its first token while a long"
+                + " prompt is read; larger reads long prompts a little faster."})
+    int batchSize = DEFAULT_BATCH_SIZE;
 
     @Option(names = "--api-key", paramLabel = "KEY",
             description = "Require 'Authorization: Bearer KEY' on every request but /health (default: \\${LLAMA3J_API_KEY})")
@@ -72,7 +80,11 @@ final class ServeCommand implements Callable<Integer> {
         String name = servedModelName != null ? servedModelName : defaultName(path);
         ServerOptions options = ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
                 .withShutdownGrace(Duration.ofSeconds(shutdownGrace));
-        Llama llama = Llama.load(path, model.options().withParallel(parallel));
+        if (batchSize < parallel) {
+            throw new InvalidRequestException("--batch-size must be at least --parallel (" + parallel + "), got "
+                    + batchSize);
+        }
+        Llama llama = Llama.load(path, model.options().withParallel(parallel).withMaxBatchTokens(batchSize));
         OpenAiServer server;
         // Quiet while binding (a failure is reported as one error line), warnings only afterwards.
         HELIDON_LOG.setLevel(Level.OFF);
