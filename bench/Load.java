@@ -26,18 +26,19 @@
 //               Check: many/1 >= --min-ratio (default 4).
 //   ttft        one streaming request with a --long-prompt (default 2000) token prompt; while it is
 //               in prefill (until its first token), a short request (16-token prompt, --short-tokens
-//               tokens, default 4) every --interval seconds (default 0.5); their time to first
-//               streamed token, median and max. Also shown: the long prompt's own prefill time, and
-//               the forward passes (steps) meanwhile with their mean length: a request that arrives
-//               waits for the step under way, then for its own step, so TTFT is about 2 steps.
+//               tokens, default 4) every --interval seconds (default 0.5; at most --short-concurrency
+//               in flight); their time to first streamed token, median and max. Also shown: the long
+//               prompt's own prefill time, and the forward passes (steps) meanwhile with their mean
+//               length: a request that arrives waits for the step under way, then for its own step,
+//               so its TTFT is about 2 steps.
 //               Check: max < --max-ttft seconds (default 2).
 //   soak        --soak-clients (default 64) clients in a loop for --duration seconds (default 120):
 //               chat and text completions, streaming and not, random prompt and output lengths,
 //               --cancel (default 0.3) of them closed at a random moment. Checks: only 200 and 429
 //               (with Retry-After) come back, no error chunk, every uncancelled stream ends with
 //               [DONE]; afterwards /metrics returns to 0 running and 0 waiting; the server's RSS
-//               (VmRSS, sampled every --rss-every seconds) in the second half of the soak stays within
-//               10% of its peak in the first half, and after the drain within 10% of the overall peak.
+//               (VmRSS, sampled every --rss-every seconds) peaks in the second half of the soak at most
+//               10% above its peak in the first half (a leak grows; a warmed-up heap does not).
 //
 // Options:
 //   --model PATH          GGUF or model folder (default bench/.cache/models/1b-q4_0.gguf)
@@ -52,6 +53,9 @@
 //   --long-prompt N       ttft long prompt length (default 2000)
 //   --interval S          ttft: seconds between short requests (default 0.5)
 //   --short-tokens N      ttft: tokens each short request generates (default 4)
+//   --short-concurrency N ttft: most short requests in flight; a tick that finds this many is held
+//                         back, so that a slow machine measures the prefill's effect, not a queue
+//                         of short requests (default 4)
 //   --max-ttft S          ttft check (default 2)
 //   --duration S          soak length (default 120)
 //   --soak-clients N      soak concurrency (default 64)
@@ -106,6 +110,7 @@ public class Load {
     static int parallel = 8;
     static int batchSize = 0;
     static int shortTokens = 4;
+    static int shortConcurrency = 4;
     static Set<String> scenarios = new LinkedHashSet<>(List.of("throughput", "ttft"));
     static int tokens = 64;
     static int clientsMany = 8;
@@ -209,6 +214,7 @@ public class Load {
                 case "--parallel" -> parallel = posInt(o, a[++i]);
                 case "--batch-size" -> batchSize = posInt(o, a[++i]);
                 case "--short-tokens" -> shortTokens = posInt(o, a[++i]);
+                case "--short-concurrency" -> shortConcurrency = posInt(o, a[++i]);
                 case "--only" -> only = a[++i];
                 case "--tokens" -> tokens = posInt(o, a[++i]);
                 case "--clients-many" -> clientsMany = posInt(o, a[++i]);
@@ -677,9 +683,24 @@ public class Load {
         long next = System.nanoTime();
         long limit = System.nanoTime() + 600_000_000_000L;
         // The long request's first token ends its prefill.
+        AtomicInteger inFlight = new AtomicInteger();
+        int heldBack = 0;
         while (longT.isAlive() && lr.firstTokenNanos == 0 && System.nanoTime() < limit) {
-            String body = completionBody(randomPrompt(16), shortTokens, true);
-            ts.add(Thread.ofVirtual().start(() -> shorts.add(stream("/v1/completions", body, new Conn(), 600_000))));
+            if (inFlight.get() >= shortConcurrency) {
+                // A server slower than the arrival rate would queue short requests behind each other:
+                // that measures the queue, not the long prompt's effect on them. Skip this tick.
+                heldBack++;
+            } else {
+                String body = completionBody(randomPrompt(16), shortTokens, true);
+                inFlight.incrementAndGet();
+                ts.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        shorts.add(stream("/v1/completions", body, new Conn(), 600_000));
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
+                }));
+            }
             next += (long) (interval * 1e9);
             long sleep = next - System.nanoTime();
             if (sleep > 0) {
@@ -720,7 +741,7 @@ public class Load {
             row("", "short requests during the prefill", "0", check("ttft", "at least 1", false));
             return;
         }
-        row("", "short requests during the prefill", Integer.toString(tt.size()), "");
+        row("", "short requests during the prefill (ticks held back)", tt.size() + " (" + heldBack + ")", "");
         row("", "short requests: max gap between tokens", String.format(Locale.ROOT, "%.2f s", maxGap), "");
         double median = tt.get(tt.size() / 2);
         double max = tt.get(tt.size() - 1);
@@ -857,7 +878,7 @@ public class Load {
         }
         row("", "server RSS start / end / max (" + rss.size() + " samples)", mib(start) + " / " + mib(last) + " / "
                 + mib(max), "");
-        boolean stable = secondHalf <= firstHalf * 1.10 && last <= max;
+        boolean stable = secondHalf <= firstHalf * 1.10;
         row("", "server RSS peak 1st half / 2nd half", mib(firstHalf) + " / " + mib(secondHalf),
                 check("soak", "2nd <= 1st + 10%", stable));
     }
