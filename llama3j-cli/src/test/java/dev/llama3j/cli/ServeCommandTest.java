@@ -58,6 +58,7 @@ class ServeCommandTest {
         String m = Fixtures.chatModel().toString();
         assertError(Cli.run("serve", "--model", m, "--port", "70000"), "--port");
         assertError(Cli.run("serve", "--model", m, "--parallel", "0"), "parallel");
+        assertError(Cli.run("serve", "--model", m, "--parallel", "4", "--batch-size", "2"), "--batch-size");
         assertError(Cli.run("serve", "--model", m, "--api-key", " "), "--api-key");
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Cli.Result> run = CompletableFuture.supplyAsync(() -> Cli.run("serve", "--model", m,
