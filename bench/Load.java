@@ -51,6 +51,8 @@
 //   --soak                add the soak to the default scenarios
 //   --tokens N            tokens per throughput request (default 64)
 //   --clients-many N      concurrent clients of the second throughput round (default 8)
+//   --reps N              throughput: alternate the two rounds N times, compare the best of each
+//                         (default 1; more on a machine that other work shares)
 //   --min-ratio X         throughput check (default 4)
 //   --long-prompt N       ttft long prompt length (default 2000)
 //   --interval S          ttft: seconds between short requests (default 0.5)
@@ -115,6 +117,7 @@ public class Load {
     static int shortConcurrency = 4;
     static Set<String> scenarios = new LinkedHashSet<>(List.of("throughput", "ttft"));
     static int tokens = 64;
+    static int reps = 1;
     static int clientsMany = 8;
     static double minRatio = 4;
     static int longPrompt = 2000;
@@ -219,6 +222,7 @@ public class Load {
                 case "--short-concurrency" -> shortConcurrency = posInt(o, a[++i]);
                 case "--only" -> only = a[++i];
                 case "--tokens" -> tokens = posInt(o, a[++i]);
+                case "--reps" -> reps = posInt(o, a[++i]);
                 case "--clients-many" -> clientsMany = posInt(o, a[++i]);
                 case "--min-ratio" -> minRatio = posNum(o, a[++i]);
                 case "--long-prompt" -> longPrompt = posInt(o, a[++i]);
@@ -625,7 +629,8 @@ public class Load {
         return Arrays.asList(out);
     }
 
-    record Round(int clients, long tokens, double wall, double tokS, double ttftMax, int short_) {}
+    /** {@code decodeTokS}: tokens after the first ones, over the time from the last first token to the end. */
+    record Round(int clients, long tokens, double wall, double tokS, double ttftMax, int short_, double decodeTokS) {}
 
     static Round round(int clients) throws InterruptedException {
         List<StreamResult> rs = concurrent(clients, i -> completionBody(randomPrompt(32), tokens, true));
@@ -634,6 +639,7 @@ public class Load {
         long sum = 0;
         double ttftMax = 0;
         int shortCount = 0;
+        long lastFirst = 0;
         for (StreamResult r : rs) {
             if (r.error != null) {
                 check("throughput", "request failed: " + r.error, false);
@@ -647,23 +653,34 @@ public class Load {
             }
             sum += n;
             ttftMax = Math.max(ttftMax, r.ttft());
+            lastFirst = Math.max(lastFirst, r.firstTokenNanos);
         }
         double wall = (end - start) / 1e9;
-        return new Round(clients, sum, wall, sum / wall, ttftMax, shortCount);
+        return new Round(clients, sum, wall, sum / wall, ttftMax, shortCount, (sum - clients) / ((end - lastFirst) / 1e9));
     }
 
     static void throughput() throws Exception {
         System.err.println("bench/load: throughput: 1 client, then " + clientsMany + " clients, " + tokens
                 + " tokens each ...");
-        Round one = round(1);
-        Round many = round(clientsMany);
-        for (Round r : List.of(one, many)) {
-            row("throughput", r.clients + " client" + (r.clients > 1 ? "s" : "") + ": aggregate generated tok/s",
-                    String.format(Locale.ROOT, "%.2f  (%d tokens in %.1f s, TTFT max %.2f s%s)", r.tokS, r.tokens,
-                            r.wall, r.ttftMax, r.short_ > 0 ? ", " + r.short_ + " stopped early" : ""), "");
+        // Alternating rounds; the best of each is compared (a busy machine only ever slows a round down).
+        Round one = null;
+        Round many = null;
+        for (int rep = 0; rep < reps; rep++) {
+            Round a = round(1);
+            Round b = round(clientsMany);
+            for (Round r : List.of(a, b)) {
+                row(rep == 0 && r == a ? "throughput" : "", r.clients + " client" + (r.clients > 1 ? "s" : "")
+                        + ": aggregate generated tok/s", String.format(Locale.ROOT,
+                        "%.2f  (%d tokens in %.1f s, TTFT max %.2f s, then %.1f tok/s%s)", r.tokS, r.tokens, r.wall,
+                        r.ttftMax, r.decodeTokS,
+                        r.short_ > 0 ? ", " + r.short_ + " stopped early" : ""), "");
+            }
+            one = one == null || a.tokS > one.tokS ? a : one;
+            many = many == null || b.tokS > many.tokS ? b : many;
         }
         double ratio = many.tokS / one.tokS;
-        row("", clientsMany + " clients / 1 client", String.format(Locale.ROOT, "%.2fx", ratio),
+        row("", clientsMany + " clients / 1 client" + (reps > 1 ? " (best rounds)" : ""),
+                String.format(Locale.ROOT, "%.2fx", ratio),
                 check("throughput", String.format(Locale.ROOT, ">= %.1fx", minRatio), ratio >= minRatio));
     }
 
