@@ -7,6 +7,7 @@ import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TextDecoder;
+import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelLoader;
@@ -17,6 +18,7 @@ import dev.llama3j.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -63,11 +65,19 @@ public final class Llama implements AutoCloseable {
     }
 
     public static Llama load(Path path, LlamaOptions options) {
+        return load(path, options, LoraOptions.NONE);
+    }
+
+    /**
+     * Loads a model with LoRA adapters: merged into the weights, or applied per request by name
+     * ({@link GenerationRequest#adapter}, {@link ChatRequest#adapter}; null is the model as loaded).
+     */
+    public static Llama load(Path path, LlamaOptions options, LoraOptions lora) {
         if (!Files.exists(path)) {
             throw new ModelFormatException(path + ": no such model file or folder");
         }
         Tokenizer tokenizer = Tokenizer.load(path);
-        LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens());
+        LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens(), lora);
         try {
             checkVocabulary(path, model.config(), tokenizer);
             return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path),
@@ -112,6 +122,14 @@ public final class Llama implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /**
+     * Names of the LoRA adapters loaded with the model: merged ones (the model as loaded) and
+     * unmerged ones a request can choose.
+     */
+    public List<String> adapters() {
+        return model.adapters().names();
     }
 
     /** A fresh incremental detokenizer; special tokens print as their text. */

@@ -10,6 +10,11 @@ public final class ParityUtil {
 
     /** Logits at every position of {@code ids}, row-major. */
     public static float[] allLogits(LlamaModel model, int[] ids) {
+        return allLogits(model, ids, 0);
+    }
+
+    /** Logits at every position of {@code ids} with the model's unmerged adapter {@code adapter} (0: none). */
+    public static float[] allLogits(LlamaModel model, int[] ids, int adapter) {
         int vocab = model.config().vocabSize();
         float[] out = new float[ids.length * vocab];
         KvCache cache = model.newCache(ids.length + 64);
@@ -19,7 +24,7 @@ public final class ParityUtil {
             int end = Math.min(ids.length, start + model.maxBatch());
             batch.clear();
             for (int i = start; i < end; i++) {
-                batch.add(ids[i], i, cache, true);
+                batch.add(ids[i], i, cache, true, adapter);
             }
             model.forward(batch, chunkLogits);
             System.arraycopy(chunkLogits, 0, out, start * vocab, (end - start) * vocab);
@@ -66,6 +71,11 @@ public final class ParityUtil {
     }
 
     public static int[] greedy(LlamaModel model, int[] prompt, int n, KvCacheType cacheType) {
+        return greedy(model, prompt, n, cacheType, 0);
+    }
+
+    /** Greedy continuation with the model's unmerged adapter {@code adapter} (0: none). */
+    public static int[] greedy(LlamaModel model, int[] prompt, int n, KvCacheType cacheType, int adapter) {
         int vocab = model.config().vocabSize();
         KvCache cache = model.newCache(prompt.length + n + 1, cacheType);
         Batch batch = new Batch(model.maxBatch());
@@ -74,7 +84,7 @@ public final class ParityUtil {
             int end = Math.min(prompt.length, start + model.maxBatch());
             batch.clear();
             for (int i = start; i < end; i++) {
-                batch.add(prompt[i], i, cache, i == prompt.length - 1);
+                batch.add(prompt[i], i, cache, i == prompt.length - 1, adapter);
             }
             model.forward(batch, logits);
         }
@@ -83,7 +93,7 @@ public final class ParityUtil {
             int next = argmax(logits, 0, vocab);
             out[step] = next;
             batch.clear();
-            batch.add(next, prompt.length + step, cache, true);
+            batch.add(next, prompt.length + step, cache, true, adapter);
             model.forward(batch, logits);
         }
         return out;
