@@ -68,7 +68,7 @@ public final class LoraAdapter {
         int nProj = Projection.values().length;
         SafetensorsTensor[][] as = new SafetensorsTensor[layers][nProj];
         SafetensorsTensor[][] bs = new SafetensorsTensor[layers][nProj];
-        String where = file.getFileName().toString();
+        String where = file.toString();
         for (SafetensorsTensor t : tensors.values()) {
             String n = t.name();
             Matcher m = NAME.matcher(n);
