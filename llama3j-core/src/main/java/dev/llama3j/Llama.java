@@ -7,9 +7,12 @@ import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TextDecoder;
+import dev.llama3j.gguf.GgufFile;
+import dev.llama3j.gguf.GgufVocabulary;
 import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaModel;
+import dev.llama3j.model.ModelFormat;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.sampling.GenerationConfig;
 import dev.llama3j.sampling.SamplingParams;
@@ -59,11 +62,16 @@ public final class Llama implements AutoCloseable {
                         options.cacheType()));
     }
 
-    /** Loads a Hugging Face model folder with default options. */
+    /** Loads a Hugging Face model folder or a GGUF file with default options. */
     public static Llama load(Path path) {
         return load(path, LlamaOptions.defaults());
     }
 
+    /**
+     * Loads a Hugging Face model folder ({@code config.json}, safetensors, {@code tokenizer.json},
+     * {@code generation_config.json}, the chat template) or a GGUF file, which holds all of that in its
+     * metadata; {@link ModelFormat#of} tells them apart.
+     */
     public static Llama load(Path path, LlamaOptions options) {
         return load(path, options, LoraOptions.NONE);
     }
@@ -76,12 +84,40 @@ public final class Llama implements AutoCloseable {
         if (!Files.exists(path)) {
             throw new ModelFormatException(path + ": no such model file or folder");
         }
+        if (ModelFormat.of(path) == ModelFormat.GGUF) {
+            return loadGguf(path, options, lora);
+        }
         Tokenizer tokenizer = Tokenizer.load(path);
         LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens(), lora);
         try {
             checkVocabulary(path, model.config(), tokenizer);
             return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path),
                     ChatTemplate.fromTokenizerDir(path), options);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static Llama loadGguf(Path path, LlamaOptions options, LoraOptions lora) {
+        GgufFile gguf = GgufFile.open(path);
+        LlamaModel model;
+        try {
+            model = ModelLoader.loadGguf(gguf, options.threads(), options.maxBatchTokens(), lora);
+        } catch (RuntimeException e) {
+            gguf.close();
+            throw e;
+        }
+        try { // the model owns the file now
+            Tokenizer tokenizer = GgufVocabulary.tokenizer(gguf);
+            checkVocabulary(path, model.config(), tokenizer);
+            // tokenizer.chat_template, with the bos_token and eos_token the file's ids name.
+            ChatTemplate template = ChatTemplate.ofOrDefault(GgufVocabulary.chatTemplate(gguf).orElse(null));
+            int bos = tokenizer.bosId().orElse(-1);
+            int eos = tokenizer.eosId().orElse(-1);
+            template = template.withTokens(bos >= 0 ? tokenizer.piece(bos) : template.bosToken(),
+                    eos >= 0 ? tokenizer.piece(eos) : template.eosToken());
+            return new Llama(path, model, tokenizer, GenerationConfig.fromGguf(gguf), template, options);
         } catch (RuntimeException e) {
             model.close();
             throw e;

@@ -15,8 +15,11 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
+            ServeCommand.class,
+            ConvertCommand.class,
             BenchCommand.class,
             MemCommand.class,
+            SyntheticGgufCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

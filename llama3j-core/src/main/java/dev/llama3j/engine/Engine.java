@@ -323,7 +323,7 @@ public final class Engine implements AutoCloseable {
         if (top >= 0) {
             lse = logSumExp(logits, off, vocab);
             if (top > 0) {
-                topIds = topK(logits, off, top);
+                topIds = topK(logits, off, vocab, top);
                 topValues = new float[top];
                 for (int i = 0; i < top; i++) {
                     topValues[i] = (float) (logits[off + topIds[i]] - lse);
@@ -446,11 +446,11 @@ public final class Engine implements AutoCloseable {
         return max + Math.log(sum);
     }
 
-    private static int[] topK(float[] a, int off, int k) {
+    /** The {@code k} largest of {@code a[off, off + n)}, as indices into that row. */
+    private static int[] topK(float[] a, int off, int n, int k) {
         int[] best = new int[k];
         Arrays.fill(best, -1);
-        int n = a.length - off;
-        for (int i = 0; i < n && i < Integer.MAX_VALUE; i++) {
+        for (int i = 0; i < n; i++) {
             float v = a[off + i];
             if (best[k - 1] >= 0 && v <= a[off + best[k - 1]]) {
                 continue;

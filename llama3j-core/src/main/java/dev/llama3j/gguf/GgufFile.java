@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -393,7 +396,31 @@ public final class GgufFile implements AutoCloseable {
         return sb.append("' (0x").append(String.format("%08x", Integer.reverseBytes(magic))).append(')').toString();
     }
 
+    /**
+     * Whether {@code path} is a regular file that starts with the GGUF magic: how a model path is told
+     * apart from a Hugging Face folder or a safetensors file, whatever its name.
+     */
+    public static boolean hasGgufMagic(Path path) {
+        if (!Files.isRegularFile(path)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining() && ch.read(b) >= 0) {
+                // keep reading: a read may return fewer bytes
+            }
+            return !b.hasRemaining() && b.getInt(0) == MAGIC;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     // ---- accessors ----
+
+    /** How the file is named in error messages (its path). */
+    public String source() {
+        return source;
+    }
 
     /** The file, or null when parsed from memory. */
     public Path path() {
@@ -479,6 +506,14 @@ public final class GgufFile implements AutoCloseable {
 
     public double getDouble(String key) {
         return metadata.getDouble(key);
+    }
+
+    public double getDouble(String key, double defaultValue) {
+        return metadata.getDouble(key, defaultValue);
+    }
+
+    public long getLong(String key, long defaultValue) {
+        return metadata.getLong(key, defaultValue);
     }
 
     public boolean getBoolean(String key) {

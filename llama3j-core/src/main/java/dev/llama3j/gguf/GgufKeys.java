@@ -13,6 +13,8 @@ public final class GgufKeys {
     public static final String GENERAL_ARCHITECTURE = "general.architecture";
     /** STRING, free text. */
     public static final String GENERAL_NAME = "general.name";
+    /** STRING, {@code model} for a model file (gguf-py also knows {@code adapter}). */
+    public static final String GENERAL_TYPE = "general.type";
     /** UINT32, a power of two; the data section and each tensor are aligned to it. Default 32. */
     public static final String GENERAL_ALIGNMENT = "general.alignment";
     /** UINT32, llama.cpp's {@code llama_ftype} ({@link GgufFileType}). */

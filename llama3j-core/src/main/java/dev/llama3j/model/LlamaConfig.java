@@ -2,6 +2,10 @@ package dev.llama3j.model;
 
 import dev.llama3j.ModelFormatException;
 import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.gguf.GgufFile;
+import dev.llama3j.gguf.GgufKeys;
+import dev.llama3j.gguf.GgufVocabulary;
+import dev.llama3j.gguf.LlamaGgufNames;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
 import java.nio.file.Files;
@@ -123,6 +127,76 @@ public record LlamaConfig(
                     eosIds);
         } catch (JsonException e) {
             throw new ModelFormatException(e.getMessage());
+        }
+    }
+
+    /**
+     * Reads the {@code llama.*} metadata of a GGUF file, as llama.cpp's loader does: the vocabulary size
+     * from {@code llama.vocab_size}, else the token list, else {@code token_embd.weight}; head_dim from
+     * {@code llama.attention.key_length}, else embedding_length / head_count; tied embeddings when there
+     * is no {@code output.weight}; end ids from the tokenizer keys ({@link GgufVocabulary#endIds}).
+     *
+     * <p>RoPE: {@code llama.rope.freq_base}; the llama3 scaling of Llama 3.1 is the
+     * {@code rope_freqs.weight} tensor (the loader applies it), for which llama.cpp writes no keys, so
+     * {@link #ropeScaling} is {@link RopeScaling#NONE} here. Linear, YaRN or LongRoPE scaling
+     * ({@code llama.rope.scaling.type}) is refused.
+     */
+    public static LlamaConfig fromGguf(GgufFile f) {
+        String src = f.source();
+        String arch = f.getString(GgufKeys.GENERAL_ARCHITECTURE);
+        if (!GgufKeys.ARCHITECTURE_LLAMA.equals(arch)) {
+            throw new UnsupportedModelException(src + ": " + GgufKeys.GENERAL_ARCHITECTURE + " is '" + arch
+                    + "', which is not supported; llama3j runs 'llama' (Llama 3, 3.1 and 3.2 text models)");
+        }
+        String scaling = f.getString(GgufKeys.LLAMA_ROPE_SCALING_TYPE, "none");
+        if (!scaling.equals("none")) {
+            throw new UnsupportedModelException(src + ": " + GgufKeys.LLAMA_ROPE_SCALING_TYPE + " is '" + scaling
+                    + "', which is not supported; llama3j implements plain RoPE and Llama 3.1's rope_freqs.weight");
+        }
+        int hidden = f.getInt(GgufKeys.LLAMA_EMBEDDING_LENGTH);
+        int heads = f.getInt(GgufKeys.LLAMA_HEAD_COUNT);
+        int kvHeads = f.getInt(GgufKeys.LLAMA_HEAD_COUNT_KV, heads);
+        if (heads <= 0) {
+            throw new ModelFormatException(src + ": " + GgufKeys.LLAMA_HEAD_COUNT + " = " + heads + " is not valid");
+        }
+        int headDim = f.getInt(GgufKeys.LLAMA_KEY_LENGTH, hidden / heads);
+        int valueLength = f.getInt(GgufKeys.LLAMA_VALUE_LENGTH, headDim);
+        if (valueLength != headDim) {
+            throw new UnsupportedModelException(src + ": " + GgufKeys.LLAMA_VALUE_LENGTH + " " + valueLength
+                    + " differs from the key length " + headDim + "; Llama's are equal");
+        }
+        int ropeDims = f.getInt(GgufKeys.LLAMA_ROPE_DIMENSION_COUNT, headDim);
+        if (ropeDims != headDim) {
+            throw new UnsupportedModelException(src + ": " + GgufKeys.LLAMA_ROPE_DIMENSION_COUNT + " is " + ropeDims
+                    + " but heads have " + headDim + " dimensions; partial rotary embeddings are not supported");
+        }
+        int vocab;
+        if (f.has(GgufKeys.LLAMA_VOCAB_SIZE)) {
+            vocab = f.getInt(GgufKeys.LLAMA_VOCAB_SIZE);
+        } else if (f.has(GgufKeys.TOKENIZER_TOKENS)) {
+            vocab = f.get(GgufKeys.TOKENIZER_TOKENS).length();
+        } else {
+            vocab = (int) f.tensor(LlamaGgufNames.TOKEN_EMBD).dim(1);
+        }
+        try {
+            return new LlamaConfig(
+                    vocab,
+                    hidden,
+                    f.getInt(GgufKeys.LLAMA_FEED_FORWARD_LENGTH),
+                    f.getInt(GgufKeys.LLAMA_BLOCK_COUNT),
+                    heads,
+                    kvHeads,
+                    headDim,
+                    f.getFloat(GgufKeys.LLAMA_RMS_EPS),
+                    f.getDouble(GgufKeys.LLAMA_ROPE_FREQ_BASE, 10000.0),
+                    RopeScaling.NONE,
+                    f.getInt(GgufKeys.LLAMA_CONTEXT_LENGTH),
+                    !f.hasTensor(LlamaGgufNames.OUTPUT),
+                    f.getInt(GgufKeys.TOKENIZER_BOS_ID, -1),
+                    GgufVocabulary.endIds(f));
+        } catch (ModelFormatException e) {
+            // The record's checks name config.json keys; say which file they came from.
+            throw e.getMessage().startsWith(src) ? e : new ModelFormatException(src + ": " + e.getMessage(), e);
         }
     }
 

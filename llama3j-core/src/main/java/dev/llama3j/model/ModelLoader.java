@@ -1,6 +1,7 @@
 package dev.llama3j.model;
 
 import dev.llama3j.ModelFormatException;
+import dev.llama3j.gguf.GgufFile;
 import dev.llama3j.lora.AdaptedWeights;
 import dev.llama3j.lora.LoraLoader;
 import dev.llama3j.lora.LoraOptions;
@@ -10,13 +11,26 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Builds a {@link LlamaModel} from a Hugging Face model folder. */
+/** Builds a {@link LlamaModel} from a Hugging Face model folder or a GGUF file. */
 public final class ModelLoader {
     private ModelLoader() {}
 
     /** Threads to use by default: one per available core. */
     public static int defaultThreads() {
         return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Loads a Hugging Face folder or a GGUF file, whichever {@code path} is ({@link ModelFormat#of}). */
+    public static LlamaModel load(Path path, int threads, int maxBatch) {
+        return load(path, threads, maxBatch, LoraOptions.NONE);
+    }
+
+    /** Loads a Hugging Face folder or a GGUF file with LoRA adapters ({@link LoraOptions}). */
+    public static LlamaModel load(Path path, int threads, int maxBatch, LoraOptions lora) {
+        return switch (ModelFormat.of(path)) {
+            case HUGGING_FACE -> loadHuggingFace(path, threads, maxBatch, lora);
+            case GGUF -> loadGguf(path, threads, maxBatch, lora);
+        };
     }
 
     /**
@@ -34,29 +48,74 @@ public final class ModelLoader {
         }
         LlamaConfig config = LlamaConfig.fromHuggingFace(dir.resolve(LlamaConfig.CONFIG_FILE));
         SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir);
-        WorkerPool pool = null;
-        Arena packed = null;
         try {
             SafetensorsSource source = new SafetensorsSource(dir, checkpoint);
             RopeTables rope = RopeTables.of(config, source.ropeLayout());
-            pool = new WorkerPool(threads);
-            packed = Arena.ofShared();
-            AdaptedWeights adapted = LoraLoader.apply(config, source.loadWeights(config, rope), lora, pool, packed,
-                    maxBatch);
-            LlamaWeights weights = adapted.weights().optimized(packed, pool);
-            Arena arena = packed;
-            return new LlamaModel(config, weights, pool, () -> {
-                checkpoint.close();
-                arena.close();
-            }, maxBatch, adapted.adapters());
+            return build(config, source.loadWeights(config, rope), threads, maxBatch, lora, checkpoint);
         } catch (RuntimeException e) {
             checkpoint.close();
-            if (pool != null) {
-                pool.close();
-            }
-            if (packed != null) {
+            throw e;
+        }
+    }
+
+    /** Loads a GGUF file; it stays memory-mapped until the model is closed. */
+    public static LlamaModel loadGguf(Path file, int threads, int maxBatch) {
+        return loadGguf(file, threads, maxBatch, LoraOptions.NONE);
+    }
+
+    /** Loads a GGUF file with LoRA adapters ({@link LoraOptions}). */
+    public static LlamaModel loadGguf(Path file, int threads, int maxBatch, LoraOptions lora) {
+        GgufFile gguf = GgufFile.open(file);
+        try {
+            return loadGguf(gguf, threads, maxBatch, lora);
+        } catch (RuntimeException e) {
+            gguf.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Builds the model of an open GGUF file, which the model then owns (closing the model closes it).
+     * Weights are used in place, in their stored type; Q/K rows keep llama.cpp's order
+     * ({@link RopeLayout#INTERLEAVED}); {@code rope_freqs.weight}, when present, scales the RoPE
+     * frequencies as llama.cpp applies it.
+     */
+    public static LlamaModel loadGguf(GgufFile gguf, int threads, int maxBatch) {
+        return loadGguf(gguf, threads, maxBatch, LoraOptions.NONE);
+    }
+
+    /**
+     * Builds the model of an open GGUF file with LoRA adapters ({@link LoraOptions}; B's Q and K rows
+     * follow the file's order). The model owns the file.
+     */
+    public static LlamaModel loadGguf(GgufFile gguf, int threads, int maxBatch, LoraOptions lora) {
+        LlamaConfig config = LlamaConfig.fromGguf(gguf);
+        GgufSource source = new GgufSource(gguf);
+        RopeTables rope = source.ropeFactors(config.headDim())
+                .map(f -> RopeTables.withFactors(config.headDim(), config.ropeTheta(), f, source.ropeLayout()))
+                .orElseGet(() -> RopeTables.of(config, source.ropeLayout()));
+        return build(config, source.loadWeights(config, rope), threads, maxBatch, lora, gguf);
+    }
+
+    /**
+     * Applies the adapters to the weights as read, lays them out for the kernels and makes the model,
+     * which then owns {@code file} (the mapping the weights point into). On failure only what this
+     * method made is released; the caller still owns {@code file}.
+     */
+    private static LlamaModel build(LlamaConfig config, LlamaWeights read, int threads, int maxBatch, LoraOptions lora,
+            AutoCloseable file) {
+        WorkerPool pool = new WorkerPool(threads);
+        Arena packed = Arena.ofShared();
+        try {
+            AdaptedWeights adapted = LoraLoader.apply(config, read, lora, pool, packed, maxBatch);
+            LlamaWeights weights = adapted.weights().optimized(packed, pool);
+            return new LlamaModel(config, weights, pool, () -> {
+                file.close();
                 packed.close();
-            }
+            }, maxBatch, adapted.adapters());
+        } catch (RuntimeException e) {
+            packed.close();
+            pool.close();
             throw e;
         }
     }

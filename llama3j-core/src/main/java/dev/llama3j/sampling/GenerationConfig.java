@@ -1,6 +1,8 @@
 package dev.llama3j.sampling;
 
 import dev.llama3j.ModelFormatException;
+import dev.llama3j.gguf.GgufFile;
+import dev.llama3j.gguf.GgufVocabulary;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
 import java.nio.file.Files;
@@ -55,6 +57,31 @@ public record GenerationConfig(SamplingParams sampling, int[] eosTokenIds) {
         } catch (JsonException e) {
             throw new ModelFormatException(e.getMessage());
         }
+    }
+
+    /** gguf-py's {@code general.sampling.*} keys, which {@code convert_hf_to_gguf.py} fills from generation_config.json. */
+    public static final String GGUF_TEMP = "general.sampling.temp";
+    public static final String GGUF_TOP_P = "general.sampling.top_p";
+    public static final String GGUF_TOP_K = "general.sampling.top_k";
+    public static final String GGUF_MIN_P = "general.sampling.min_p";
+    public static final String GGUF_PENALTY_REPEAT = "general.sampling.penalty_repeat";
+
+    /**
+     * A GGUF file's defaults: its {@code general.sampling.*} keys when it has a temperature (unset keys
+     * default as for generation_config.json, top-k 50 included), else greedy; end ids as
+     * {@link GgufVocabulary#endIds}.
+     */
+    public static GenerationConfig fromGguf(GgufFile f) {
+        SamplingParams p = SamplingParams.greedy();
+        if (f.has(GGUF_TEMP)) {
+            p = SamplingParams.defaults()
+                    .withTemperature(f.getFloat(GGUF_TEMP))
+                    .withTopP(f.getFloat(GGUF_TOP_P, 1.0f))
+                    .withTopK(f.getInt(GGUF_TOP_K, 50))
+                    .withMinP(f.getFloat(GGUF_MIN_P, 0f))
+                    .withRepetitionPenalty(f.getFloat(GGUF_PENALTY_REPEAT, 1.0f));
+        }
+        return new GenerationConfig(p, GgufVocabulary.endIds(f));
     }
 
     private static float num(Map<String, Object> c, String f, String key, float dflt) {

@@ -44,37 +44,7 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     /** Repacks ggml Q4_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        int blocks = cols / BLOCK;
-        int groups = (rows + G - 1) / G;
-        MemorySegment packed = arena.allocate((long) groups * blocks * GROUP_BLOCK_BYTES, 64);
-        long rowBytes = (long) blocks * Q4_0Matrix.BLOCK_BYTES;
-        pool.parallelFor(groups, 1, (g0, g1) -> {
-            byte[] src = new byte[Q4_0Matrix.BLOCK_BYTES];
-            for (int g = g0; g < g1; g++) {
-                for (int b = 0; b < blocks; b++) {
-                    long dst = ((long) g * blocks + b) * GROUP_BLOCK_BYTES;
-                    for (int r = 0; r < G; r++) {
-                        int row = g * G + r;
-                        int pos = Halves.position(r);
-                        if (row >= rows) {
-                            // Padding rows: zero scale, and nibbles 8 (= value 0) for tidiness.
-                            for (int p = 0; p < 16; p++) {
-                                packed.set(LittleEndian.BYTE, dst + 2L * G + (long) p * G + pos, (byte) 0x88);
-                            }
-                            continue;
-                        }
-                        MemorySegment.copy(data, LittleEndian.BYTE, row * rowBytes + (long) b * Q4_0Matrix.BLOCK_BYTES,
-                                src, 0, src.length);
-                        packed.set(LittleEndian.BYTE, dst + 2L * pos, src[0]);
-                        packed.set(LittleEndian.BYTE, dst + 2L * pos + 1, src[1]);
-                        long col = dst + 2L * G + pos;
-                        for (int p = 0; p < 16; p++) {
-                            packed.set(LittleEndian.BYTE, col + (long) p * G, src[2 + p]);
-                        }
-                    }
-                }
-            }
-        });
+        MemorySegment packed = GroupPacker.pack(data, rows, cols, Q4_0Matrix.BLOCK_BYTES, true, arena, pool);
         return new PackedQ4Matrix(name, rows, cols, packed);
     }
 

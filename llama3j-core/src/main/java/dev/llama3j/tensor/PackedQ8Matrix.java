@@ -45,33 +45,7 @@ final class PackedQ8Matrix extends WeightMatrix {
 
     /** Repacks ggml Q8_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ8Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        int blocks = cols / BLOCK;
-        int groups = (rows + G - 1) / G;
-        MemorySegment packed = arena.allocate((long) groups * blocks * GROUP_BLOCK_BYTES, 64);
-        long rowBytes = (long) blocks * Q8_0Matrix.BLOCK_BYTES;
-        pool.parallelFor(groups, 1, (g0, g1) -> {
-            byte[] src = new byte[Q8_0Matrix.BLOCK_BYTES];
-            for (int g = g0; g < g1; g++) {
-                for (int b = 0; b < blocks; b++) {
-                    long dst = ((long) g * blocks + b) * GROUP_BLOCK_BYTES;
-                    for (int r = 0; r < G; r++) {
-                        int row = g * G + r;
-                        if (row >= rows) {
-                            break; // padding rows stay zero (fresh memory is zeroed)
-                        }
-                        MemorySegment.copy(data, LittleEndian.BYTE, row * rowBytes + (long) b * Q8_0Matrix.BLOCK_BYTES,
-                                src, 0, src.length);
-                        long scale = dst + 2L * Halves.position(r);
-                        packed.set(LittleEndian.BYTE, scale, src[0]);
-                        packed.set(LittleEndian.BYTE, scale + 1, src[1]);
-                        long col = dst + 2L * G + r;
-                        for (int k = 0; k < BLOCK; k++) {
-                            packed.set(LittleEndian.BYTE, col + (long) k * G, src[2 + k]);
-                        }
-                    }
-                }
-            }
-        });
+        MemorySegment packed = GroupPacker.pack(data, rows, cols, Q8_0Matrix.BLOCK_BYTES, false, arena, pool);
         return new PackedQ8Matrix(name, rows, cols, packed);
     }
 

@@ -14,8 +14,10 @@ import java.lang.foreign.MemorySegment;
  *   <li>Q8_0: {@code quantize_row_q8_0_ref}.</li>
  *   <li>Q4_0: {@code quantize_row_q4_0_ref}.</li>
  *   <li>Q4_1: {@code quantize_row_q4_1_ref}.</li>
+ *   <li>Q6_K: {@code quantize_row_q6_K_ref} ({@link Q6_KQuantizer}), which llama-quantize uses for the
+ *       output matrix of Q4_0 files.</li>
  * </ul>
- * The k-quants (Q4_K, Q5_K, Q6_K) search for scales and are not offered here.
+ * Q4_K and Q5_K are not offered here.
  */
 public final class Quantizer {
     private Quantizer() {}
@@ -23,7 +25,7 @@ public final class Quantizer {
     /** Whether {@link #quantize} can produce {@code type}. */
     public static boolean canQuantize(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q6_K -> true;
             default -> false;
         };
     }
@@ -76,6 +78,7 @@ public final class Quantizer {
                     q4_1Block(src, srcOff + 32 * b, dst, dstOff + 20L * b);
                 }
             }
+            case Q6_K -> Q6_KQuantizer.quantize(src, srcOff, count, dst, dstOff);
             default -> throw new AssertionError(type);
         }
     }
@@ -164,7 +167,7 @@ public final class Quantizer {
     private static void checkSupported(GgmlType type) {
         if (!canQuantize(type)) {
             throw new IllegalArgumentException("cannot quantize to " + type
-                    + "; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1");
+                    + "; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q6_K");
         }
     }
 

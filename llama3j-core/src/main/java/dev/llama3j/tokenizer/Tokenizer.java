@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.IntPredicate;
 
@@ -32,10 +33,10 @@ import java.util.function.IntPredicate;
  */
 public final class Tokenizer {
     /** How an id is encoded and decoded. */
-    private static final byte BPE = 0;
-    private static final byte ADDED = 1;
-    private static final byte SPECIAL = 2;
-    private static final byte PLACEHOLDER = 3;
+    static final byte BPE = 0;
+    static final byte ADDED = 1;
+    static final byte SPECIAL = 2;
+    static final byte PLACEHOLDER = 3;
 
     private final String[] pieces;
     private final byte[] kinds;
@@ -115,6 +116,29 @@ public final class Tokenizer {
      */
     public static Tokenizer load(Path path) {
         return TokenizerJson.load(path);
+    }
+
+    /**
+     * Reads the vocabulary of a Hugging Face {@code tokenizer.json} (a file or a folder holding one) in
+     * the form a GGUF file stores it, as llama.cpp's {@code convert_hf_to_gguf.py} writes it; the
+     * tokenizer is checked as {@link #load} checks it.
+     */
+    public static TokenizerVocabulary readVocabulary(Path path) {
+        return TokenizerJson.readVocabulary(path);
+    }
+
+    /**
+     * The Jinja chat template a Hugging Face folder carries: {@code tokenizer_config.json}'s
+     * {@code chat_template} (a string, or the list entry named {@code default}), else
+     * {@code chat_template.jinja}; empty when there is none.
+     */
+    public static Optional<String> readChatTemplate(Path dir) {
+        return TokenizerJson.readChatTemplate(dir);
+    }
+
+    /** {@link #fromVocabulary(List, List, int[], int, int)} of a {@link TokenizerVocabulary}. */
+    public static Tokenizer fromVocabulary(TokenizerVocabulary v) {
+        return fromVocabulary(v.tokens(), v.merges(), v.tokenTypes(), v.bosId(), v.eosId());
     }
 
     /**

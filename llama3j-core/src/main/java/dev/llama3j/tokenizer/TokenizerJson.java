@@ -4,6 +4,7 @@ import dev.llama3j.ModelFormatException;
 import dev.llama3j.UnsupportedModelException;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Reads a Hugging Face {@code tokenizer.json} (and the {@code tokenizer_config.json} beside it) into a
@@ -24,11 +26,103 @@ final class TokenizerJson {
     private TokenizerJson() {}
 
     static Tokenizer load(Path path) {
+        Path file = fileOf(path);
+        Parsed p = parse(file);
+        return Tokenizer.build(file.toString(), p.pieces, p.kinds, p.vocab, p.lefts, p.rights, p.ignoreMerges, p.bos,
+                p.eos);
+    }
+
+    /**
+     * The vocabulary of a {@code tokenizer.json} as a GGUF file stores it, the way llama.cpp's
+     * {@code convert_hf_to_gguf.py} writes it: BPE tokens NORMAL, added special tokens (and added tokens
+     * that look like {@code <|...|>}) CONTROL, other added tokens USER_DEFINED; merges as
+     * {@code "left right"}, with a space inside a part written as U+0120 as gguf-py does.
+     */
+    static TokenizerVocabulary readVocabulary(Path path) {
+        Path file = fileOf(path);
+        Parsed p = parse(file);
+        // Build once so that a tokenizer llama3j would refuse is refused here too.
+        Tokenizer.build(file.toString(), p.pieces, p.kinds, p.vocab, p.lefts, p.rights, p.ignoreMerges, p.bos, p.eos);
+        if (!p.ignoreMerges) {
+            throw new UnsupportedModelException(file + ": model.ignore_merges is false; GGUF's 'llama-bpe' pre-tokenizer"
+                    + " implies Llama 3's ignore_merges = true, so this tokenizer cannot be written as one");
+        }
+        String[] tokens = new String[p.pieces.length];
+        int[] types = new int[p.pieces.length];
+        for (int id = 0; id < tokens.length; id++) {
+            String piece = p.pieces[id];
+            if (piece == null) {
+                tokens[id] = "[PAD" + id + "]";
+                types[id] = TokenType.UNUSED;
+                continue;
+            }
+            tokens[id] = piece;
+            byte kind = p.kinds[id];
+            types[id] = kind == Tokenizer.BPE ? TokenType.NORMAL
+                    : kind == Tokenizer.SPECIAL || looksSpecial(piece) ? TokenType.CONTROL
+                    : TokenType.USER_DEFINED;
+        }
+        String[] merges = new String[p.lefts.length];
+        for (int i = 0; i < merges.length; i++) {
+            merges[i] = spaceless(p.lefts[i]) + " " + spaceless(p.rights[i]);
+        }
+        return new TokenizerVocabulary(List.of(tokens), types, List.of(merges), p.bos, p.eos);
+    }
+
+    /** convert_hf_to_gguf.py's {@code does_token_look_special}, for the texts Llama 3 could have. */
+    private static boolean looksSpecial(String text) {
+        return text.startsWith("<|") && text.endsWith("|>");
+    }
+
+    private static String spaceless(String part) {
+        return part.replace(' ', '\u0120');
+    }
+
+    private static Path fileOf(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException("tokenizer file not found: " + file
                     + (Files.isDirectory(path) ? " (the folder has no " + FILE_NAME + ")" : ""));
         }
+        return file;
+    }
+
+    /**
+     * The chat template of a Hugging Face folder as gguf-py picks it: {@code tokenizer_config.json}'s
+     * {@code chat_template} (a string, or the entry named {@code default} of a list), else
+     * {@code chat_template.jinja}.
+     */
+    static Optional<String> readChatTemplate(Path dir) {
+        Path configFile = dir.resolve(CONFIG_NAME);
+        if (Files.isRegularFile(configFile)) {
+            Object t = readObject(configFile).get("chat_template");
+            if (t instanceof String s) {
+                return Optional.of(s);
+            }
+            if (t instanceof List<?> list) {
+                for (Object o : list) {
+                    if (o instanceof Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) {
+                        return Optional.of(s);
+                    }
+                }
+            }
+        }
+        Path jinja = dir.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinja)) {
+            try {
+                return Optional.of(Files.readString(jinja));
+            } catch (IOException e) {
+                throw new ModelFormatException("cannot read " + jinja + ": " + e, e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** What {@code tokenizer.json} (and {@code tokenizer_config.json}) say, checked, before building. */
+    private record Parsed(String[] pieces, byte[] kinds, Map<String, Integer> vocab, String[] lefts, String[] rights,
+            boolean ignoreMerges, int bos, int eos) {}
+
+    private static Parsed parse(Path file) {
         Map<String, Object> root = readObject(file);
         try {
             return fromJson(file, root);
@@ -49,7 +143,7 @@ final class TokenizerJson {
         }
     }
 
-    private static Tokenizer fromJson(Path file, Map<String, Object> root) {
+    private static Parsed fromJson(Path file, Map<String, Object> root) {
         Map<String, Object> model = Json.asObject(required(file, root, "model", "model"), "model");
         Object type = model.get("type");
         if (type != null && !"BPE".equals(type)) {
@@ -160,7 +254,7 @@ final class TokenizerJson {
             bos = indexOf(pieces, "<|begin_of_text|>");
             eos = indexOf(pieces, "<|end_of_text|>");
         }
-        return Tokenizer.build(file.toString(), pieces, kinds, vocab, lefts, rights, ignoreMerges, bos, eos);
+        return new Parsed(pieces, kinds, vocab, lefts, rights, ignoreMerges, bos, eos);
     }
 
     /** Requires {@code Sequence[Split(Llama 3 regex, Isolated), ByteLevel(no prefix space, no regex)]}. */

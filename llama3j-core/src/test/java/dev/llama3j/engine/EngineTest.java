@@ -130,6 +130,28 @@ class EngineTest {
     }
 
     @Test
+    void topLogprobsStayInTheirRowWhenBatched() {
+        // Two sequences share the logits buffer; each one's alternatives must come from its own row.
+        try (Engine engine = new Engine(model, EngineTest::idDecoder, EOS, new EngineOptions(2, 512, 256, 32, 8, dev.llama3j.model.KvCacheType.F16))) {
+            List<Generation> gens = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                gens.add(engine.submit(new GenerationRequest(Fixtures.ints(probes().get(i).get("prompt_ids")),
+                        SamplingParams.greedy(), 3, null, null, 5, null), new GenerationListener() {}));
+            }
+            for (Generation g : gens) {
+                for (TokenEvent e : g.await().events()) {
+                    if (e.topTokens() != null) {
+                        assertEquals(e.token(), e.topTokens()[0], "greedy picks the most likely");
+                        for (int t : e.topTokens()) {
+                            assertTrue(t >= 0 && t < model.config().vocabSize(), "id " + t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void badRequestsAreRejected() {
         try (Engine engine = new Engine(model, EngineTest::idDecoder, EOS, EngineOptions.single(64))) {
             InvalidRequestException e = assertThrows(InvalidRequestException.class,

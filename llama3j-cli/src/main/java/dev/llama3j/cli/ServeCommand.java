@@ -1,0 +1,128 @@
+package dev.llama3j.cli;
+
+import dev.llama3j.InvalidRequestException;
+import dev.llama3j.Llama;
+import dev.llama3j.Llama3jException;
+import dev.llama3j.server.OpenAiServer;
+import dev.llama3j.server.ServerOptions;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code llama3j serve}: the OpenAI-compatible HTTP server. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the model over an OpenAI-compatible HTTP API: /v1/chat/completions, /v1/completions,",
+            "/v1/models, /tokenize, /detokenize, /health, /metrics. Ctrl-C stops it gracefully."})
+final class ServeCommand implements Callable<Integer> {
+    /** Helidon logs each start and stop at INFO; we print our own one line. Held so the level sticks. */
+    private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
+
+    /** The running server, so that tests can stop it as a signal would. */
+    static final AtomicReference<OpenAiServer> RUNNING = new AtomicReference<>();
+
+    @Mixin
+    ModelOptions model = new ModelOptions();
+
+    @Option(names = "--host", paramLabel = "ADDR",
+            description = "Address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for all)")
+    String host = ServerOptions.DEFAULT_HOST;
+
+    @Option(names = "--port", paramLabel = "N", description = "TCP port (default 8080; 0 picks a free one)")
+    int port = ServerOptions.DEFAULT_PORT;
+
+    @Option(names = {"-np", "--parallel"}, paramLabel = "N",
+            description = "Sequences generated together (continuous batching slots; default 4)")
+    int parallel = 4;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "Require 'Authorization: Bearer KEY' on every request but /health (default: \\${LLAMA3J_API_KEY})")
+    String apiKey = System.getenv("LLAMA3J_API_KEY");
+
+    @Option(names = "--served-model-name", paramLabel = "NAME",
+            description = "The model id clients use and /v1/models lists (default: the model's file or folder name)")
+    String servedModelName;
+
+    @Option(names = "--shutdown-grace", paramLabel = "SECONDS",
+            description = "On shutdown, how long running requests may finish before they are cancelled (default 30)")
+    int shutdownGrace = 30;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (port < 0 || port > 65535) {
+            throw new InvalidRequestException("--port must be between 0 and 65535, got " + port);
+        }
+        if (apiKey != null && apiKey.isBlank()) {
+            throw new InvalidRequestException("--api-key must not be empty");
+        }
+        if (shutdownGrace < 0) {
+            throw new InvalidRequestException("--shutdown-grace must be at least 0, got " + shutdownGrace);
+        }
+        if (servedModelName != null && servedModelName.isBlank()) {
+            throw new InvalidRequestException("--served-model-name must not be empty");
+        }
+        Path path = model.modelPath();
+        String name = servedModelName != null ? servedModelName : defaultName(path);
+        ServerOptions options = ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
+                .withShutdownGrace(Duration.ofSeconds(shutdownGrace));
+        Llama llama = Llama.load(path, model.options().withParallel(parallel));
+        OpenAiServer server;
+        // Quiet while binding (a failure is reported as one error line), warnings only afterwards.
+        HELIDON_LOG.setLevel(Level.OFF);
+        try {
+            server = OpenAiServer.start(llama, options);
+        } catch (Llama3jException e) {
+            llama.close();
+            throw e;
+        } catch (RuntimeException e) {
+            llama.close();
+            throw new Llama3jException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
+        } finally {
+            HELIDON_LOG.setLevel(Level.WARNING);
+        }
+        RUNNING.set(server);
+        Thread hook = new Thread(() -> stop(server, llama), "llama3j-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s)%n", name, server.baseUrl(),
+                parallel, llama.engine().options().contextSize(), apiKey != null ? ", API key required" : "");
+        server.awaitShutdown();
+        // Stopped by a test (not a signal): finish the job here.
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            llama.close();
+        } catch (IllegalStateException shuttingDown) {
+            // The JVM is exiting: the hook closes the model.
+        }
+        RUNNING.compareAndSet(server, null);
+        return 0;
+    }
+
+    private static void stop(OpenAiServer server, Llama llama) {
+        System.err.println("llama3j: shutting down (running requests get the grace period to finish)");
+        server.close();
+        llama.close();
+    }
+
+    static String defaultName(Path model) {
+        Path file = model.toAbsolutePath().normalize().getFileName();
+        String n = file == null ? "llama3j" : file.toString();
+        return n.endsWith(".gguf") ? n.substring(0, n.length() - 5) : n;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+}

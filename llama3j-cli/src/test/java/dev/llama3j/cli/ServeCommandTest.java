@@ -1,0 +1,90 @@
+package dev.llama3j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llama3j.server.OpenAiServer;
+import dev.llama3j.testing.Fixtures;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** {@code llama3j serve}: starts on the given port, answers, stops; bad flags are one error line. */
+class ServeCommandTest {
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void servesUntilStopped() throws Exception {
+        int port = freePort();
+        CompletableFuture<Cli.Result> run = CompletableFuture.supplyAsync(() -> Cli.run("serve", "--model",
+                Fixtures.chatModel().toString(), "--port", Integer.toString(port), "--parallel", "2", "--ctx-size", "512",
+                "--threads", "2", "--api-key", "k", "--served-model-name", "demo"));
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (ServeCommand.RUNNING.get() == null) {
+            assertTrue(System.nanoTime() < end && !run.isDone(), "server did not start: " + (run.isDone() ? run.get() : ""));
+            Thread.sleep(20);
+        }
+        OpenAiServer server = ServeCommand.RUNNING.get();
+        assertEquals("http://127.0.0.1:" + port, server.baseUrl());
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer k")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"demo\", \"temperature\": 0, \"messages\":"
+                        + " [{\"role\": \"system\", \"content\": \"You are a helpful Assistant.\"},"
+                        + " {\"role\": \"user\", \"content\": \"What is the capital of France?\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("The capital of France is Paris."), r.body());
+        server.close();
+        Cli.Result result = run.get();
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.err().contains("llama3j serving demo at http://127.0.0.1:" + port + "/v1"), result.err());
+        assertTrue(!result.err().contains("INFO"), "Helidon's start-up logging is quiet: " + result.err());
+    }
+
+    @Test
+    void badFlags() throws IOException {
+        String m = Fixtures.chatModel().toString();
+        assertError(Cli.run("serve", "--model", m, "--port", "70000"), "--port");
+        assertError(Cli.run("serve", "--model", m, "--parallel", "0"), "parallel");
+        assertError(Cli.run("serve", "--model", m, "--api-key", " "), "--api-key");
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Cli.Result> run = CompletableFuture.supplyAsync(() -> Cli.run("serve", "--model", m,
+                    "--port", Integer.toString(taken.getLocalPort()), "--threads", "1"));
+            try {
+                assertError(run.get(60, java.util.concurrent.TimeUnit.SECONDS),
+                        "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+            } catch (Exception e) {
+                OpenAiServer started = ServeCommand.RUNNING.get();
+                if (started != null) {
+                    started.close();
+                }
+                throw new AssertionError("serve did not fail on a taken port", e);
+            }
+        }
+    }
+
+    @Test
+    void defaultNameIsTheModelsFileName() {
+        assertEquals("tiny-llama-3.1-chat", ServeCommand.defaultName(Path.of("models/tiny-llama-3.1-chat/")));
+        assertEquals("Llama-3.2-1B-Q4_0", ServeCommand.defaultName(Path.of("/m/Llama-3.2-1B-Q4_0.gguf")));
+    }
+
+    private static void assertError(Cli.Result r, String mustContain) {
+        assertEquals(2, r.exitCode(), r.err());
+        String[] lines = r.errLines();
+        assertEquals(1, lines.length, r.err());
+        assertTrue(lines[0].startsWith("error: ") && lines[0].contains(mustContain), lines[0]);
+    }
+}
