@@ -123,4 +123,41 @@ class LoraCommandTest {
         assertOneLine(generate(new int[] {128000}, "--lora", Fixtures.loraAdapter().toString(), "--lora-mode",
                 "sideways"), "merged, unmerged or auto");
     }
+
+    /** {@code convert --lora} writes the adapted model; generate on it needs no adapter. */
+    @Test
+    void convertMergesTheAdapter() {
+        Path gguf = tmp.resolve("merged.gguf");
+        Cli.Result r = Cli.run("convert", "--model", Fixtures.randomModel().toString(), "--out", gguf.toString(),
+                "--type", "f32", "--lora", Fixtures.loraAdapter().toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Map<String, Object> c = loraCase("hello");
+        List<String> args = new ArrayList<>(List.of("generate", "--model", gguf.toString(), "--prompt-ids",
+                IntStream.of(Fixtures.ints(c.get("ids"))).mapToObj(String::valueOf).collect(Collectors.joining(",")),
+                "--temperature", "0", "--max-tokens", "24", "--threads", "2", "--cache-type", "f32", "--json"));
+        assertArrayEquals(Fixtures.ints(c.get("greedy24")), tokens(Cli.run(args.toArray(String[]::new))));
+    }
+
+    /** A quantized GGUF base takes the adapter unmerged; merged mode says why it cannot. */
+    @Test
+    void quantizedGgufBase() {
+        Path q8 = tmp.resolve("base-q8_0.gguf");
+        Cli.Result r = Cli.run("convert", "--model", Fixtures.randomModel().toString(), "--out", q8.toString(),
+                "--type", "q8_0");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> args = List.of("generate", "--model", q8.toString(), "--prompt-ids", "128000,9906",
+                "--temperature", "0", "--max-tokens", "24", "--threads", "2", "--json", "--lora",
+                Fixtures.loraAdapter().toString());
+        assertEquals(24, tokens(Cli.run(args.toArray(String[]::new))).length);
+        List<String> merged = new ArrayList<>(args);
+        merged.addAll(List.of("--lora-mode", "merged"));
+        assertOneLine(Cli.run(merged.toArray(String[]::new)), "Q8_0", "merged mode needs a float base", "unmerged");
+    }
+
+    @Test
+    void convertRefusesABadAdapter() {
+        Path dir = AdapterFiles.fixture().config(c -> c.put("use_dora", true)).write(tmp.resolve("dora"));
+        assertOneLine(Cli.run("convert", "--model", Fixtures.randomModel().toString(), "--out",
+                tmp.resolve("x.gguf").toString(), "--lora", dir.toString()), "use_dora", "DoRA");
+    }
 }

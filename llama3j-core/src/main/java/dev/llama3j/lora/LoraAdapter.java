@@ -188,21 +188,13 @@ public final class LoraAdapter {
     }
 
     /**
-     * Adds {@code scale · B·A} to a weight in Hugging Face row order ({@code out × in} floats): merging
-     * for a converter that writes the weights out.
+     * Adds row {@code row} (Hugging Face order) of {@code scale · B·A} to {@code out[off .. off+in)}, which
+     * holds that row of the base weight; nothing when the adapter leaves the projection.
      */
-    public void mergeInto(int layer, Projection projection, float[] weight) {
+    public void addToRow(int layer, Projection projection, int row, float[] out, int off) {
         LowRank p = pair(layer, projection);
-        if (p == null) {
-            return;
-        }
-        float[] delta = new float[p.in()];
-        for (int o = 0; o < p.out(); o++) {
-            Arrays.fill(delta, 0f);
-            p.addToRow(o, scale(), delta, 0);
-            for (int k = 0; k < p.in(); k++) {
-                weight[o * p.in() + k] += delta[k];
-            }
+        if (p != null) {
+            p.addToRow(row, scale(), out, off);
         }
     }
 
