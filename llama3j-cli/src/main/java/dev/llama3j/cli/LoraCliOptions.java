@@ -37,7 +37,7 @@ final class LoraCliOptions {
         LoraOptions o = options();
         if (o.adapters().size() > 1) {
             throw new InvalidRequestException(command + " applies one LoRA adapter, got " + o.adapters().size()
-                    + " (--lora " + String.join(", --lora ", lora) + ")", "lora");
+                    + " (--lora " + String.join(", --lora ", lora) + "); serve takes several", "lora");
         }
         return o;
     }

@@ -3,6 +3,8 @@ package dev.llama3j.cli;
 import dev.llama3j.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.Llama3jException;
+import dev.llama3j.lora.LoraMode;
+import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.server.OpenAiServer;
 import dev.llama3j.server.ServerOptions;
 import java.io.PrintStream;
@@ -30,6 +32,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions model = new ModelOptions();
+
+    @Mixin
+    LoraCliOptions lora = new LoraCliOptions();
 
     @Option(names = "--host", paramLabel = "ADDR",
             description = "Address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for all)")
@@ -68,11 +73,17 @@ final class ServeCommand implements Callable<Integer> {
         if (servedModelName != null && servedModelName.isBlank()) {
             throw new InvalidRequestException("--served-model-name must not be empty");
         }
+        LoraOptions adapters = lora.options();
+        if (adapters.mode() == LoraMode.MERGED) {
+            throw new InvalidRequestException("serve keeps the base model available, so it applies adapters unmerged;"
+                    + " to serve a merged model, write it with convert --lora", "lora-mode");
+        }
+        adapters = new LoraOptions(adapters.adapters(), LoraMode.UNMERGED);
         Path path = model.modelPath();
         String name = servedModelName != null ? servedModelName : defaultName(path);
         ServerOptions options = ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
                 .withShutdownGrace(Duration.ofSeconds(shutdownGrace));
-        Llama llama = Llama.load(path, model.options().withParallel(parallel));
+        Llama llama = Llama.load(path, model.options().withParallel(parallel), adapters);
         OpenAiServer server;
         // Quiet while binding (a failure is reported as one error line), warnings only afterwards.
         HELIDON_LOG.setLevel(Level.OFF);
@@ -91,8 +102,9 @@ final class ServeCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> stop(server, llama), "llama3j-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s)%n", name, server.baseUrl(),
-                parallel, llama.engine().options().contextSize(), apiKey != null ? ", API key required" : "");
+        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s%s)%n", name, server.baseUrl(),
+                parallel, llama.engine().options().contextSize(), apiKey != null ? ", API key required" : "",
+                llama.adapters().isEmpty() ? "" : ", LoRA adapters " + String.join(", ", llama.adapters()));
         server.awaitShutdown();
         // Stopped by a test (not a signal): finish the job here.
         try {

@@ -160,4 +160,59 @@ class LoraCommandTest {
         assertOneLine(Cli.run("convert", "--model", Fixtures.randomModel().toString(), "--out",
                 tmp.resolve("x.gguf").toString(), "--lora", dir.toString()), "use_dora", "DoRA");
     }
+
+    /** {@code serve --lora}: the adapter is listed and answers by name, next to the base. */
+    @Test
+    void serveListsAndAppliesTheAdapter() throws Exception {
+        int port;
+        try (java.net.ServerSocket sock = new java.net.ServerSocket(0)) {
+            port = sock.getLocalPort();
+        }
+        int p = port;
+        var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> Cli.run("serve", "--model",
+                Fixtures.randomModel().toString(), "--port", Integer.toString(p), "--parallel", "2", "--ctx-size",
+                "256", "--threads", "2", "--cache-type", "f32", "--served-model-name", "rnd", "--lora",
+                "tuned=" + Fixtures.loraAdapter()));
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (ServeCommand.RUNNING.get() == null) {
+            assertTrue(System.nanoTime() < end && !run.isDone(), "server did not start: " + (run.isDone() ? run.get() : ""));
+            Thread.sleep(20);
+        }
+        var server = ServeCommand.RUNNING.get();
+        try {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var models = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl()
+                    + "/v1/models")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertTrue(models.body().contains("\"id\":\"tuned\"") || models.body().contains("\"id\": \"tuned\""),
+                    models.body());
+            Map<String, Object> c = loraCase("hello");
+            String ids = IntStream.of(Fixtures.ints(c.get("ids"))).mapToObj(String::valueOf)
+                    .collect(Collectors.joining(","));
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl()
+                            + "/v1/completions")).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\": \"tuned\", \"prompt\": ["
+                            + ids + "], \"max_tokens\": 24, \"temperature\": 0}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            Map<String, Object> o = Json.asObject(Json.parse(r.body()), "response");
+            Map<String, Object> choice = Json.asObject(Json.asArray(o.get("choices"), "choices").get(0), "choice");
+            String golden = dev.llama3j.tokenizer.Tokenizer.load(Fixtures.randomModel())
+                    .decode(Fixtures.ints(c.get("greedy24")));
+            assertEquals(golden, choice.get("text"));
+        } finally {
+            server.close();
+        }
+        Cli.Result result = run.get();
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.err().contains("LoRA adapters tuned"), result.err());
+    }
+
+    @Test
+    void serveRefusesMergedModeAndUnreachableNames() {
+        String m = Fixtures.randomModel().toString();
+        assertOneLine(Cli.run("serve", "--model", m, "--port", "0", "--lora", Fixtures.loraAdapter().toString(),
+                "--lora-mode", "merged"), "serve keeps the base model available", "convert --lora");
+        assertOneLine(Cli.run("serve", "--model", m, "--port", "0", "--threads", "1", "--lora",
+                "base=" + Fixtures.loraAdapter()), "'base'", "unreachable");
+    }
 }
