@@ -1,5 +1,7 @@
 package dev.llama3j.lora;
 
+import dev.llama3j.InvalidRequestException;
+
 /** How adapters are applied. */
 public enum LoraMode {
     /** Folded into the weights at load time ({@link LoraMerger}): one adapter, a float base, base speed. */
@@ -19,7 +21,7 @@ public enum LoraMode {
                 return m;
             }
         }
-        throw new dev.llama3j.InvalidRequestException("LoRA mode must be merged, unmerged or auto, got '" + s + "'",
+        throw new InvalidRequestException("LoRA mode must be merged, unmerged or auto, got '" + s + "'",
                 "lora-mode");
     }
 }

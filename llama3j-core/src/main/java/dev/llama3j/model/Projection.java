@@ -33,10 +33,10 @@ public enum Projection {
         return block + "." + module;
     }
 
-    /** The projection named {@code q_proj} (or {@code q}), or null. */
+    /** The projection whose module is named {@code name} ({@code q_proj}…), or null. */
     public static Projection ofModule(String name) {
         for (Projection p : values()) {
-            if (p.module.equals(name) || p.module.equals(name + "_proj")) {
+            if (p.module.equals(name)) {
                 return p;
             }
         }
