@@ -101,23 +101,28 @@ public final class Llama implements AutoCloseable {
 
     private static Llama loadGguf(Path path, LlamaOptions options, LoraOptions lora) {
         GgufFile gguf = GgufFile.open(path);
+        Tokenizer tokenizer;
+        ChatTemplate template;
+        GenerationConfig generation;
         LlamaModel model;
         try {
+            // Everything read from metadata first: loading may unmap the file once weights are repacked.
+            tokenizer = GgufVocabulary.tokenizer(gguf);
+            // tokenizer.chat_template, with the bos_token and eos_token the file's ids name.
+            template = ChatTemplate.ofOrDefault(GgufVocabulary.chatTemplate(gguf).orElse(null));
+            int bos = tokenizer.bosId().orElse(-1);
+            int eos = tokenizer.eosId().orElse(-1);
+            template = template.withTokens(bos >= 0 ? tokenizer.piece(bos) : template.bosToken(),
+                    eos >= 0 ? tokenizer.piece(eos) : template.eosToken());
+            generation = GenerationConfig.fromGguf(gguf);
             model = ModelLoader.loadGguf(gguf, options.threads(), options.maxBatchTokens(), lora);
         } catch (RuntimeException e) {
             gguf.close();
             throw e;
         }
         try { // the model owns the file now
-            Tokenizer tokenizer = GgufVocabulary.tokenizer(gguf);
             checkVocabulary(path, model.config(), tokenizer);
-            // tokenizer.chat_template, with the bos_token and eos_token the file's ids name.
-            ChatTemplate template = ChatTemplate.ofOrDefault(GgufVocabulary.chatTemplate(gguf).orElse(null));
-            int bos = tokenizer.bosId().orElse(-1);
-            int eos = tokenizer.eosId().orElse(-1);
-            template = template.withTokens(bos >= 0 ? tokenizer.piece(bos) : template.bosToken(),
-                    eos >= 0 ? tokenizer.piece(eos) : template.eosToken());
-            return new Llama(path, model, tokenizer, GenerationConfig.fromGguf(gguf), template, options);
+            return new Llama(path, model, tokenizer, generation, template, options);
         } catch (RuntimeException e) {
             model.close();
             throw e;

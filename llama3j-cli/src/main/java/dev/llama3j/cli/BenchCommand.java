@@ -39,8 +39,22 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"pp_tok_s\", \"tg_tok_s\", \"rss_mb\", …} as one JSON object")
     boolean json;
 
+    @Option(names = "--write-synthetic", paramLabel = "FILE",
+            description = "Instead of measuring, write a random-weight GGUF of --shape and --type to FILE")
+    java.nio.file.Path writeSynthetic;
+
+    @Option(names = "--shape", paramLabel = "SHAPE", description = "With --write-synthetic: 1b (Llama-3.2-1B) or 8b (Llama-3.1-8B)")
+    String shape = "1b";
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "With --write-synthetic: q8_0, q4_0, f16, bf16 or f32")
+    String type = "q8_0";
+
     @Override
     public Integer call() {
+        if (writeSynthetic != null) {
+            SyntheticGgufCommand.write(writeSynthetic, shape, type, 1, null);
+            return 0;
+        }
         if (promptTokens < 0 || genTokens < 0 || depth < 0 || reps < 1 || batch < 1) {
             throw new InvalidRequestException("--prompt-tokens, --gen-tokens and --depth must be >= 0, "
                     + "--repetitions and --batch-size >= 1");

@@ -543,7 +543,7 @@ public final class GgufFile implements AutoCloseable {
     /** Unmaps the file; tensors and matrices from it must not be used afterwards. */
     @Override
     public void close() {
-        if (arena != null) {
+        if (arena != null && arena.scope().isAlive()) {
             arena.close();
         }
     }

@@ -32,6 +32,25 @@ public record LlamaWeights(
         return new LlamaWeights(embed, out, finalNorm, head, rope);
     }
 
+    /**
+     * Whether no matrix of these weights is one of {@code source}'s (all were copied into new
+     * layouts), so the file {@code source} reads from can be unmapped.
+     */
+    public boolean independentOf(LlamaWeights source) {
+        if (tokenEmbedding == source.tokenEmbedding || lmHead == source.lmHead) {
+            return false;
+        }
+        for (int i = 0; i < layers.length; i++) {
+            LayerWeights a = layers[i];
+            LayerWeights b = source.layers[i];
+            if (a.wq() == b.wq() || a.wk() == b.wk() || a.wv() == b.wv() || a.wo() == b.wo() || a.wGate() == b.wGate()
+                    || a.wUp() == b.wUp() || a.wDown() == b.wDown()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Bytes of all weight data (tied embeddings counted once). */
     public long bytes() {
         long sum = tokenEmbedding.data().byteSize() + finalNorm.length * 4L;

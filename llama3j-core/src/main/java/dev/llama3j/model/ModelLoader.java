@@ -51,7 +51,7 @@ public final class ModelLoader {
         try {
             SafetensorsSource source = new SafetensorsSource(dir, checkpoint);
             RopeTables rope = RopeTables.of(config, source.ropeLayout());
-            return build(config, source.loadWeights(config, rope), threads, maxBatch, lora, checkpoint);
+            return build(config, source.loadWeights(config, rope), threads, maxBatch, lora, checkpoint::close);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -75,8 +75,8 @@ public final class ModelLoader {
     }
 
     /**
-     * Builds the model of an open GGUF file, which the model then owns (closing the model closes it).
-     * Weights are used in place, in their stored type; Q/K rows keep llama.cpp's order
+     * Builds the model of an open GGUF file, which the model then owns (closing the model closes it,
+     * or loading does once every matrix has been repacked). Weights are used in their stored type; Q/K rows keep llama.cpp's order
      * ({@link RopeLayout#INTERLEAVED}); {@code rope_freqs.weight}, when present, scales the RoPE
      * frequencies as llama.cpp applies it.
      */
@@ -94,23 +94,32 @@ public final class ModelLoader {
         RopeTables rope = source.ropeFactors(config.headDim())
                 .map(f -> RopeTables.withFactors(config.headDim(), config.ropeTheta(), f, source.ropeLayout()))
                 .orElseGet(() -> RopeTables.of(config, source.ropeLayout()));
-        return build(config, source.loadWeights(config, rope), threads, maxBatch, lora, gguf);
+        return build(config, source.loadWeights(config, rope), threads, maxBatch, lora, gguf::close);
     }
 
     /**
      * Applies the adapters to the weights as read, lays them out for the kernels and makes the model,
-     * which then owns {@code file} (the mapping the weights point into). On failure only what this
-     * method made is released; the caller still owns {@code file}.
+     * which then owns the file the weights were read from ({@code closeFile} unmaps it: at once when no
+     * matrix points into it any more, else when the model closes). On failure only what this method
+     * made is released; the caller still owns the file.
      */
-    private static LlamaModel build(LlamaConfig config, LlamaWeights read, int threads, int maxBatch, LoraOptions lora,
-            AutoCloseable file) {
+    private static LlamaModel build(LlamaConfig config, LlamaWeights stored, int threads, int maxBatch,
+            LoraOptions lora, Runnable closeFile) {
         WorkerPool pool = new WorkerPool(threads);
         Arena packed = Arena.ofShared();
+        LlamaModel model;
+        boolean unmapped;
         try {
-            AdaptedWeights adapted = LoraLoader.apply(config, read, lora, pool, packed, maxBatch);
+            AdaptedWeights adapted = LoraLoader.apply(config, stored, lora, pool, packed, maxBatch);
             LlamaWeights weights = adapted.weights().optimized(packed, pool);
-            return new LlamaModel(config, weights, pool, () -> {
-                file.close();
+            // Once everything is repacked (or merged into new matrices) the file mapping only costs
+            // resident memory: drop it.
+            unmapped = weights.independentOf(stored);
+            boolean keepMapped = !unmapped;
+            model = new LlamaModel(config, weights, pool, () -> {
+                if (keepMapped) {
+                    closeFile.run();
+                }
                 packed.close();
             }, maxBatch, adapted.adapters());
         } catch (RuntimeException e) {
@@ -118,5 +127,9 @@ public final class ModelLoader {
             pool.close();
             throw e;
         }
+        if (unmapped) {
+            closeFile.run();
+        }
+        return model;
     }
 }

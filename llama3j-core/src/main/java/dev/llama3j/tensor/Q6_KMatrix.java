@@ -35,6 +35,12 @@ final class Q6_KMatrix extends WeightMatrix {
         super(name, GgmlType.Q6_K, rows, cols, data);
     }
 
+    /** The same values in the layout of {@link PackedQ6KMatrix}, whose kernels are several times faster. */
+    @Override
+    public WeightMatrix optimized(java.lang.foreign.Arena arena, WorkerPool pool) {
+        return PackedQ6KMatrix.pack(name, rows, cols, data, arena, pool);
+    }
+
     @Override
     public float dot(int row, float[] x, int xOff) {
         int blocks = cols / BLOCK;

@@ -23,7 +23,8 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q8_0, 70, 96", "Q8_0, 32, 64", "Q8_0, 5, 32", "Q4_0, 70, 96", "Q4_0, 64, 128", "Q4_0, 3, 32"})
+    @CsvSource({"Q8_0, 70, 96", "Q8_0, 32, 64", "Q8_0, 5, 32", "Q4_0, 70, 96", "Q4_0, 64, 128", "Q4_0, 3, 32",
+        "Q6_K, 70, 512", "Q6_K, 32, 256"})
     void packedMatchesReference(GgmlType type, int rows, int cols) {
         SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
         float[] w = random(rnd, rows * cols, 0.05f);
