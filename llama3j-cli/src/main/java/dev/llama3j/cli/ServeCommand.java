@@ -5,6 +5,7 @@ import dev.llama3j.Llama;
 import dev.llama3j.Llama3jException;
 import dev.llama3j.lora.LoraMode;
 import dev.llama3j.lora.LoraOptions;
+import dev.llama3j.lora.LoraSpec;
 import dev.llama3j.server.OpenAiServer;
 import dev.llama3j.server.ServerOptions;
 import java.io.PrintStream;
@@ -81,6 +82,12 @@ final class ServeCommand implements Callable<Integer> {
         adapters = new LoraOptions(adapters.adapters(), LoraMode.UNMERGED);
         Path path = model.modelPath();
         String name = servedModelName != null ? servedModelName : defaultName(path);
+        for (LoraSpec spec : adapters.adapters()) {
+            if (spec.name().equals(name) || spec.name().equals("base")) {
+                throw new InvalidRequestException("the LoRA adapter '" + spec.name() + "' would be unreachable: '"
+                        + spec.name() + "' names the base model here; name the adapter otherwise (NAME=DIR)", "lora");
+            }
+        }
         ServerOptions options = ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
                 .withShutdownGrace(Duration.ofSeconds(shutdownGrace));
         Llama llama = Llama.load(path, model.options().withParallel(parallel), adapters);

@@ -208,11 +208,29 @@ class LoraCommandTest {
     }
 
     @Test
-    void serveRefusesMergedModeAndUnreachableNames() {
+    void serveRefusesMergedModeAndUnreachableNames() throws Exception {
         String m = Fixtures.randomModel().toString();
-        assertOneLine(Cli.run("serve", "--model", m, "--port", "0", "--lora", Fixtures.loraAdapter().toString(),
+        assertOneLine(serveOrStop("--model", m, "--port", "0", "--lora", Fixtures.loraAdapter().toString(),
                 "--lora-mode", "merged"), "serve keeps the base model available", "convert --lora");
-        assertOneLine(Cli.run("serve", "--model", m, "--port", "0", "--threads", "1", "--lora",
+        assertOneLine(serveOrStop("--model", m, "--port", "0", "--threads", "1", "--lora",
                 "base=" + Fixtures.loraAdapter()), "'base'", "unreachable");
+    }
+
+    /** Runs serve expecting it to fail; should it start instead, stops it so that the test fails, not hangs. */
+    private static Cli.Result serveOrStop(String... flags) throws Exception {
+        List<String> args = new ArrayList<>(List.of("serve"));
+        args.addAll(List.of(flags));
+        var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> Cli.run(args.toArray(String[]::new)));
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (!run.isDone() && System.nanoTime() < end) {
+            var started = ServeCommand.RUNNING.get();
+            if (started != null) {
+                started.close();
+                run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                throw new AssertionError("serve started instead of refusing " + args);
+            }
+            Thread.sleep(20);
+        }
+        return run.get(1, java.util.concurrent.TimeUnit.SECONDS);
     }
 }
