@@ -4,6 +4,7 @@ import dev.llama3j.InvalidRequestException;
 import dev.llama3j.model.Batch;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.sampling.Sampler;
+import dev.llama3j.sampling.TopK;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -323,7 +324,7 @@ public final class Engine implements AutoCloseable {
         if (top >= 0) {
             lse = logSumExp(logits, off, vocab);
             if (top > 0) {
-                topIds = topK(logits, off, vocab, top);
+                topIds = TopK.indices(logits, off, vocab, top);
                 topValues = new float[top];
                 for (int i = 0; i < top; i++) {
                     topValues[i] = (float) (logits[off + topIds[i]] - lse);
@@ -447,23 +448,6 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The {@code k} largest of {@code a[off, off + n)}, as indices into that row. */
-    private static int[] topK(float[] a, int off, int n, int k) {
-        int[] best = new int[k];
-        Arrays.fill(best, -1);
-        for (int i = 0; i < n; i++) {
-            float v = a[off + i];
-            if (best[k - 1] >= 0 && v <= a[off + best[k - 1]]) {
-                continue;
-            }
-            int j = k - 1;
-            while (j > 0 && (best[j - 1] < 0 || v > a[off + best[j - 1]])) {
-                best[j] = best[j - 1];
-                j--;
-            }
-            best[j] = i;
-        }
-        return best;
-    }
 
     /** Stops taking requests, cancels waiting ones, lets running ones finish, then stops the thread. */
     @Override

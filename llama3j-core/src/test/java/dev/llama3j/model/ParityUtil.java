@@ -99,24 +99,6 @@ public final class ParityUtil {
         return out;
     }
 
-    /** Indices of the {@code k} largest values, largest first. */
-    public static int[] topK(float[] a, int off, int len, int k) {
-        int[] best = new int[k];
-        java.util.Arrays.fill(best, -1);
-        for (int i = 0; i < len; i++) {
-            float v = a[off + i];
-            if (best[k - 1] >= 0 && v <= a[off + best[k - 1]]) {
-                continue;
-            }
-            int j = k - 1;
-            while (j > 0 && (best[j - 1] < 0 || v > a[off + best[j - 1]])) {
-                best[j] = best[j - 1];
-                j--;
-            }
-            best[j] = i;
-        }
-        return best;
-    }
 
     public static int argmax(float[] a, int off, int len) {
         int best = 0;
@@ -131,7 +113,7 @@ public final class ParityUtil {
     /** Top-10 ids must match the golden order, except where golden values are within 1e-3 (ties). */
     public static void assertTop10(String what, float[] logits, int off, int vocab, int[] goldenIds,
             List<Object> goldenValues) {
-        int[] idx = topK(logits, off, vocab, goldenIds.length);
+        int[] idx = dev.llama3j.sampling.TopK.indices(logits, off, vocab, goldenIds.length);
         for (int i = 0; i < goldenIds.length; i++) {
             int expected = goldenIds[i];
             int actual = idx[i];
