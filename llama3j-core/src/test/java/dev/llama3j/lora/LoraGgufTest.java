@@ -13,6 +13,7 @@ import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.model.ParityUtil;
+import dev.llama3j.sampling.TopK;
 import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.testing.ConvertedModels;
 import dev.llama3j.testing.Fixtures;
@@ -71,7 +72,7 @@ class LoraGgufTest {
                 for (int i = 0; i < golden.length; i++) {
                     int off = (ids.length - 1 + i) * vocab;
                     float rms = rms(lq, lf, off, vocab);
-                    int[] top = dev.llama3j.sampling.TopK.indices(lf, off, vocab, 2);
+                    int[] top = TopK.indices(lf, off, vocab, 2);
                     assertEquals(golden[i], top[0], name + " fp32 GGUF reference at step " + i);
                     float margin = lf[off + top[0]] - lf[off + top[1]];
                     if (margin > 4 * rms) {
