@@ -162,6 +162,7 @@ class LoraServerTest {
             String expected = llama.tokenizer().decode(Fixtures.ints(cases.get(i).get("greedy24")));
             assertEquals(expected, json(r.body()).get("choices").get(0).get("text").asText(),
                     (i % 2 == 1 ? "adapter " : "base ") + cases.get(i).get("name"));
+            assertEquals(i % 2 == 1 ? ADAPTER : BASE, json(r.body()).get("model").asText(), "the model that answered");
         }
         long passes = llama.engine().metrics().forwardPasses.get() - passesBefore;
         assertTrue(passes <= 30, passes + " forward passes: the requests did not share batches");
