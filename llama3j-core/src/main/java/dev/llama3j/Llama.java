@@ -9,6 +9,7 @@ import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TextDecoder;
 import dev.llama3j.gguf.GgufFile;
 import dev.llama3j.gguf.GgufVocabulary;
+import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelFormat;
@@ -20,6 +21,7 @@ import dev.llama3j.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -71,14 +73,22 @@ public final class Llama implements AutoCloseable {
      * metadata; {@link ModelFormat#of} tells them apart.
      */
     public static Llama load(Path path, LlamaOptions options) {
+        return load(path, options, LoraOptions.NONE);
+    }
+
+    /**
+     * Loads a model with LoRA adapters: merged into the weights, or applied per request by name
+     * ({@link GenerationRequest#adapter}, {@link ChatRequest#adapter}; null is the model as loaded).
+     */
+    public static Llama load(Path path, LlamaOptions options, LoraOptions lora) {
         if (!Files.exists(path)) {
             throw new ModelFormatException(path + ": no such model file or folder");
         }
         if (ModelFormat.of(path) == ModelFormat.GGUF) {
-            return loadGguf(path, options);
+            return loadGguf(path, options, lora);
         }
         Tokenizer tokenizer = Tokenizer.load(path);
-        LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens());
+        LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens(), lora);
         try {
             checkVocabulary(path, model.config(), tokenizer);
             return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path),
@@ -89,7 +99,7 @@ public final class Llama implements AutoCloseable {
         }
     }
 
-    private static Llama loadGguf(Path path, LlamaOptions options) {
+    private static Llama loadGguf(Path path, LlamaOptions options, LoraOptions lora) {
         GgufFile gguf = GgufFile.open(path);
         Tokenizer tokenizer;
         ChatTemplate template;
@@ -105,7 +115,7 @@ public final class Llama implements AutoCloseable {
             template = template.withTokens(bos >= 0 ? tokenizer.piece(bos) : template.bosToken(),
                     eos >= 0 ? tokenizer.piece(eos) : template.eosToken());
             generation = GenerationConfig.fromGguf(gguf);
-            model = ModelLoader.loadGguf(gguf, options.threads(), options.maxBatchTokens());
+            model = ModelLoader.loadGguf(gguf, options.threads(), options.maxBatchTokens(), lora);
         } catch (RuntimeException e) {
             gguf.close();
             throw e;
@@ -153,6 +163,14 @@ public final class Llama implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /**
+     * Names of the LoRA adapters loaded with the model: merged ones (the model as loaded) and
+     * unmerged ones a request can choose.
+     */
+    public List<String> adapters() {
+        return model.adapters().names();
     }
 
     /** A fresh incremental detokenizer; special tokens print as their text. */

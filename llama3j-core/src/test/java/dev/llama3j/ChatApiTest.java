@@ -72,6 +72,41 @@ class ChatApiTest {
         }
     }
 
+    /**
+     * The 10 chat-template goldens through the whole pipeline (template, then the tokenizer with only
+     * markup as control tokens): identical ids, except where a user typed special-token text — there
+     * Hugging Face parsed it as a control token and llama3j keeps it text, by design.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void chatTemplateGoldensGiveTheirIds() {
+        int injected = 0;
+        for (Map<String, Object> g : Fixtures.goldenList("chat_template")) {
+            Map<String, Object> kwargs = (Map<String, Object>) g.get("kwargs");
+            RenderOptions options = RenderOptions.defaults().dateString((String) kwargs.get("date_string"))
+                    .addGenerationPrompt(Boolean.TRUE.equals(g.get("add_generation_prompt")));
+            if (kwargs.get("tools_in_user_message") != null) {
+                options = options.toolsInUserMessage((Boolean) kwargs.get("tools_in_user_message"));
+            }
+            List<Tool> tools = g.get("tools") == null ? List.of() : Tool.listFromJson(g.get("tools"));
+            ChatRequest r = ChatRequest.of(Message.listFromJson(g.get("messages"))).withTools(tools)
+                    .withBuiltinTools((List<String>) kwargs.get("builtin_tools")).withOptions(options);
+            int[] golden = Fixtures.ints(g.get("ids"));
+            int[] ours = llama.encodeChat(r);
+            if (String.valueOf(g.get("messages")).contains("<|eot_id|>")) {
+                injected++;
+                // The same text; only the typed <|eot_id|> is split into plain-text pieces.
+                assertEquals(llama.tokenizer().decode(golden), llama.tokenizer().decode(ours), (String) g.get("name"));
+                long goldenControl = java.util.Arrays.stream(golden).filter(id -> id == 128009).count();
+                long ourControl = java.util.Arrays.stream(ours).filter(id -> id == 128009).count();
+                assertEquals(goldenControl - 1, ourControl, "the typed <|eot_id|> is not a control token");
+            } else {
+                assertArrayEquals(golden, ours, (String) g.get("name"));
+            }
+        }
+        assertEquals(1, injected, "one golden has a user-typed special token");
+    }
+
     @Test
     void capitalOfFrance() {
         ChatResponse r = llama.chat(request(probe("What is the capital of France?")));

@@ -4,6 +4,7 @@ import dev.llama3j.ChatRequest;
 import dev.llama3j.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.chat.RenderOptions;
+import dev.llama3j.lora.LoraOptions;
 import java.io.Console;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,9 @@ final class ChatCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
+
+    @Mixin
+    LoraCliOptions lora = new LoraCliOptions();
 
     @Option(names = {"-s", "--system"}, paramLabel = "TEXT", description = "System prompt (/system changes it)")
     String system;
@@ -53,8 +57,10 @@ final class ChatCommand implements Callable<Integer> {
         // Bad flags fail before the model loads.
         ChatTools chatTools = ChatTools.parse(tools);
         RenderOptions options = date != null ? RenderOptions.defaults().dateString(date) : RenderOptions.defaults();
-        try (Llama llama = model.load()) {
+        LoraOptions adapters = lora.single("chat");
+        try (Llama llama = model.load(adapters)) {
             ChatRequest base = ChatRequest.of(List.of())
+                    .withAdapter(LoraCliOptions.applied(adapters))
                     .withTools(chatTools.tools())
                     .withBuiltinTools(chatTools.builtinTools())
                     .withOptions(options)
@@ -63,7 +69,7 @@ final class ChatCommand implements Callable<Integer> {
             Conversation conversation = new Conversation(base, system);
             String toolNames = String.join(", ", chatTools.names());
             try (ChatConsole console = openConsole()) {
-                console.info(banner(llama, toolNames));
+                console.info(banner(llama, toolNames, LoraCliOptions.applied(adapters)));
                 return new ChatRepl(llama, conversation, console, toolNames).run();
             }
         }
@@ -78,9 +84,10 @@ final class ChatCommand implements Callable<Integer> {
         return new PlainConsole(System.in, new PrintStream(System.out, true, StandardCharsets.UTF_8), System.err, stats);
     }
 
-    private static String banner(Llama llama, String toolNames) {
+    private static String banner(Llama llama, String toolNames, String adapter) {
         String name = llama.path().toAbsolutePath().normalize().getFileName().toString();
-        return "llama3j chat · " + name + (toolNames.isEmpty() ? "" : " · tools: " + toolNames)
+        return "llama3j chat · " + name + (adapter == null ? "" : " + LoRA " + adapter)
+                + (toolNames.isEmpty() ? "" : " · tools: " + toolNames)
                 + " · /help for commands, Ctrl-D to quit";
     }
 }

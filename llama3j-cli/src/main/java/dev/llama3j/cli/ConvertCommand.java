@@ -25,11 +25,16 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE", description = "f32, f16, bf16, q8_0 or q4_0 (default: ${DEFAULT-VALUE})")
     String type = "f16";
 
+    @Option(names = "--lora", paramLabel = "DIR",
+            description = "A PEFT LoRA adapter folder to merge into the weights (W + scale·B·A, in fp32 before"
+                    + " the weights are stored as TYPE)")
+    Path lora;
+
     @Override
     public Integer call() {
         GgufFileType fileType = TensorTypeRecipe.parse(type);
         ConversionProgress progress = TerminalProgress.forConsole();
-        HfToGgufConverter.Result r = HfToGgufConverter.convert(model, out, fileType, progress);
+        HfToGgufConverter.Result r = HfToGgufConverter.convert(model, out, fileType, progress, lora);
         System.err.println(summary(r));
         return 0;
     }

@@ -7,6 +7,7 @@ import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TokenEvent;
 import dev.llama3j.json.Json;
+import dev.llama3j.lora.LoraOptions;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -27,6 +28,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
+
+    @Mixin
+    LoraCliOptions lora = new LoraCliOptions();
 
     static final class Prompt {
         @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
@@ -55,10 +59,12 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new InvalidRequestException("--max-tokens must be at least 1, got " + maxTokens);
         }
-        try (Llama llama = model.load()) {
+        LoraOptions adapters = lora.single("generate");
+        try (Llama llama = model.load(adapters)) {
             int[] ids = prompt.ids != null ? prompt.ids : PromptText.encode(llama, prompt.text);
             GenerationRequest request = new GenerationRequest(ids,
-                    sampling.apply(llama.generationConfig().sampling()), maxTokens, null, stop, -1, null);
+                    sampling.apply(llama.generationConfig().sampling()), maxTokens, null, stop, -1,
+                    LoraCliOptions.applied(adapters));
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             GenerationListener listener = json ? new GenerationListener() {} : new GenerationListener() {
                 @Override

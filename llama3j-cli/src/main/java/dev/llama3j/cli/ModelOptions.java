@@ -3,6 +3,7 @@ package dev.llama3j.cli;
 import dev.llama3j.Llama;
 import dev.llama3j.LlamaOptions;
 import dev.llama3j.ModelFormatException;
+import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.ModelLoader;
 import java.nio.file.Files;
@@ -49,5 +50,9 @@ final class ModelOptions {
 
     Llama load() {
         return Llama.load(modelPath(), options());
+    }
+
+    Llama load(LoraOptions lora) {
+        return Llama.load(modelPath(), options(), lora);
     }
 }

@@ -3,6 +3,9 @@ package dev.llama3j.cli;
 import dev.llama3j.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.Llama3jException;
+import dev.llama3j.lora.LoraMode;
+import dev.llama3j.lora.LoraOptions;
+import dev.llama3j.lora.LoraSpec;
 import dev.llama3j.server.OpenAiServer;
 import dev.llama3j.server.ServerOptions;
 import java.io.PrintStream;
@@ -37,6 +40,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions model = new ModelOptions();
+
+    @Mixin
+    LoraCliOptions lora = new LoraCliOptions();
 
     @Option(names = "--host", paramLabel = "ADDR",
             description = "Address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for all)")
@@ -82,8 +88,20 @@ final class ServeCommand implements Callable<Integer> {
         if (servedModelName != null && servedModelName.isBlank()) {
             throw new InvalidRequestException("--served-model-name must not be empty");
         }
+        LoraOptions adapters = lora.options();
+        if (adapters.mode() == LoraMode.MERGED) {
+            throw new InvalidRequestException("serve keeps the base model available, so it applies adapters unmerged;"
+                    + " to serve a merged model, write it with convert --lora", "lora-mode");
+        }
+        adapters = new LoraOptions(adapters.adapters(), LoraMode.UNMERGED);
         Path path = model.modelPath();
         String name = servedModelName != null ? servedModelName : defaultName(path);
+        for (LoraSpec spec : adapters.adapters()) {
+            if (spec.name().equals(name) || spec.name().equals("base")) {
+                throw new InvalidRequestException("the LoRA adapter '" + spec.name() + "' would be unreachable: '"
+                        + spec.name() + "' names the base model here; name the adapter otherwise (NAME=DIR)", "lora");
+            }
+        }
         ServerOptions options = ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
                 .withShutdownGrace(Duration.ofSeconds(shutdownGrace));
         int batch = batchSize != null ? batchSize : Math.max(DEFAULT_BATCH_SIZE, parallel);
@@ -91,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new InvalidRequestException("--batch-size must be at least --parallel (" + parallel + "), got "
                     + batch);
         }
-        Llama llama = Llama.load(path, model.options().withParallel(parallel).withMaxBatchTokens(batch));
+        Llama llama = Llama.load(path, model.options().withParallel(parallel).withMaxBatchTokens(batch), adapters);
         OpenAiServer server;
         // Quiet while binding (a failure is reported as one error line), warnings only afterwards.
         HELIDON_LOG.setLevel(Level.OFF);
@@ -110,8 +128,9 @@ final class ServeCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> stop(server, llama), "llama3j-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s)%n", name, server.baseUrl(),
-                parallel, llama.engine().options().contextSize(), apiKey != null ? ", API key required" : "");
+        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s%s)%n", name, server.baseUrl(),
+                parallel, llama.engine().options().contextSize(), apiKey != null ? ", API key required" : "",
+                llama.adapters().isEmpty() ? "" : ", LoRA adapters " + String.join(", ", llama.adapters()));
         server.awaitShutdown();
         // Stopped by a test (not a signal): finish the job here.
         try {

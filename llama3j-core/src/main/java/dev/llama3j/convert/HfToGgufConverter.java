@@ -8,7 +8,10 @@ import dev.llama3j.gguf.LlamaGgufNames;
 import dev.llama3j.gguf.RotaryPermutation;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
+import dev.llama3j.lora.LoraAdapter;
+import dev.llama3j.lora.LoraSpec;
 import dev.llama3j.model.LlamaConfig;
+import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeScaling;
 import dev.llama3j.model.SafetensorsSource;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
@@ -67,15 +70,25 @@ public final class HfToGgufConverter {
 
     /** Converts {@code modelDir} to {@code out} with most weights in {@code fileType}. */
     public static Result convert(Path modelDir, Path out, GgufFileType fileType, ConversionProgress progress) {
+        return convert(modelDir, out, fileType, progress, null);
+    }
+
+    /**
+     * Converts {@code modelDir} with the PEFT LoRA adapter in {@code loraDir} merged into its weights
+     * ({@code W + scale·B·A} in fp32, then stored in the file's types); null converts the base alone.
+     */
+    public static Result convert(Path modelDir, Path out, GgufFileType fileType, ConversionProgress progress,
+            Path loraDir) {
         if (!Files.isDirectory(modelDir)) {
             throw new ModelFormatException(modelDir + ": not a Hugging Face model folder");
         }
         LlamaConfig config = LlamaConfig.fromHuggingFace(modelDir.resolve(LlamaConfig.CONFIG_FILE));
         TokenizerVocabulary vocab = padded(Tokenizer.readVocabulary(modelDir), config.vocabSize(), modelDir);
         String template = Tokenizer.readChatTemplate(modelDir).orElse(null);
+        LoraAdapter lora = loraDir == null ? null : LoraAdapter.load(LoraSpec.of(loraDir).name(), loraDir, config);
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
             SafetensorsSource source = new SafetensorsSource(modelDir, checkpoint);
-            List<Planned> plan = plan(config, source, fileType);
+            List<Planned> plan = plan(config, source, fileType, lora);
             GgufWriter w = new GgufWriter();
             LlamaGgufMetadata.write(w, config, modelDir.toAbsolutePath().normalize().getFileName().toString(), fileType,
                     vocab, template);
@@ -109,8 +122,11 @@ public final class HfToGgufConverter {
         }
     }
 
-    /** Every tensor of the GGUF file, in llama.cpp's order, shapes checked against config.json first. */
-    private static List<Planned> plan(LlamaConfig c, SafetensorsSource src, GgufFileType fileType) {
+    /**
+     * Every tensor of the GGUF file, in llama.cpp's order, shapes checked against config.json first;
+     * the projections {@code lora} adapts (when not null) with its update merged in.
+     */
+    private static List<Planned> plan(LlamaConfig c, SafetensorsSource src, GgufFileType fileType, LoraAdapter lora) {
         boolean tied = c.tieWordEmbeddings();
         int h = c.hiddenSize();
         List<Planned> plan = new ArrayList<>();
@@ -125,22 +141,24 @@ public final class HfToGgufConverter {
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             plan.add(vector(LlamaGgufNames.attnNorm(l), src.vector(p + "input_layernorm.weight", h), fileType, tied));
-            plan.add(matrix(LlamaGgufNames.attnQ(l), src.matrix(p + "self_attn.q_proj.weight", c.qDim(), h),
-                    c.numHeads(), fileType, tied));
-            plan.add(matrix(LlamaGgufNames.attnK(l), src.matrix(p + "self_attn.k_proj.weight", c.kvDim(), h),
-                    c.numKvHeads(), fileType, tied));
-            plan.add(matrix(LlamaGgufNames.attnV(l), src.matrix(p + "self_attn.v_proj.weight", c.kvDim(), h), 0,
-                    fileType, tied));
-            plan.add(matrix(LlamaGgufNames.attnOutput(l), src.matrix(p + "self_attn.o_proj.weight", h, c.qDim()), 0,
-                    fileType, tied));
+            plan.add(projection(LlamaGgufNames.attnQ(l), src.matrix(p + "self_attn.q_proj.weight", c.qDim(), h),
+                    c.numHeads(), fileType, tied, lora, l, Projection.Q));
+            plan.add(projection(LlamaGgufNames.attnK(l), src.matrix(p + "self_attn.k_proj.weight", c.kvDim(), h),
+                    c.numKvHeads(), fileType, tied, lora, l, Projection.K));
+            plan.add(projection(LlamaGgufNames.attnV(l), src.matrix(p + "self_attn.v_proj.weight", c.kvDim(), h), 0,
+                    fileType, tied, lora, l, Projection.V));
+            plan.add(projection(LlamaGgufNames.attnOutput(l), src.matrix(p + "self_attn.o_proj.weight", h, c.qDim()),
+                    0, fileType, tied, lora, l, Projection.O));
             plan.add(vector(LlamaGgufNames.ffnNorm(l), src.vector(p + "post_attention_layernorm.weight", h), fileType,
                     tied));
-            plan.add(matrix(LlamaGgufNames.ffnGate(l), src.matrix(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
-                    0, fileType, tied));
-            plan.add(matrix(LlamaGgufNames.ffnUp(l), src.matrix(p + "mlp.up_proj.weight", c.intermediateSize(), h), 0,
-                    fileType, tied));
-            plan.add(matrix(LlamaGgufNames.ffnDown(l), src.matrix(p + "mlp.down_proj.weight", h, c.intermediateSize()),
-                    0, fileType, tied));
+            plan.add(projection(LlamaGgufNames.ffnGate(l),
+                    src.matrix(p + "mlp.gate_proj.weight", c.intermediateSize(), h), 0, fileType, tied, lora, l,
+                    Projection.GATE));
+            plan.add(projection(LlamaGgufNames.ffnUp(l), src.matrix(p + "mlp.up_proj.weight", c.intermediateSize(), h),
+                    0, fileType, tied, lora, l, Projection.UP));
+            plan.add(projection(LlamaGgufNames.ffnDown(l),
+                    src.matrix(p + "mlp.down_proj.weight", h, c.intermediateSize()), 0, fileType, tied, lora, l,
+                    Projection.DOWN));
         }
         plan.add(vector(LlamaGgufNames.OUTPUT_NORM, src.vector("model.norm.weight", h), fileType, tied));
         if (!tied) {
@@ -154,15 +172,33 @@ public final class HfToGgufConverter {
      * llama.cpp's rotary order (GGUF row r holds Hugging Face row {@code ggufToHfRow(r)}).
      */
     static Planned matrix(String name, WeightMatrix m, int permuteHeads, GgufFileType fileType, boolean tied) {
-        long[] dims = {m.cols(), m.rows()};
+        return matrix(name, m.rows(), m.cols(), m::dequantizeRow, permuteHeads, fileType, tied);
+    }
+
+    /** A matrix whose Hugging Face row {@code r} {@code hfRows} produces. */
+    static Planned matrix(String name, int rowCount, int cols, RowWriter.Rows hfRows, int permuteHeads,
+            GgufFileType fileType, boolean tied) {
+        long[] dims = {cols, rowCount};
         RowWriter.Rows rows;
         if (permuteHeads > 0) {
-            int headDim = m.rows() / permuteHeads;
-            rows = (r, out, off) -> m.dequantizeRow(RotaryPermutation.ggufToHfRow(r, headDim), out, off);
+            int headDim = rowCount / permuteHeads;
+            rows = (r, out, off) -> hfRows.fill(RotaryPermutation.ggufToHfRow(r, headDim), out, off);
         } else {
-            rows = m::dequantizeRow;
+            rows = hfRows;
         }
         return new Planned(name, dims, TensorTypeRecipe.typeOf(fileType, name, dims, tied), rows);
+    }
+
+    /** A layer's projection, with {@code lora}'s update added to each row when it adapts it. */
+    private static Planned projection(String name, WeightMatrix m, int permuteHeads, GgufFileType fileType,
+            boolean tied, LoraAdapter lora, int layer, Projection p) {
+        if (lora == null || lora.pair(layer, p) == null) {
+            return matrix(name, m, permuteHeads, fileType, tied);
+        }
+        return matrix(name, m.rows(), m.cols(), (r, out, off) -> {
+            m.dequantizeRow(r, out, off);
+            lora.addToRow(layer, p, r, out, off);
+        }, permuteHeads, fileType, tied);
     }
 
     static Planned vector(String name, float[] v, GgufFileType fileType, boolean tied) {

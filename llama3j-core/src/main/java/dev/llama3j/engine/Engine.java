@@ -4,6 +4,7 @@ import dev.llama3j.InvalidRequestException;
 import dev.llama3j.model.Batch;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.sampling.Sampler;
+import dev.llama3j.sampling.TopK;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -130,10 +131,11 @@ public final class Engine implements AutoCloseable {
      * @throws EngineOverloadedException when the queue is full
      */
     public Generation submit(GenerationRequest request, GenerationListener listener) {
-        validate(request);
+        int adapter = validate(request);
         Generation handle = new Generation();
         Sampler sampler = new Sampler(request.sampling(), vocab, request.prompt());
         Sequence seq = new Sequence(request, listener, handle, sampler, decoders.get());
+        seq.adapter = adapter;
         lock.lock();
         try {
             if (closed) {
@@ -153,7 +155,15 @@ public final class Engine implements AutoCloseable {
         return handle;
     }
 
-    private void validate(GenerationRequest r) {
+    /** Checks a request; returns the batch index of its adapter. */
+    private int validate(GenerationRequest r) {
+        int adapter = model.adapters().indexOf(r.adapter());
+        if (adapter < 0) {
+            List<String> names = model.adapters().names();
+            throw new InvalidRequestException("there is no LoRA adapter '" + r.adapter() + "'; "
+                    + (names.isEmpty() ? "the model was loaded without adapters" : "the model has " + names),
+                    "model");
+        }
         int[] p = r.prompt();
         if (p == null || p.length == 0) {
             throw new InvalidRequestException("the prompt is empty", "prompt");
@@ -175,6 +185,7 @@ public final class Engine implements AutoCloseable {
         if (r.topLogprobs() > 20) {
             throw new InvalidRequestException("top_logprobs must be at most 20, got " + r.topLogprobs(), "top_logprobs");
         }
+        return adapter;
     }
 
     private void schedulerLoop() {
@@ -208,7 +219,8 @@ public final class Engine implements AutoCloseable {
             Sequence seq = queue.peek();
             for (Slot s : slots) {
                 if (s.sequence == null) {
-                    int prefix = s.commonPrefix(seq.request.prompt());
+                    // A cache computed with another adapter holds other keys and values.
+                    int prefix = s.adapter == seq.adapter ? s.commonPrefix(seq.request.prompt()) : 0;
                     if (prefix > bestPrefix) {
                         best = s;
                         bestPrefix = prefix;
@@ -223,6 +235,7 @@ public final class Engine implements AutoCloseable {
             int reuse = Math.min(bestPrefix, seq.request.prompt().length - 1);
             best.cache.truncate(Math.min(best.cache.length(), reuse));
             best.sequence = seq;
+            best.adapter = seq.adapter;
             seq.slot = best;
             seq.promptPos = reuse;
             seq.cachedPromptTokens = reuse;
@@ -253,7 +266,7 @@ public final class Engine implements AutoCloseable {
                 anyDecoding = true;
                 int pos = s.position();
                 s.slot.tokens[pos] = s.pendingToken;
-                batch.add(s.pendingToken, pos, s.slot.cache, true);
+                batch.add(s.pendingToken, pos, s.slot.cache, true, s.adapter);
                 s.logitsRow = outputs++;
             }
         }
@@ -279,7 +292,7 @@ public final class Engine implements AutoCloseable {
                 int pos = s.promptPos + i;
                 boolean last = pos == prompt.length - 1;
                 s.slot.tokens[pos] = prompt[pos];
-                batch.add(prompt[pos], pos, s.slot.cache, last);
+                batch.add(prompt[pos], pos, s.slot.cache, last, s.adapter);
                 if (last) {
                     s.logitsRow = outputs++;
                 }
@@ -311,7 +324,7 @@ public final class Engine implements AutoCloseable {
         if (top >= 0) {
             lse = logSumExp(logits, off, vocab);
             if (top > 0) {
-                topIds = topK(logits, off, vocab, top);
+                topIds = TopK.indices(logits, off, vocab, top);
                 topValues = new float[top];
                 for (int i = 0; i < top; i++) {
                     topValues[i] = (float) (logits[off + topIds[i]] - lse);
@@ -435,23 +448,6 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The {@code k} largest of {@code a[off, off + n)}, as indices into that row. */
-    private static int[] topK(float[] a, int off, int n, int k) {
-        int[] best = new int[k];
-        Arrays.fill(best, -1);
-        for (int i = 0; i < n; i++) {
-            float v = a[off + i];
-            if (best[k - 1] >= 0 && v <= a[off + best[k - 1]]) {
-                continue;
-            }
-            int j = k - 1;
-            while (j > 0 && (best[j - 1] < 0 || v > a[off + best[j - 1]])) {
-                best[j] = best[j - 1];
-                j--;
-            }
-            best[j] = i;
-        }
-        return best;
-    }
 
     /** Stops taking requests, cancels waiting ones, lets running ones finish, then stops the thread. */
     @Override

@@ -15,6 +15,8 @@ final class Sequence {
     final long submittedNanos;
 
     Slot slot;
+    /** The LoRA adapter's batch index ({@link dev.llama3j.model.Batch#adapter}), 0 for none. */
+    int adapter;
     /** Next prompt index to feed; equals prompt.length once the prompt is in the cache. */
     int promptPos;
     int cachedPromptTokens;

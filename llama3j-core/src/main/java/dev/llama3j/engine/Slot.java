@@ -12,6 +12,8 @@ final class Slot {
     final KvCache cache;
     final int[] tokens;
     Sequence sequence;
+    /** The adapter the cached tokens were computed with. */
+    int adapter;
 
     Slot(int index, KvCache cache) {
         this.index = index;

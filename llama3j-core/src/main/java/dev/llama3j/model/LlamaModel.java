@@ -18,6 +18,8 @@ public final class LlamaModel implements AutoCloseable {
     private final WorkerPool pool;
     private final AutoCloseable resources;
     private final int maxBatch;
+    private final ModelAdapters adapters;
+    private final ProjectionAdapters sidePath;
 
     // Activations for up to maxBatch tokens, allocated once.
     private final float[] x;
@@ -38,6 +40,14 @@ public final class LlamaModel implements AutoCloseable {
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, AutoCloseable resources,
             int maxBatch) {
+        this(config, weights, pool, resources, maxBatch, ModelAdapters.NONE);
+    }
+
+    /** A model whose weights may have LoRA adapters merged in, or that applies some per token. */
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, AutoCloseable resources,
+            int maxBatch, ModelAdapters adapters) {
+        this.adapters = adapters;
+        this.sidePath = adapters.unmerged();
         this.config = config;
         this.weights = weights;
         this.pool = pool;
@@ -67,6 +77,11 @@ public final class LlamaModel implements AutoCloseable {
 
     public WorkerPool pool() {
         return pool;
+    }
+
+    /** The LoRA adapters merged into the weights and those a batch token can select. */
+    public ModelAdapters adapters() {
+        return adapters;
     }
 
     /** The most tokens one {@link #forward} call takes. */
@@ -134,6 +149,11 @@ public final class LlamaModel implements AutoCloseable {
                 throw new InvalidRequestException("position " + p + " is outside the context of "
                         + batch.caches[b].capacity() + " tokens", "prompt");
             }
+            int a = batch.adapters[b];
+            if (a < 0 || a > adapters.selectable().size()) {
+                throw new IllegalArgumentException("adapter index " + a + " but the model has "
+                        + adapters.selectable().size() + " unmerged adapters");
+            }
         }
     }
 
@@ -152,6 +172,11 @@ public final class LlamaModel implements AutoCloseable {
         matmul(w.wq(), inNormed, q);
         matmul(w.wk(), inNormed, k);
         matmul(w.wv(), inNormed, v);
+        if (sidePath != null) {
+            sidePath.apply(l, Projection.Q, batch, inNormed, q);
+            sidePath.apply(l, Projection.K, batch, inNormed, k);
+            sidePath.apply(l, Projection.V, batch, inNormed, v);
+        }
         RopeTables rope = weights.rope();
         for (int b = 0; b < n; b++) {
             int ao = b * headDim / 2;
@@ -170,6 +195,9 @@ public final class LlamaModel implements AutoCloseable {
             }
         });
         matmul(w.wo(), inAttention.set(att, n, qDim), xb);
+        if (sidePath != null) {
+            sidePath.apply(l, Projection.O, batch, inAttention, xb);
+        }
         add(x, xb, n * h);
 
         for (int b = 0; b < n; b++) {
@@ -178,8 +206,15 @@ public final class LlamaModel implements AutoCloseable {
         inNormed.set(xb, n, h);
         matmul(w.wGate(), inNormed, gate);
         matmul(w.wUp(), inNormed, up);
+        if (sidePath != null) {
+            sidePath.apply(l, Projection.GATE, batch, inNormed, gate);
+            sidePath.apply(l, Projection.UP, batch, inNormed, up);
+        }
         swiglu(gate, up, n * config.intermediateSize());
         matmul(w.wDown(), inFfn.set(gate, n, config.intermediateSize()), xb);
+        if (sidePath != null) {
+            sidePath.apply(l, Projection.DOWN, batch, inFfn, xb);
+        }
         add(x, xb, n * h);
     }
 

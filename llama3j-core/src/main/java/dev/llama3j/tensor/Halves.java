@@ -1,5 +1,14 @@
 package dev.llama3j.tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The row order inside a repacked group ({@link PackedQ8Matrix}, {@link PackedQ4Matrix}): position
  * {@code 2i} holds row {@code i}, position {@code 2i+1} row {@code V+i}. One 16-bit-lane load seen as
@@ -10,7 +19,28 @@ package dev.llama3j.tensor;
  * is 112 too small, which one multiplication by 2^112 fixes — exactly, subnormal halves included.
  */
 final class Halves {
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Short> S_G =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(Gemm.G * 16));
+
     private Halves() {}
+
+    /**
+     * Widens the group's {@link Gemm#G} interleaved fp16 scales at {@code seg[off]} into
+     * {@code dst[0 .. G)} in row order. It returns them through an array, not as vectors: kernels
+     * call it from methods too large for C2 to inline into, and vectors crossing a call that is not
+     * inlined are boxed.
+     */
+    static void widen(MemorySegment seg, long off, float[] dst) {
+        IntVector h = ShortVector.fromMemorySegment(S_G, seg, off, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+        IntVector first = h.and(0xffff);
+        IntVector second = h.lanewise(VectorOperators.LSHR, 16);
+        first.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                .or(first.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, 0);
+        second.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                .or(second.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()
+                .intoArray(dst, F.length());
+    }
 
     /** Position of row {@code r} of a group in the interleaved order. */
     static int position(int r) {

@@ -92,6 +92,7 @@ final class PackedQ4Matrix extends WeightMatrix {
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;
         MemorySegment d = data;
+        float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int qb = t * blocks;
         FloatVector acc0 = FloatVector.zero(F);
@@ -122,13 +123,9 @@ final class PackedQ4Matrix extends WeightMatrix {
             IntVector sum0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offset);
             IntVector sum1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offset);
-            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
-            IntVector sc0 = sc.and(0xffff);
-            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
-            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            Halves.widen(d, off, scales);
+            FloatVector s0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector s1 = FloatVector.fromArray(F, scales, V);
             FloatVector dx = FloatVector.broadcast(F, in.qScale[qb + b]);
             acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dx, acc0);
             acc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dx, acc1);
@@ -148,6 +145,7 @@ final class PackedQ4Matrix extends WeightMatrix {
     private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
         short[] q = in.q;
         MemorySegment d = data;
+        float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int qa = t * blocks;
         int qbb = (t + 1) * blocks;
@@ -184,13 +182,9 @@ final class PackedQ4Matrix extends WeightMatrix {
                 hiB = hiB.add(l.mul(ShortVector.broadcast(S_G, q[xb + p])))
                         .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16])));
             }
-            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
-            IntVector sc0 = sc.and(0xffff);
-            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
-            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            Halves.widen(d, off, scales);
+            FloatVector s0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector s1 = FloatVector.fromArray(F, scales, V);
 
             IntVector offA = IntVector.broadcast(I, 8 * in.qSum[qa + b]);
             IntVector l = loA.reinterpretAsInts();
@@ -231,17 +225,14 @@ final class PackedQ4Matrix extends WeightMatrix {
     @Override
     protected void fillPanel(int r0, int count, float[] panel) {
         MemorySegment d = data;
+        float[] scales = Scratch.scales();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         FloatVector eight = FloatVector.broadcast(F, 8f);
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
-            IntVector sc0 = sc.and(0xffff);
-            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
-            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            Halves.widen(d, off, scales);
+            FloatVector s0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector s1 = FloatVector.fromArray(F, scales, V);
             long col = off + 2L * G;
             for (int p = 0; p < 16; p++) {
                 int lo = (b * BLOCK + p) * G;

@@ -8,8 +8,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -35,7 +33,6 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private static final VectorSpecies<Byte> B_V =
             SPLIT_LOADS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
-    private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, LE);
 
@@ -142,18 +139,15 @@ final class PackedQ6KMatrix extends WeightMatrix {
     // Written out in full on purpose: see PackedQ8Matrix.
     private void kernel1(int g, float[] x, int xOff, float[] out, int outOff, int count) {
         MemorySegment d = data;
+        float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
-            IntVector sc0 = sc.and(0xffff);
-            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
-            FloatVector d0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector d1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            Halves.widen(d, off, scales);
+            FloatVector d0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector d1 = FloatVector.fromArray(F, scales, V);
             FloatVector blockAcc0 = FloatVector.zero(F);
             FloatVector blockAcc1 = blockAcc0;
             for (int j = 0; j < SUB; j++) {
@@ -205,16 +199,13 @@ final class PackedQ6KMatrix extends WeightMatrix {
     @Override
     protected void fillPanel(int r0, int count, float[] panel) {
         MemorySegment d = data;
+        float[] scales = Scratch.scales();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
-            IntVector sc0 = sc.and(0xffff);
-            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
-            FloatVector d0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector d1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            Halves.widen(d, off, scales);
+            FloatVector d0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector d1 = FloatVector.fromArray(F, scales, V);
             for (int j = 0; j < SUB; j++) {
                 long s = off + SCALES + (long) j * G;
                 FloatVector s0 = SPLIT_LOADS

@@ -5,8 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -31,7 +29,6 @@ final class PackedQ8Matrix extends WeightMatrix {
     private static final VectorSpecies<Byte> B_V = SPLIT_LOADS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
 
-    private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int blocks;
@@ -86,6 +83,7 @@ final class PackedQ8Matrix extends WeightMatrix {
 
     private void kernel1(int g, float[] x, int xOff, float[] out, int outOff, int count) {
         MemorySegment d = data;
+        float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
@@ -107,13 +105,9 @@ final class PackedQ8Matrix extends WeightMatrix {
                 a0 = w0.fma(xk, a0);
                 a1 = w1.fma(xk, a1);
             }
-            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
-            IntVector sc0 = sc.and(0xffff);
-            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
-            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            Halves.widen(d, off, scales);
+            FloatVector s0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector s1 = FloatVector.fromArray(F, scales, V);
             acc0 = a0.fma(s0, acc0);
             acc1 = a1.fma(s1, acc1);
         }
@@ -131,6 +125,7 @@ final class PackedQ8Matrix extends WeightMatrix {
     /** Two inputs at once: each weight column is loaded and widened once for both. */
     private void kernel2(int g, float[] x, int xOffA, int xOffB, float[] out, int outA, int outB, int count) {
         MemorySegment d = data;
+        float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         FloatVector accA0 = FloatVector.zero(F);
         FloatVector accA1 = accA0;
@@ -160,13 +155,9 @@ final class PackedQ8Matrix extends WeightMatrix {
                 b0 = w0.fma(xk, b0);
                 b1 = w1.fma(xk, b1);
             }
-            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
-            IntVector sc0 = sc.and(0xffff);
-            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
-            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            Halves.widen(d, off, scales);
+            FloatVector s0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector s1 = FloatVector.fromArray(F, scales, V);
             accA0 = a0.fma(s0, accA0);
             accA1 = a1.fma(s1, accA1);
             accB0 = b0.fma(s0, accB0);
@@ -191,16 +182,13 @@ final class PackedQ8Matrix extends WeightMatrix {
     @Override
     protected void fillPanel(int r0, int count, float[] panel) {
         MemorySegment d = data;
+        float[] scales = Scratch.scales();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            IntVector sc = ShortVector.fromMemorySegment(S_G, d, off, LE).reinterpretAsInts();
-            IntVector sc0 = sc.and(0xffff);
-            IntVector sc1 = sc.lanewise(VectorOperators.LSHR, 16);
-            FloatVector s0 = sc0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector s1 = sc1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(sc1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            Halves.widen(d, off, scales);
+            FloatVector s0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector s1 = FloatVector.fromArray(F, scales, V);
             long col = off + 2L * G;
             for (int k = 0; k < BLOCK; k++) {
                 int p = (b * BLOCK + k) * G;

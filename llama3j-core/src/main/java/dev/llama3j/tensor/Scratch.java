@@ -6,6 +6,7 @@ final class Scratch {
     private static final ThreadLocal<float[]> ROW = new ThreadLocal<>();
     private static final ThreadLocal<float[]> GROUP = new ThreadLocal<>();
     private static final ThreadLocal<float[]> TILE = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> SCALES = new ThreadLocal<>();
 
     private Scratch() {}
 
@@ -27,6 +28,11 @@ final class Scratch {
     /** Room for one {@link Gemm} register tile of outputs. */
     static float[] tile() {
         return get(TILE, Gemm.TILE * Gemm.G);
+    }
+
+    /** Room for one group's {@link Gemm#G} block scales. */
+    static float[] scales() {
+        return get(SCALES, Gemm.G);
     }
 
     private static float[] get(ThreadLocal<float[]> tl, int size) {

@@ -10,6 +10,11 @@ public final class ParityUtil {
 
     /** Logits at every position of {@code ids}, row-major. */
     public static float[] allLogits(LlamaModel model, int[] ids) {
+        return allLogits(model, ids, 0);
+    }
+
+    /** Logits at every position of {@code ids} with the model's unmerged adapter {@code adapter} (0: none). */
+    public static float[] allLogits(LlamaModel model, int[] ids, int adapter) {
         int vocab = model.config().vocabSize();
         float[] out = new float[ids.length * vocab];
         KvCache cache = model.newCache(ids.length + 64);
@@ -19,7 +24,7 @@ public final class ParityUtil {
             int end = Math.min(ids.length, start + model.maxBatch());
             batch.clear();
             for (int i = start; i < end; i++) {
-                batch.add(ids[i], i, cache, true);
+                batch.add(ids[i], i, cache, true, adapter);
             }
             model.forward(batch, chunkLogits);
             System.arraycopy(chunkLogits, 0, out, start * vocab, (end - start) * vocab);
@@ -66,6 +71,11 @@ public final class ParityUtil {
     }
 
     public static int[] greedy(LlamaModel model, int[] prompt, int n, KvCacheType cacheType) {
+        return greedy(model, prompt, n, cacheType, 0);
+    }
+
+    /** Greedy continuation with the model's unmerged adapter {@code adapter} (0: none). */
+    public static int[] greedy(LlamaModel model, int[] prompt, int n, KvCacheType cacheType, int adapter) {
         int vocab = model.config().vocabSize();
         KvCache cache = model.newCache(prompt.length + n + 1, cacheType);
         Batch batch = new Batch(model.maxBatch());
@@ -74,7 +84,7 @@ public final class ParityUtil {
             int end = Math.min(prompt.length, start + model.maxBatch());
             batch.clear();
             for (int i = start; i < end; i++) {
-                batch.add(prompt[i], i, cache, i == prompt.length - 1);
+                batch.add(prompt[i], i, cache, i == prompt.length - 1, adapter);
             }
             model.forward(batch, logits);
         }
@@ -83,30 +93,12 @@ public final class ParityUtil {
             int next = argmax(logits, 0, vocab);
             out[step] = next;
             batch.clear();
-            batch.add(next, prompt.length + step, cache, true);
+            batch.add(next, prompt.length + step, cache, true, adapter);
             model.forward(batch, logits);
         }
         return out;
     }
 
-    /** Indices of the {@code k} largest values, largest first. */
-    public static int[] topK(float[] a, int off, int len, int k) {
-        int[] best = new int[k];
-        java.util.Arrays.fill(best, -1);
-        for (int i = 0; i < len; i++) {
-            float v = a[off + i];
-            if (best[k - 1] >= 0 && v <= a[off + best[k - 1]]) {
-                continue;
-            }
-            int j = k - 1;
-            while (j > 0 && (best[j - 1] < 0 || v > a[off + best[j - 1]])) {
-                best[j] = best[j - 1];
-                j--;
-            }
-            best[j] = i;
-        }
-        return best;
-    }
 
     public static int argmax(float[] a, int off, int len) {
         int best = 0;
@@ -121,7 +113,7 @@ public final class ParityUtil {
     /** Top-10 ids must match the golden order, except where golden values are within 1e-3 (ties). */
     public static void assertTop10(String what, float[] logits, int off, int vocab, int[] goldenIds,
             List<Object> goldenValues) {
-        int[] idx = topK(logits, off, vocab, goldenIds.length);
+        int[] idx = dev.llama3j.sampling.TopK.indices(logits, off, vocab, goldenIds.length);
         for (int i = 0; i < goldenIds.length; i++) {
             int expected = goldenIds[i];
             int actual = idx[i];

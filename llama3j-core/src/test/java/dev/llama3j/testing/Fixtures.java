@@ -47,6 +47,11 @@ public final class Fixtures {
         return path("tiny-llama-3.1-chat");
     }
 
+    /** The PEFT LoRA adapter for {@link #randomModel()}. */
+    public static Path loraAdapter() {
+        return path("lora-tiny-random");
+    }
+
     public static Path tokenizerDir() {
         return path("tokenizer");
     }

@@ -49,7 +49,7 @@ final class ChatCompletionsHandler {
         for (int j = 0; j < g.n; j++) {
             requests.add(g.request(prompt.ids(), j, ctxSize - prompt.ids().length, stopTokens, adapter));
         }
-        Response r = new Response(chat, prompt, g);
+        Response r = new Response(chat, prompt, g, adapter != null ? adapter : ctx.model.name);
         GenerationStream stream = ctx.submit(requests);
         try {
             if (g.stream) {
@@ -69,10 +69,13 @@ final class ChatCompletionsHandler {
         private final ChatFormat.Rendered prompt;
         private final GenerationOptions g;
         private final String id = "chatcmpl-" + Ids.random();
+        /** The model the request named: the served model or one of its adapters. */
+        private final String model;
         private final long created = System.currentTimeMillis() / 1000;
         private final Logprobs logprobs;
 
-        Response(ChatRequest chat, ChatFormat.Rendered prompt, GenerationOptions g) {
+        Response(ChatRequest chat, ChatFormat.Rendered prompt, GenerationOptions g, String model) {
+            this.model = model;
             this.chat = chat;
             this.prompt = prompt;
             this.g = g;
@@ -239,7 +242,7 @@ final class ChatCompletionsHandler {
             root.put("id", id);
             root.put("object", object);
             root.put("created", created);
-            root.put("model", ctx.model.name);
+            root.put("model", model);
             root.put("system_fingerprint", OpenAiServer.FINGERPRINT);
             return root;
         }

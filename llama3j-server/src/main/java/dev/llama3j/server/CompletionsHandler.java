@@ -58,7 +58,7 @@ final class CompletionsHandler {
                 requests.add(g.request(prompt, j, DEFAULT_MAX_TOKENS, null, adapter));
             }
         }
-        Response r = new Response(ctx, prompts, g, "cmpl-" + Ids.random());
+        Response r = new Response(ctx, prompts, g, "cmpl-" + Ids.random(), adapter != null ? adapter : ctx.model.name);
         GenerationStream stream = ctx.submit(requests);
         try {
             if (g.stream) {
@@ -150,11 +150,14 @@ final class CompletionsHandler {
         private final List<int[]> prompts;
         private final GenerationOptions g;
         private final String id;
+        /** The model the request named: the served model or one of its adapters. */
+        private final String model;
         private final long created = System.currentTimeMillis() / 1000;
         private final Logprobs logprobs;
 
-        Response(ServerContext ctx, List<int[]> prompts, GenerationOptions g, String id) {
+        Response(ServerContext ctx, List<int[]> prompts, GenerationOptions g, String id, String model) {
             this.ctx = ctx;
+            this.model = model;
             this.prompts = prompts;
             this.g = g;
             this.id = id;
@@ -261,7 +264,7 @@ final class CompletionsHandler {
             root.put("id", id);
             root.put("object", object);
             root.put("created", created);
-            root.put("model", ctx.model.name);
+            root.put("model", model);
             root.put("system_fingerprint", OpenAiServer.FINGERPRINT);
             return root;
         }

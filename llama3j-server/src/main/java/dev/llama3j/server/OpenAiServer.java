@@ -204,6 +204,9 @@ public final class OpenAiServer implements AutoCloseable {
             m.put("object", "model");
             m.put("created", ctx.model.created);
             m.put("owned_by", "llama3j");
+            if (!id.equals(ctx.model.name)) {
+                m.put("parent", ctx.model.name); // a LoRA adapter on the served model
+            }
             m.put("max_model_len", ctx.model.contextSize());
         }
         return root;

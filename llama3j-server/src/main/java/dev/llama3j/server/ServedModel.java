@@ -1,11 +1,13 @@
 package dev.llama3j.server;
 
+import dev.llama3j.InvalidRequestException;
 import dev.llama3j.Llama;
 import java.util.List;
 
 /**
  * The model behind the server and the names clients may ask for: the served name, {@code base} and
- * its LoRA adapters (none yet). A request without {@code model} gets the served model.
+ * the LoRA adapters it was loaded with ({@link Llama#adapters()}). A request without {@code model}
+ * gets the served model.
  */
 final class ServedModel {
     final Llama llama;
@@ -17,7 +19,13 @@ final class ServedModel {
         this.llama = llama;
         this.name = name;
         this.created = System.currentTimeMillis() / 1000;
-        this.adapters = List.of();
+        this.adapters = llama.adapters();
+        for (String a : adapters) {
+            if (a.equals(name) || a.equals("base")) {
+                throw new InvalidRequestException("the LoRA adapter '" + a + "' would be unreachable: '" + a
+                        + "' names the base model here; name the adapter otherwise (NAME=DIR)", "lora");
+            }
+        }
     }
 
     /** The ids {@code /v1/models} lists. */
