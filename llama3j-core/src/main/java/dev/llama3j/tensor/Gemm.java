@@ -31,8 +31,89 @@ public final class Gemm {
         for (; t + TILE <= n; t += TILE) {
             tile6(panel, K, rows, x, t, out, outStride, r0);
         }
-        for (; t < n; t++) {
+        // The rest in as few passes over the panel as possible: every pass re-reads it.
+        if (n - t >= 4) {
+            tile4(panel, K, rows, x, t, out, outStride, r0);
+            t += 4;
+        }
+        if (n - t >= 2) {
+            tile2(panel, K, rows, x, t, out, outStride, r0);
+            t += 2;
+        }
+        if (t < n) {
             tile1(panel, K, rows, x, t, out, outStride, r0);
+        }
+    }
+
+    private static void tile4(float[] p, int K, int rows, float[] x, int t, float[] out, int outStride, int r0) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int x0 = t * K;
+        int x1 = x0 + K;
+        int x2 = x1 + K;
+        int x3 = x2 + K;
+        for (int k = 0; k < K; k++) {
+            FloatVector w0 = FloatVector.fromArray(F, p, k * G);
+            FloatVector w1 = FloatVector.fromArray(F, p, k * G + V);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+            c00 = w0.fma(b, c00);
+            c01 = w1.fma(b, c01);
+            b = FloatVector.broadcast(F, x[x1 + k]);
+            c10 = w0.fma(b, c10);
+            c11 = w1.fma(b, c11);
+            b = FloatVector.broadcast(F, x[x2 + k]);
+            c20 = w0.fma(b, c20);
+            c21 = w1.fma(b, c21);
+            b = FloatVector.broadcast(F, x[x3 + k]);
+            c30 = w0.fma(b, c30);
+            c31 = w1.fma(b, c31);
+        }
+        boolean whole = rows == G;
+        float[] o = whole ? out : Scratch.tile();
+        int stride = whole ? outStride : G;
+        int base = whole ? t * outStride + r0 : 0;
+        c00.intoArray(o, base);
+        c01.intoArray(o, base + V);
+        c10.intoArray(o, base + stride);
+        c11.intoArray(o, base + stride + V);
+        c20.intoArray(o, base + 2 * stride);
+        c21.intoArray(o, base + 2 * stride + V);
+        c30.intoArray(o, base + 3 * stride);
+        c31.intoArray(o, base + 3 * stride + V);
+        if (!whole) {
+            for (int i = 0; i < 4; i++) {
+                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
+            }
+        }
+    }
+
+    private static void tile2(float[] p, int K, int rows, float[] x, int t, float[] out, int outStride, int r0) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = c00, c10 = c00, c11 = c00;
+        int x0 = t * K;
+        int x1 = x0 + K;
+        for (int k = 0; k < K; k++) {
+            FloatVector w0 = FloatVector.fromArray(F, p, k * G);
+            FloatVector w1 = FloatVector.fromArray(F, p, k * G + V);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+            c00 = w0.fma(b, c00);
+            c01 = w1.fma(b, c01);
+            b = FloatVector.broadcast(F, x[x1 + k]);
+            c10 = w0.fma(b, c10);
+            c11 = w1.fma(b, c11);
+        }
+        boolean whole = rows == G;
+        float[] o = whole ? out : Scratch.tile();
+        int stride = whole ? outStride : G;
+        int base = whole ? t * outStride + r0 : 0;
+        c00.intoArray(o, base);
+        c01.intoArray(o, base + V);
+        c10.intoArray(o, base + stride);
+        c11.intoArray(o, base + stride + V);
+        if (!whole) {
+            for (int i = 0; i < 2; i++) {
+                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
+            }
         }
     }
 

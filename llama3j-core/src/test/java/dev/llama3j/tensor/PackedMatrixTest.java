@@ -60,7 +60,7 @@ class PackedMatrixTest {
                     }
                 }
             }
-            for (int n : new int[] {1, 2, 3, 5, 7, 13}) {
+            for (int n : new int[] {1, 2, 3, 5, 7, 8, 10, 13}) {
                 float[] x = random(rnd, n * cols, 1f);
                 float[] expected = new float[n * rows];
                 ref.matmul(x, n, cols, expected, rows, 0, rows);
