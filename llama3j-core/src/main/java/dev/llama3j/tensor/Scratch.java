@@ -30,9 +30,9 @@ final class Scratch {
         return get(TILE, Gemm.TILE * Gemm.G);
     }
 
-    /** Room for one group's {@link Gemm#G} block scales. */
+    /** Room for two sets of one group's {@link Gemm#G} block scales (Q4_K has {@code d} and {@code dmin}). */
     static float[] scales() {
-        return get(SCALES, Gemm.G);
+        return get(SCALES, 2 * Gemm.G);
     }
 
     private static float[] get(ThreadLocal<float[]> tl, int size) {
