@@ -72,7 +72,6 @@ final class PackedQ4KMatrix extends WeightMatrix {
         MemorySegment packed = arena.allocate(groups * groupBytes, 64);
         pool.parallelFor(groups, 1, (g0, g1) -> {
             byte[] in = new byte[(int) (G * rowBytes)];
-            MemorySegment inSeg = MemorySegment.ofArray(in);
             byte[] out = new byte[(int) groupBytes];
             long[] tile = new long[8];
             for (int g = g0; g < g1; g++) {
@@ -90,8 +89,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
                         out[ob + DMIN + 2 * pos] = in[src + 2];
                         out[ob + DMIN + 2 * pos + 1] = in[src + 3];
                         for (int j = 0; j < 8; j++) {
-                            out[ob + SCALES + j * G + r] = (byte) KQuantScales.scale(inSeg, src + 4, j);
-                            out[ob + MINS + j * G + r] = (byte) KQuantScales.min(inSeg, src + 4, j);
+                            out[ob + SCALES + j * G + r] = (byte) KQuantScales.scale(in, src + 4, j);
+                            out[ob + MINS + j * G + r] = (byte) KQuantScales.min(in, src + 4, j);
                         }
                     }
                     for (int p0 = 0; p0 < G; p0 += 8) {
