@@ -146,37 +146,33 @@ final class PackedQ4KMatrix extends WeightMatrix {
         }
     }
 
-    // The kernels below are written out in full on purpose: a helper method that takes or returns a
-    // vector and that C2 declines to inline (large callers often hit its inlining limits) boxes the
-    // vector on every call, which costs more than all the arithmetic here.
+    // Two rules keep C2 compiling these kernels to plain vector code (measured: breaking either gave
+    // 5-30x slowdowns from boxed vectors in some runs and not in others, depending on the order of
+    // compilation):
+    //  - a vector carried around a loop gets each new value from a method called on a vector whose
+    //    class C2 knows without profiling (a load, a broadcast, or a result of such calls):
+    //    acc = x.add(acc), never acc = acc.add(x). The loop's phi then has a known class too; called
+    //    on the phi itself, the method's class comes from profiling, which a method compiled
+    //    straight from the interpreter may lack, and then nothing in the loop is intrinsified;
+    //  - no vector crosses a call that C2 may decline to inline. The kernels leave their integer
+    //    sums in an array, and the fp32 work of a super-block is done by addSums, which takes
+    //    arrays; this also keeps each method well within C2's size limits.
     //
-    // Per sub-block j and row: d·sc_j·dx_j·Σ q·xq − dmin·m_j·dx_j·Σ xq. The row factors d·sc_j and
-    // dmin·m_j are formed once per sub-block (shared by both inputs of kernel2) and the products go
-    // straight into the output accumulators, which keeps few vectors live (AVX2 has 16 registers).
+    // Per sub-block j and row: d·sc_j · dx_j·Σ q·xq  −  dmin·m_j · dx_j·Σ xq.
 
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;
-        float[] qScale = in.qScale;
-        int[] qSum = in.qSum;
         MemorySegment d = data;
-        float[] scales = Scratch.scales();
+        short[] sums = Scratch.sums();
+        float[] acc = Scratch.acc();
+        java.util.Arrays.fill(acc, 0, G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
-        int qb = t * blocks * 8;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = acc0;
+        int x0 = t * cols;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            Halves.widen(d, off, scales, 0);
-            Halves.widen(d, off + DMIN, scales, G);
-            FloatVector d0 = FloatVector.fromArray(F, scales, 0);
-            FloatVector d1 = FloatVector.fromArray(F, scales, V);
-            FloatVector m0 = FloatVector.fromArray(F, scales, G);
-            FloatVector m1 = FloatVector.fromArray(F, scales, G + V);
             for (int c = 0; c < 4; c++) {
                 long col = off + VALUES + (long) c * SUB * G;
-                int j = 2 * c;
-                int qj = qb + b * 8 + j; // the input block of sub-block j; j + 1 follows
-                int xo = qj * SUB;
+                int xo = x0 + b * BLOCK + c * 2 * SUB;
                 ShortVector lo0 = ShortVector.zero(S_G);
                 ShortVector lo1 = lo0;
                 ShortVector hi0 = lo0;
@@ -184,104 +180,42 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 for (int p = 0; p < 16; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                    lo0 = lo0.add(v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])));
-                    hi0 = hi0.add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])));
+                    lo0 = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo0);
+                    hi0 = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi0);
                 }
                 for (int p = 16; p < 32; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                    lo1 = lo1.add(v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])));
-                    hi1 = hi1.add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])));
+                    lo1 = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo1);
+                    hi1 = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi1);
                 }
-                // Each 32-bit lane holds row i's sums in its low half and row V+i's in its high half.
-                IntVector l = lo0.reinterpretAsInts();
-                IntVector h = lo1.reinterpretAsInts();
-                IntVector sa0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                IntVector sa1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16));
-                l = hi0.reinterpretAsInts();
-                h = hi1.reinterpretAsInts();
-                IntVector sb0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                IntVector sb1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16));
-
-                long sc = off + SCALES + (long) j * G;
-                long mn = off + MINS + (long) j * G;
-                FloatVector scA0 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc, LE).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector scA1 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc, LE).convertShape(VectorOperators.B2F, F, 1);
-                FloatVector scB0 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector scB1 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + G + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 1);
-                FloatVector mnA0 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn, LE).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector mnA1 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn, LE).convertShape(VectorOperators.B2F, F, 1);
-                FloatVector mnB0 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector mnB1 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + G + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 1);
-
-                FloatVector dxA = FloatVector.broadcast(F, qScale[qj]);
-                FloatVector dxB = FloatVector.broadcast(F, qScale[qj + 1]);
-                FloatVector sumA = FloatVector.broadcast(F, -qScale[qj] * qSum[qj]);
-                FloatVector sumB = FloatVector.broadcast(F, -qScale[qj + 1] * qSum[qj + 1]);
-                acc0 = ((FloatVector) sa0.convertShape(VectorOperators.I2F, F, 0)).mul(scA0.mul(d0)).fma(dxA, acc0);
-                acc1 = ((FloatVector) sa1.convertShape(VectorOperators.I2F, F, 0)).mul(scA1.mul(d1)).fma(dxA, acc1);
-                acc0 = ((FloatVector) sb0.convertShape(VectorOperators.I2F, F, 0)).mul(scB0.mul(d0)).fma(dxB, acc0);
-                acc1 = ((FloatVector) sb1.convertShape(VectorOperators.I2F, F, 0)).mul(scB1.mul(d1)).fma(dxB, acc1);
-                acc0 = mnA0.mul(m0).fma(sumA, acc0);
-                acc1 = mnA1.mul(m1).fma(sumA, acc1);
-                acc0 = mnB0.mul(m0).fma(sumB, acc0);
-                acc1 = mnB1.mul(m1).fma(sumB, acc1);
+                // Sub-block 2c from the low nibbles, 2c + 1 from the high ones; two halves each.
+                lo0.intoArray(sums, 4 * c * G);
+                lo1.intoArray(sums, (4 * c + 1) * G);
+                hi0.intoArray(sums, (4 * c + 2) * G);
+                hi1.intoArray(sums, (4 * c + 3) * G);
             }
+            addSums(off, sums, 0, in, (t * blocks + b) * 8, acc, 0);
         }
-        if (count == G) {
-            acc0.intoArray(out, outOff);
-            acc1.intoArray(out, outOff + V);
-        } else {
-            float[] tmp = Scratch.group();
-            acc0.intoArray(tmp, 0);
-            acc1.intoArray(tmp, V);
-            System.arraycopy(tmp, 0, out, outOff, count);
-        }
+        System.arraycopy(acc, 0, out, outOff, count);
     }
 
     /** Two inputs at once: each column of nibbles is loaded and split once for both. */
     private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
         short[] q = in.q;
-        float[] qScale = in.qScale;
-        int[] qSum = in.qSum;
         MemorySegment d = data;
-        float[] scales = Scratch.scales();
+        short[] sums = Scratch.sums();
+        float[] acc = Scratch.acc();
+        java.util.Arrays.fill(acc, 0, 2 * G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
-        int qa = t * blocks * 8;
-        int qbb = (t + 1) * blocks * 8;
-        FloatVector accA0 = FloatVector.zero(F);
-        FloatVector accA1 = accA0;
-        FloatVector accB0 = accA0;
-        FloatVector accB1 = accA0;
+        int xa0 = t * cols;
+        int xb0 = (t + 1) * cols;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            Halves.widen(d, off, scales, 0);
-            Halves.widen(d, off + DMIN, scales, G);
             for (int c = 0; c < 4; c++) {
                 long col = off + VALUES + (long) c * SUB * G;
-                int j = 2 * c;
-                int ja = qa + b * 8 + j;
-                int jb = qbb + b * 8 + j;
-                int xa = ja * SUB;
-                int xb = jb * SUB;
+                int xa = xa0 + b * BLOCK + c * 2 * SUB;
+                int xb = xb0 + b * BLOCK + c * 2 * SUB;
                 ShortVector loA0 = ShortVector.zero(S_G);
                 ShortVector loA1 = loA0;
                 ShortVector hiA0 = loA0;
@@ -295,116 +229,133 @@ final class PackedQ4KMatrix extends WeightMatrix {
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                     ShortVector lo = v.and(LOW_NIBBLE);
                     ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
-                    loA0 = loA0.add(lo.mul(ShortVector.broadcast(S_G, q[xa + p])));
-                    hiA0 = hiA0.add(hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])));
-                    loB0 = loB0.add(lo.mul(ShortVector.broadcast(S_G, q[xb + p])));
-                    hiB0 = hiB0.add(hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])));
+                    loA0 = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA0);
+                    hiA0 = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA0);
+                    loB0 = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB0);
+                    hiB0 = hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB0);
                 }
                 for (int p = 16; p < 32; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                     ShortVector lo = v.and(LOW_NIBBLE);
                     ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
-                    loA1 = loA1.add(lo.mul(ShortVector.broadcast(S_G, q[xa + p])));
-                    hiA1 = hiA1.add(hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])));
-                    loB1 = loB1.add(lo.mul(ShortVector.broadcast(S_G, q[xb + p])));
-                    hiB1 = hiB1.add(hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])));
+                    loA1 = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA1);
+                    hiA1 = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA1);
+                    loB1 = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB1);
+                    hiB1 = hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB1);
                 }
-                long sc = off + SCALES + (long) j * G;
-                long mn = off + MINS + (long) j * G;
-                FloatVector d0 = FloatVector.fromArray(F, scales, 0);
-                FloatVector d1 = FloatVector.fromArray(F, scales, V);
-                FloatVector m0 = FloatVector.fromArray(F, scales, G);
-                FloatVector m1 = FloatVector.fromArray(F, scales, G + V);
-                // Row factors of sub-block j (A) and j + 1 (B): d·scale and dmin·min.
-                FloatVector fA0 = d0.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector fA1 = d1.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc, LE).convertShape(VectorOperators.B2F, F, 1));
-                FloatVector fB0 = d0.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector fB1 = d1.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + G + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 1));
-                FloatVector nA0 = m0.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector nA1 = m1.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn, LE).convertShape(VectorOperators.B2F, F, 1));
-                FloatVector nB0 = m0.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector nB1 = m1.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + G + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 1));
-
-                // Input A.
-                IntVector l = loA0.reinterpretAsInts();
-                IntVector h = loA1.reinterpretAsInts();
-                IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16));
-                FloatVector dx = FloatVector.broadcast(F, qScale[ja]);
-                FloatVector sx = FloatVector.broadcast(F, -qScale[ja] * qSum[ja]);
-                accA0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(fA0).fma(dx, accA0);
-                accA1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(fA1).fma(dx, accA1);
-                accA0 = nA0.fma(sx, accA0);
-                accA1 = nA1.fma(sx, accA1);
-                l = hiA0.reinterpretAsInts();
-                h = hiA1.reinterpretAsInts();
-                s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                s1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16));
-                dx = FloatVector.broadcast(F, qScale[ja + 1]);
-                sx = FloatVector.broadcast(F, -qScale[ja + 1] * qSum[ja + 1]);
-                accA0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(fB0).fma(dx, accA0);
-                accA1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(fB1).fma(dx, accA1);
-                accA0 = nB0.fma(sx, accA0);
-                accA1 = nB1.fma(sx, accA1);
-
-                // Input B.
-                l = loB0.reinterpretAsInts();
-                h = loB1.reinterpretAsInts();
-                s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                s1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16));
-                dx = FloatVector.broadcast(F, qScale[jb]);
-                sx = FloatVector.broadcast(F, -qScale[jb] * qSum[jb]);
-                accB0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(fA0).fma(dx, accB0);
-                accB1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(fA1).fma(dx, accB1);
-                accB0 = nA0.fma(sx, accB0);
-                accB1 = nA1.fma(sx, accB1);
-                l = hiB0.reinterpretAsInts();
-                h = hiB1.reinterpretAsInts();
-                s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                s1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16));
-                dx = FloatVector.broadcast(F, qScale[jb + 1]);
-                sx = FloatVector.broadcast(F, -qScale[jb + 1] * qSum[jb + 1]);
-                accB0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(fB0).fma(dx, accB0);
-                accB1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(fB1).fma(dx, accB1);
-                accB0 = nB0.fma(sx, accB0);
-                accB1 = nB1.fma(sx, accB1);
+                loA0.intoArray(sums, 4 * c * G);
+                loA1.intoArray(sums, (4 * c + 1) * G);
+                hiA0.intoArray(sums, (4 * c + 2) * G);
+                hiA1.intoArray(sums, (4 * c + 3) * G);
+                loB0.intoArray(sums, (16 + 4 * c) * G);
+                loB1.intoArray(sums, (16 + 4 * c + 1) * G);
+                hiB0.intoArray(sums, (16 + 4 * c + 2) * G);
+                hiB1.intoArray(sums, (16 + 4 * c + 3) * G);
+            }
+            for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
+                addSums(off, sums, 16 * i * G, in, ((t + i) * blocks + b) * 8, acc, i * G);
             }
         }
-        if (count == G) {
-            accA0.intoArray(out, outA);
-            accA1.intoArray(out, outA + V);
-            accB0.intoArray(out, outB);
-            accB1.intoArray(out, outB + V);
-        } else {
-            float[] tmp = Scratch.group();
-            accA0.intoArray(tmp, 0);
-            accA1.intoArray(tmp, V);
-            System.arraycopy(tmp, 0, out, outA, count);
-            accB0.intoArray(tmp, 0);
-            accB1.intoArray(tmp, V);
-            System.arraycopy(tmp, 0, out, outB, count);
+        System.arraycopy(acc, 0, out, outA, count);
+        System.arraycopy(acc, G, out, outB, count);
+    }
+
+    /**
+     * The row factors of the super-block at {@code off} for the prompt panels, in row order:
+     * {@code f[j*G + r]} = d·scale and {@code f[(8+j)*G + r]} = dmin·min of sub-block {@code j},
+     * each product rounded to fp32 as in the reference dequantization.
+     */
+    private void rowFactors(long off, float[] f) {
+        MemorySegment d = data;
+        Halves.widen(d, off, f, 16 * G);
+        Halves.widen(d, off + DMIN, f, 17 * G);
+        FloatVector d0 = FloatVector.fromArray(F, f, 16 * G);
+        FloatVector d1 = FloatVector.fromArray(F, f, 16 * G + V);
+        FloatVector m0 = FloatVector.fromArray(F, f, 17 * G);
+        FloatVector m1 = FloatVector.fromArray(F, f, 17 * G + V);
+        for (int j = 0; j < 8; j++) {
+            long sc = off + SCALES + (long) j * G;
+            long mn = off + MINS + (long) j * G;
+            FloatVector s0;
+            FloatVector s1;
+            FloatVector n0;
+            FloatVector n1;
+            if (SPLIT_LOADS) {
+                s0 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2F, F, 0);
+                s1 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2F, F, 0);
+                n0 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2F, F, 0);
+                n1 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2F, F, 0);
+            } else {
+                ByteVector sb = ByteVector.fromMemorySegment(B_G, d, sc, LE);
+                ByteVector nb = ByteVector.fromMemorySegment(B_G, d, mn, LE);
+                s0 = (FloatVector) sb.convertShape(VectorOperators.B2F, F, 0);
+                s1 = (FloatVector) sb.convertShape(VectorOperators.B2F, F, 1);
+                n0 = (FloatVector) nb.convertShape(VectorOperators.B2F, F, 0);
+                n1 = (FloatVector) nb.convertShape(VectorOperators.B2F, F, 1);
+            }
+            s0.mul(d0).intoArray(f, j * G);
+            s1.mul(d1).intoArray(f, j * G + V);
+            n0.mul(m0).intoArray(f, (8 + j) * G);
+            n1.mul(m1).intoArray(f, (8 + j) * G + V);
         }
+    }
+
+    /**
+     * Adds one input's share of the super-block at {@code off} to {@code acc[ao .. ao+G)}: the
+     * 16-bit sums at {@code sums[so ..]} (per sub-block, two halves of 16 products) widened and added
+     * as ints, times the sub-block scales and the input block's scale, plus the mins times minus the
+     * input block's sum; then d and dmin applied once for the super-block.
+     */
+    private void addSums(long off, short[] sums, int so, MatmulInput in, int qj, float[] acc, int ao) {
+        MemorySegment d = data;
+        float[] qScale = in.qScale;
+        int[] qSum = in.qSum;
+        FloatVector sc0 = FloatVector.zero(F);
+        FloatVector sc1 = sc0;
+        FloatVector mn0 = sc0;
+        FloatVector mn1 = sc0;
+        for (int j = 0; j < 8; j++) {
+            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+            IntVector l = ShortVector.fromArray(S_G, sums, so + 2 * j * G).reinterpretAsInts();
+            IntVector h = ShortVector.fromArray(S_G, sums, so + (2 * j + 1) * G).reinterpretAsInts();
+            IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16));
+            long sc = off + SCALES + (long) j * G;
+            long mn = off + MINS + (long) j * G;
+            FloatVector scale0;
+            FloatVector scale1;
+            FloatVector min0;
+            FloatVector min1;
+            if (SPLIT_LOADS) {
+                scale0 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2F, F, 0);
+                scale1 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2F, F, 0);
+                min0 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2F, F, 0);
+                min1 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2F, F, 0);
+            } else {
+                ByteVector sb = ByteVector.fromMemorySegment(B_G, d, sc, LE);
+                ByteVector mb = ByteVector.fromMemorySegment(B_G, d, mn, LE);
+                scale0 = (FloatVector) sb.convertShape(VectorOperators.B2F, F, 0);
+                scale1 = (FloatVector) sb.convertShape(VectorOperators.B2F, F, 1);
+                min0 = (FloatVector) mb.convertShape(VectorOperators.B2F, F, 0);
+                min1 = (FloatVector) mb.convertShape(VectorOperators.B2F, F, 1);
+            }
+            float dx = qScale[qj + j];
+            FloatVector dxv = FloatVector.broadcast(F, dx);
+            FloatVector sum = FloatVector.broadcast(F, -dx * qSum[qj + j]);
+            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(dxv).fma(scale0, sc0);
+            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(dxv).fma(scale1, sc1);
+            mn0 = min0.fma(sum, mn0);
+            mn1 = min1.fma(sum, mn1);
+        }
+        float[] dd = Scratch.scales();
+        Halves.widen(d, off, dd, 0);
+        Halves.widen(d, off + DMIN, dd, G);
+        FloatVector acc0 = FloatVector.fromArray(F, dd, 0).fma(sc0, FloatVector.fromArray(F, acc, ao));
+        FloatVector acc1 = FloatVector.fromArray(F, dd, V).fma(sc1, FloatVector.fromArray(F, acc, ao + V));
+        FloatVector.fromArray(F, dd, G).fma(mn0, acc0).intoArray(acc, ao);
+        FloatVector.fromArray(F, dd, G + V).fma(mn1, acc1).intoArray(acc, ao + V);
     }
 
     /**
@@ -414,44 +365,21 @@ final class PackedQ4KMatrix extends WeightMatrix {
     @Override
     protected void fillPanel(int r0, int count, float[] panel) {
         MemorySegment d = data;
-        float[] scales = Scratch.scales();
+        float[] f = Scratch.factors();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            Halves.widen(d, off, scales, 0);
-            Halves.widen(d, off + DMIN, scales, G);
-            FloatVector d0 = FloatVector.fromArray(F, scales, 0);
-            FloatVector d1 = FloatVector.fromArray(F, scales, V);
-            FloatVector m0 = FloatVector.fromArray(F, scales, G);
-            FloatVector m1 = FloatVector.fromArray(F, scales, G + V);
+            rowFactors(off, f);
             for (int c = 0; c < 4; c++) {
                 int j = 2 * c;
-                long sc = off + SCALES + (long) j * G;
-                long mn = off + MINS + (long) j * G;
-                FloatVector fA0 = d0.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector fA1 = d1.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc, LE).convertShape(VectorOperators.B2F, F, 1));
-                FloatVector fB0 = d0.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector fB1 = d1.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + G + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, sc + G, LE).convertShape(VectorOperators.B2F, F, 1));
-                FloatVector nA0 = m0.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector nA1 = m1.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn, LE).convertShape(VectorOperators.B2F, F, 1));
-                FloatVector nB0 = m0.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector nB1 = m1.mul(SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + G + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, mn + G, LE).convertShape(VectorOperators.B2F, F, 1));
+                FloatVector fA0 = FloatVector.fromArray(F, f, j * G);
+                FloatVector fA1 = FloatVector.fromArray(F, f, j * G + V);
+                FloatVector fB0 = FloatVector.fromArray(F, f, (j + 1) * G);
+                FloatVector fB1 = FloatVector.fromArray(F, f, (j + 1) * G + V);
+                FloatVector nA0 = FloatVector.fromArray(F, f, (8 + j) * G);
+                FloatVector nA1 = FloatVector.fromArray(F, f, (8 + j) * G + V);
+                FloatVector nB0 = FloatVector.fromArray(F, f, (9 + j) * G);
+                FloatVector nB1 = FloatVector.fromArray(F, f, (9 + j) * G + V);
                 long col = off + VALUES + (long) c * SUB * G;
                 int k = b * BLOCK + c * 2 * SUB;
                 for (int p = 0; p < SUB; p++) {
