@@ -2,9 +2,6 @@ package dev.llama3j.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -15,16 +12,10 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q4_K weights (the bulk of Q4_K_M files) repacked at load time: rows in groups of {@link Gemm#G}; per
- * 256-value super-block, {@link #GROUP_BLOCK_BYTES} bytes:
- * <pre>
- *   [0, 2G)       the rows' fp16 d       (Halves' interleaved order)
- *   [2G, 4G)      the rows' fp16 dmin    (interleaved)
- *   [4G, 12G)     the 8 sub-block scales, [sub-block][row], one byte each (6 bits used)
- *   [12G, 20G)    the 8 sub-block mins, likewise
- *   [20G, 148G)   128 columns of G bytes (interleaved): column 32c + p is byte p of chunk c of the
- *                 file's qs, value 64c + p in its low nibble and 64c + 32 + p in its high one
- * </pre>
+ * Q4_K weights (the bulk of Q4_K_M files) repacked at load time into {@link KGroupPacker}'s layout:
+ * rows in groups of {@link Gemm#G}; per 256-value super-block the rows' d and dmin, the 8 sub-block
+ * scales and mins unpacked to bytes, then 128 columns of G bytes: column 32c + p is byte p of chunk c
+ * of the file's qs, value 64c + p in its low nibble and 64c + 32 + p in its high one.
  * 148 bytes per row and super-block where the file has 144: 4.625 bits per weight. The nibbles and the
  * fp16 fields are the file's bytes, reordered; only the 6-bit scales and mins are unpacked to bytes.
  *
@@ -39,20 +30,15 @@ final class PackedQ4KMatrix extends WeightMatrix {
     private static final int G = Gemm.G;
     private static final int BLOCK = 256;
     private static final int SUB = 32;
-    private static final int DMIN = 2 * G;
-    private static final int SCALES = 4 * G;
-    private static final int MINS = 12 * G;
-    private static final int VALUES = 20 * G;
-    static final int GROUP_BLOCK_BYTES = 148 * G;
+    private static final int DMIN = KGroupPacker.DMIN;
+    private static final int SCALES = KGroupPacker.SCALES;
+    private static final int MINS = KGroupPacker.MINS;
+    private static final int VALUES = KGroupPacker.DATA;
+    static final int GROUP_BLOCK_BYTES = KGroupPacker.groupBlockBytes(128);
 
-    /** Bytes that widen to one float vector; at 128 bits (4 lanes) the group's 8 bytes are loaded whole. */
-    private static final boolean SPLIT_LOADS = V >= 8;
-    private static final VectorSpecies<Byte> B_V =
-            SPLIT_LOADS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, LE);
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
 
     private final int blocks;
@@ -64,51 +50,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     /** Repacks ggml Q4_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        int blocks = cols / BLOCK;
-        int groups = (rows + G - 1) / G;
-        long groupBytes = (long) blocks * GROUP_BLOCK_BYTES;
-        int blockBytes = Q4_KMatrix.BLOCK_BYTES;
-        long rowBytes = (long) blocks * blockBytes;
-        MemorySegment packed = arena.allocate(groups * groupBytes, 64);
-        pool.parallelFor(groups, 1, (g0, g1) -> {
-            byte[] in = new byte[(int) (G * rowBytes)];
-            byte[] out = new byte[(int) groupBytes];
-            long[] tile = new long[8];
-            for (int g = g0; g < g1; g++) {
-                int count = Math.min(G, rows - g * G);
-                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, g * G * rowBytes, in, 0, (int) (count * rowBytes));
-                // Rows past the matrix's end: d = dmin = 0, so every value is 0.
-                java.util.Arrays.fill(in, (int) (count * rowBytes), in.length, (byte) 0);
-                for (int b = 0; b < blocks; b++) {
-                    int ob = b * GROUP_BLOCK_BYTES;
-                    for (int r = 0; r < G; r++) {
-                        int src = (int) (r * rowBytes) + b * blockBytes;
-                        int pos = Halves.position(r);
-                        out[ob + 2 * pos] = in[src];
-                        out[ob + 2 * pos + 1] = in[src + 1];
-                        out[ob + DMIN + 2 * pos] = in[src + 2];
-                        out[ob + DMIN + 2 * pos + 1] = in[src + 3];
-                        for (int j = 0; j < 8; j++) {
-                            out[ob + SCALES + j * G + r] = (byte) KQuantScales.scale(in, src + 4, j);
-                            out[ob + MINS + j * G + r] = (byte) KQuantScales.min(in, src + 4, j);
-                        }
-                    }
-                    for (int p0 = 0; p0 < G; p0 += 8) {
-                        for (int k0 = 0; k0 < 128; k0 += 8) {
-                            for (int i = 0; i < 8; i++) {
-                                int src = (int) (GroupPacker.rowAt(p0 + i) * rowBytes) + b * blockBytes + 16 + k0;
-                                tile[i] = (long) LONG.get(in, src);
-                            }
-                            GroupPacker.transpose8(tile);
-                            for (int i = 0; i < 8; i++) {
-                                LONG.set(out, ob + VALUES + (k0 + i) * G + p0, tile[i]);
-                            }
-                        }
-                    }
-                }
-                MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
-            }
-        });
+        MemorySegment packed = KGroupPacker.pack(data, rows, cols, Q4_KMatrix.BLOCK_BYTES, arena, pool);
         return new PackedQ4KMatrix(name, rows, cols, packed);
     }
 
@@ -155,8 +97,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
     //    on the phi itself, the method's class comes from profiling, which a method compiled
     //    straight from the interpreter may lack, and then nothing in the loop is intrinsified;
     //  - no vector crosses a call that C2 may decline to inline. The kernels leave their integer
-    //    sums in an array, and the fp32 work of a super-block is done by addSums, which takes
-    //    arrays; this also keeps each method well within C2's size limits.
+    //    sums in an array, and the fp32 work of a super-block is done by KSuperBlock.addSums, which
+    //    takes arrays; this also keeps each method well within C2's size limits.
     //
     // Per sub-block j and row: d·sc_j · dx_j·Σ q·xq  −  dmin·m_j · dx_j·Σ xq.
 
@@ -195,7 +137,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 hi0.intoArray(sums, (4 * c + 2) * G);
                 hi1.intoArray(sums, (4 * c + 3) * G);
             }
-            addSums(off, sums, 0, in, (t * blocks + b) * 8, acc, 0);
+            KSuperBlock.addSums(d, off, sums, 0, 2, in, (t * blocks + b) * 8, acc, 0);
         }
         System.arraycopy(acc, 0, out, outOff, count);
     }
@@ -254,108 +196,11 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 hiB1.intoArray(sums, (16 + 4 * c + 3) * G);
             }
             for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                addSums(off, sums, 16 * i * G, in, ((t + i) * blocks + b) * 8, acc, i * G);
+                KSuperBlock.addSums(d, off, sums, 16 * i * G, 2, in, ((t + i) * blocks + b) * 8, acc, i * G);
             }
         }
         System.arraycopy(acc, 0, out, outA, count);
         System.arraycopy(acc, G, out, outB, count);
-    }
-
-    /**
-     * The row factors of the super-block at {@code off} for the prompt panels, in row order:
-     * {@code f[j*G + r]} = d·scale and {@code f[(8+j)*G + r]} = dmin·min of sub-block {@code j},
-     * each product rounded to fp32 as in the reference dequantization.
-     */
-    private void rowFactors(long off, float[] f) {
-        MemorySegment d = data;
-        Halves.widen(d, off, f, 16 * G);
-        Halves.widen(d, off + DMIN, f, 17 * G);
-        FloatVector d0 = FloatVector.fromArray(F, f, 16 * G);
-        FloatVector d1 = FloatVector.fromArray(F, f, 16 * G + V);
-        FloatVector m0 = FloatVector.fromArray(F, f, 17 * G);
-        FloatVector m1 = FloatVector.fromArray(F, f, 17 * G + V);
-        for (int j = 0; j < 8; j++) {
-            long sc = off + SCALES + (long) j * G;
-            long mn = off + MINS + (long) j * G;
-            FloatVector s0;
-            FloatVector s1;
-            FloatVector n0;
-            FloatVector n1;
-            if (SPLIT_LOADS) {
-                s0 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2F, F, 0);
-                s1 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2F, F, 0);
-                n0 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2F, F, 0);
-                n1 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2F, F, 0);
-            } else {
-                ByteVector sb = ByteVector.fromMemorySegment(B_G, d, sc, LE);
-                ByteVector nb = ByteVector.fromMemorySegment(B_G, d, mn, LE);
-                s0 = (FloatVector) sb.convertShape(VectorOperators.B2F, F, 0);
-                s1 = (FloatVector) sb.convertShape(VectorOperators.B2F, F, 1);
-                n0 = (FloatVector) nb.convertShape(VectorOperators.B2F, F, 0);
-                n1 = (FloatVector) nb.convertShape(VectorOperators.B2F, F, 1);
-            }
-            s0.mul(d0).intoArray(f, j * G);
-            s1.mul(d1).intoArray(f, j * G + V);
-            n0.mul(m0).intoArray(f, (8 + j) * G);
-            n1.mul(m1).intoArray(f, (8 + j) * G + V);
-        }
-    }
-
-    /**
-     * Adds one input's share of the super-block at {@code off} to {@code acc[ao .. ao+G)}: the
-     * 16-bit sums at {@code sums[so ..]} (per sub-block, two halves of 16 products) widened and added
-     * as ints, times the sub-block scales and the input block's scale, plus the mins times minus the
-     * input block's sum; then d and dmin applied once for the super-block.
-     */
-    private void addSums(long off, short[] sums, int so, MatmulInput in, int qj, float[] acc, int ao) {
-        MemorySegment d = data;
-        float[] qScale = in.qScale;
-        int[] qSum = in.qSum;
-        FloatVector sc0 = FloatVector.zero(F);
-        FloatVector sc1 = sc0;
-        FloatVector mn0 = sc0;
-        FloatVector mn1 = sc0;
-        for (int j = 0; j < 8; j++) {
-            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
-            IntVector l = ShortVector.fromArray(S_G, sums, so + 2 * j * G).reinterpretAsInts();
-            IntVector h = ShortVector.fromArray(S_G, sums, so + (2 * j + 1) * G).reinterpretAsInts();
-            IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-            IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16));
-            long sc = off + SCALES + (long) j * G;
-            long mn = off + MINS + (long) j * G;
-            FloatVector scale0;
-            FloatVector scale1;
-            FloatVector min0;
-            FloatVector min1;
-            if (SPLIT_LOADS) {
-                scale0 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2F, F, 0);
-                scale1 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2F, F, 0);
-                min0 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2F, F, 0);
-                min1 = (FloatVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2F, F, 0);
-            } else {
-                ByteVector sb = ByteVector.fromMemorySegment(B_G, d, sc, LE);
-                ByteVector mb = ByteVector.fromMemorySegment(B_G, d, mn, LE);
-                scale0 = (FloatVector) sb.convertShape(VectorOperators.B2F, F, 0);
-                scale1 = (FloatVector) sb.convertShape(VectorOperators.B2F, F, 1);
-                min0 = (FloatVector) mb.convertShape(VectorOperators.B2F, F, 0);
-                min1 = (FloatVector) mb.convertShape(VectorOperators.B2F, F, 1);
-            }
-            float dx = qScale[qj + j];
-            FloatVector dxv = FloatVector.broadcast(F, dx);
-            FloatVector sum = FloatVector.broadcast(F, -dx * qSum[qj + j]);
-            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(dxv).fma(scale0, sc0);
-            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(dxv).fma(scale1, sc1);
-            mn0 = min0.fma(sum, mn0);
-            mn1 = min1.fma(sum, mn1);
-        }
-        float[] dd = Scratch.scales();
-        Halves.widen(d, off, dd, 0);
-        Halves.widen(d, off + DMIN, dd, G);
-        FloatVector acc0 = FloatVector.fromArray(F, dd, 0).fma(sc0, FloatVector.fromArray(F, acc, ao));
-        FloatVector acc1 = FloatVector.fromArray(F, dd, V).fma(sc1, FloatVector.fromArray(F, acc, ao + V));
-        FloatVector.fromArray(F, dd, G).fma(mn0, acc0).intoArray(acc, ao);
-        FloatVector.fromArray(F, dd, G + V).fma(mn1, acc1).intoArray(acc, ao + V);
     }
 
     /**
@@ -369,7 +214,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            rowFactors(off, f);
+            KSuperBlock.rowFactors(d, off, f);
             for (int c = 0; c < 4; c++) {
                 int j = 2 * c;
                 FloatVector fA0 = FloatVector.fromArray(F, f, j * G);

@@ -48,11 +48,14 @@ final class Scratch {
         return get(ACC, 2 * Gemm.G);
     }
 
-    /** Room for the 16-bit partial sums of a super-block for two inputs: 16 per input, G rows each. */
+    /**
+     * Room for the 16-bit partial sums of a K-quant super-block for two inputs: up to 32 per input
+     * (8 sub-blocks of up to 4 parts), G rows each.
+     */
     static short[] sums() {
         short[] a = SUMS.get();
         if (a == null) {
-            a = new short[32 * Gemm.G];
+            a = new short[64 * Gemm.G];
             SUMS.set(a);
         }
         return a;

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The repacked Q8_0/Q4_0/Q6_K/Q4_K layouts and all their kernel paths (1 and 2 inputs at a time, the GEMM path
+ * The repacked Q8_0/Q4_0/Q6_K/Q4_K/Q5_K layouts and all their kernel paths (1 and 2 inputs at a time, the GEMM path
  * for many) against the reference row-by-row dot product of the file layout. Also run with 256- and
  * 128-bit vectors by the build (see the core pom).
  */
@@ -43,10 +43,10 @@ class PackedMatrixTest {
 
     @ParameterizedTest
     @CsvSource({"Q8_0, 70, 96", "Q8_0, 32, 64", "Q8_0, 5, 32", "Q4_0, 70, 96", "Q4_0, 64, 128", "Q4_0, 3, 32",
-        "Q6_K, 70, 512", "Q6_K, 32, 256", "Q4_K, 70, 512", "Q4_K, 32, 256", "Q4_K, 5, 768"})
+        "Q6_K, 70, 512", "Q6_K, 32, 256", "Q4_K, 70, 512", "Q4_K, 32, 256", "Q4_K, 5, 768", "Q5_K, 70, 512", "Q5_K, 32, 256", "Q5_K, 3, 768"})
     void packedMatchesReference(GgmlType type, int rows, int cols) {
         SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
-        byte[] bytes = type == GgmlType.Q4_K
+        byte[] bytes = type == GgmlType.Q4_K || type == GgmlType.Q5_K
                 ? kQuantBlocks(rnd, type, rows * cols / type.blockSize)
                 : Quantizer.quantize(type, random(rnd, rows * cols, 0.05f));
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
