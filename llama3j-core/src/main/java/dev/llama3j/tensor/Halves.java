@@ -32,14 +32,19 @@ final class Halves {
      * inlined are boxed.
      */
     static void widen(MemorySegment seg, long off, float[] dst) {
+        widen(seg, off, dst, 0);
+    }
+
+    /** {@link #widen(MemorySegment, long, float[])} into {@code dst[dstOff .. dstOff+G)}. */
+    static void widen(MemorySegment seg, long off, float[] dst, int dstOff) {
         IntVector h = ShortVector.fromMemorySegment(S_G, seg, off, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
         IntVector first = h.and(0xffff);
         IntVector second = h.lanewise(VectorOperators.LSHR, 16);
         first.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                .or(first.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, 0);
+                .or(first.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, dstOff);
         second.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
                 .or(second.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()
-                .intoArray(dst, F.length());
+                .intoArray(dst, dstOff + F.length());
     }
 
     /** Position of row {@code r} of a group in the interleaved order. */

@@ -32,6 +32,22 @@ final class KQuantScales {
         return (u8(s, off + j + 4) >>> 4) | ((u8(s, off + j) >>> 6) << 4);
     }
 
+    /** {@link #scale(MemorySegment, long, int)} from a byte array (repacking). */
+    static int scale(byte[] s, int off, int j) {
+        if (j < 4) {
+            return s[off + j] & 63;
+        }
+        return (s[off + j + 4] & 0x0F) | ((s[off + j - 4] & 0xFF) >>> 6) << 4;
+    }
+
+    /** {@link #min(MemorySegment, long, int)} from a byte array (repacking). */
+    static int min(byte[] s, int off, int j) {
+        if (j < 4) {
+            return s[off + j + 4] & 63;
+        }
+        return (s[off + j + 4] & 0xFF) >>> 4 | ((s[off + j] & 0xFF) >>> 6) << 4;
+    }
+
     private static int u8(MemorySegment s, long off) {
         return s.get(LittleEndian.BYTE, off) & 0xFF;
     }

@@ -29,6 +29,12 @@ final class Q5_KMatrix extends WeightMatrix {
         super(name, GgmlType.Q5_K, rows, cols, data);
     }
 
+    /** The same values in the layout of {@link PackedQ5KMatrix}, whose kernels are several times faster. */
+    @Override
+    public WeightMatrix optimized(java.lang.foreign.Arena arena, WorkerPool pool) {
+        return PackedQ5KMatrix.pack(name, rows, cols, data, arena, pool);
+    }
+
     @Override
     public float dot(int row, float[] x, int xOff) {
         int blocks = cols / BLOCK;

@@ -7,6 +7,9 @@ final class Scratch {
     private static final ThreadLocal<float[]> GROUP = new ThreadLocal<>();
     private static final ThreadLocal<float[]> TILE = new ThreadLocal<>();
     private static final ThreadLocal<float[]> SCALES = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> FACTORS = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> ACC = new ThreadLocal<>();
+    private static final ThreadLocal<short[]> SUMS = new ThreadLocal<>();
 
     private Scratch() {}
 
@@ -30,9 +33,32 @@ final class Scratch {
         return get(TILE, Gemm.TILE * Gemm.G);
     }
 
-    /** Room for one group's {@link Gemm#G} block scales. */
+    /** Room for two sets of one group's {@link Gemm#G} block scales (Q4_K's d and dmin). */
     static float[] scales() {
-        return get(SCALES, Gemm.G);
+        return get(SCALES, 2 * Gemm.G);
+    }
+
+    /** Room for a K-quant super-block's per-row factors: 16 sub-block factors and 2 scales, G rows each. */
+    static float[] factors() {
+        return get(FACTORS, 18 * Gemm.G);
+    }
+
+    /** Room for the outputs of a group for two inputs, accumulated across super-blocks. */
+    static float[] acc() {
+        return get(ACC, 2 * Gemm.G);
+    }
+
+    /**
+     * Room for the 16-bit partial sums of a K-quant super-block for two inputs: up to 32 per input
+     * (8 sub-blocks of up to 4 parts), G rows each.
+     */
+    static short[] sums() {
+        short[] a = SUMS.get();
+        if (a == null) {
+            a = new short[64 * Gemm.G];
+            SUMS.set(a);
+        }
+        return a;
     }
 
     private static float[] get(ThreadLocal<float[]> tl, int size) {

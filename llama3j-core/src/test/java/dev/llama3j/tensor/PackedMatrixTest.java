@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The repacked Q8_0/Q4_0 layouts and all their kernel paths (1 and 2 inputs at a time, the GEMM path
+ * The repacked Q8_0/Q4_0/Q6_K/Q4_K/Q5_K layouts and all their kernel paths (1 and 2 inputs at a time, the GEMM path
  * for many) against the reference row-by-row dot product of the file layout. Also run with 256- and
  * 128-bit vectors by the build (see the core pom).
  */
@@ -22,13 +22,33 @@ class PackedMatrixTest {
         return a;
     }
 
+    /**
+     * K-quant super-blocks with random bytes (every byte pattern is a valid block) except for the fp16
+     * {@code d} and {@code dmin} at the block's start, set to small positive values so that weights are
+     * of order 1 like a real model's (there is no K-quant quantizer to make them from floats).
+     */
+    private static byte[] kQuantBlocks(SplittableRandom r, GgmlType type, int blocks) {
+        byte[] b = new byte[blocks * type.typeSize];
+        r.nextBytes(b);
+        for (int k = 0; k < blocks; k++) {
+            int o = k * type.typeSize;
+            for (int h = 0; h < 2; h++) {
+                short half = Float.floatToFloat16((float) (0.0005 + 0.001 * r.nextDouble()));
+                b[o + 2 * h] = (byte) half;
+                b[o + 2 * h + 1] = (byte) (half >> 8);
+            }
+        }
+        return b;
+    }
+
     @ParameterizedTest
     @CsvSource({"Q8_0, 70, 96", "Q8_0, 32, 64", "Q8_0, 5, 32", "Q4_0, 70, 96", "Q4_0, 64, 128", "Q4_0, 3, 32",
-        "Q6_K, 70, 512", "Q6_K, 32, 256"})
+        "Q6_K, 70, 512", "Q6_K, 32, 256", "Q4_K, 70, 512", "Q4_K, 32, 256", "Q4_K, 5, 768", "Q5_K, 70, 512", "Q5_K, 32, 256", "Q5_K, 3, 768"})
     void packedMatchesReference(GgmlType type, int rows, int cols) {
         SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
-        float[] w = random(rnd, rows * cols, 0.05f);
-        byte[] bytes = Quantizer.quantize(type, w);
+        byte[] bytes = type == GgmlType.Q4_K || type == GgmlType.Q5_K
+                ? kQuantBlocks(rnd, type, rows * cols / type.blockSize)
+                : Quantizer.quantize(type, random(rnd, rows * cols, 0.05f));
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             MemorySegment seg = arena.allocate(bytes.length);
             MemorySegment.copy(bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
@@ -73,12 +93,35 @@ class PackedMatrixTest {
                 int split = Math.min(rows, packed.rowGrain());
                 packed.matmul(in, actual, rows, 0, split);
                 packed.matmul(in, actual, rows, split, rows);
-                // 8-bit inputs (Q4_0 generation) add the input's quantization error: about 1/254 of the
-                // block's largest input per product.
-                double tol = packed.usesQuantizedInput(n) ? 0.02 : 1e-4;
-                for (int i = 0; i < expected.length; i++) {
-                    assertEquals(expected[i], actual[i], tol * (1 + Math.abs(expected[i])),
-                            type + " n=" + n + " output " + i);
+                if (packed.usesQuantizedInput(n)) {
+                    // 8-bit inputs (generation): the result must be the dot of the reference values
+                    // with the quantized inputs, up to fp32 rounding, and so within the rounding of the
+                    // inputs (half a step of each block's scale) of the fp32 result.
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            ref.dequantizeRow(r, a, 0);
+                            double exact = 0;
+                            double magnitude = 0;
+                            double inputRounding = 0;
+                            for (int k = 0; k < cols; k++) {
+                                int idx = t * cols + k;
+                                float step = in.qScale[idx / MatmulInput.BLOCK];
+                                double xq = in.q[idx] * (double) step;
+                                exact += a[k] * xq;
+                                magnitude += Math.abs(a[k] * xq);
+                                inputRounding += Math.abs(a[k]) * step / 2;
+                            }
+                            int i = t * rows + r;
+                            assertEquals(exact, actual[i], 1e-5 * magnitude + 1e-6, type + " n=" + n + " output " + i);
+                            assertEquals(expected[i], actual[i], inputRounding + 1e-5 * magnitude + 1e-6,
+                                    type + " n=" + n + " output " + i + " vs fp32 inputs");
+                        }
+                    }
+                } else {
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),
+                                type + " n=" + n + " output " + i);
+                    }
                 }
             }
         }

@@ -24,6 +24,8 @@ class Q4_KMatrixTest {
         for (int j = 0; j < 8; j++) {
             assertEquals(SC[j], KQuantScales.scale(s, 0, j), "scale " + j);
             assertEquals(MIN[j], KQuantScales.min(s, 0, j), "min " + j);
+            assertEquals(SC[j], KQuantScales.scale(SCALES, 0, j), "scale " + j + " from an array");
+            assertEquals(MIN[j], KQuantScales.min(SCALES, 0, j), "min " + j + " from an array");
         }
     }
 

@@ -1,0 +1,92 @@
+package dev.llama3j.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * Rearranges ggml Q4_K / Q5_K super-blocks (fp16 {@code d}, fp16 {@code dmin}, 12 bytes of 6-bit
+ * scales and mins, then {@code dataBytes} bytes of bits: Q5_K's 32 bytes {@code qh} and the 128 bytes
+ * {@code qs}) from row-major into the group layout of {@link PackedQ4KMatrix} and
+ * {@link PackedQ5KMatrix}: per group of {@link Gemm#G} rows and per super-block,
+ * <pre>
+ *   [0, 2G)          the rows' fp16 d     (Halves' interleaved order)
+ *   [2G, 4G)         the rows' fp16 dmin  (interleaved)
+ *   [4G, 12G)        8 sub-block scales, [sub-block][row], one byte each (6 bits used)
+ *   [12G, 20G)       8 sub-block mins, likewise
+ *   [20G, 20G + dataBytes·G)   dataBytes columns of G bytes (interleaved): column k holds byte k
+ *                    of the file's bits for each row, unchanged
+ * </pre>
+ * The bit bytes move by 8 × 8 transpositions through longs as in {@link GroupPacker}.
+ */
+final class KGroupPacker {
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int G = Gemm.G;
+    static final int BLOCK = 256;
+    static final int DMIN = 2 * G;
+    static final int SCALES = 4 * G;
+    static final int MINS = 12 * G;
+    static final int DATA = 20 * G;
+    /** Bytes of a file super-block before its bits: d, dmin, 12 bytes of scales. */
+    private static final int HEADER = 16;
+
+    private KGroupPacker() {}
+
+    /** Bytes of one group's super-block. */
+    static int groupBlockBytes(int dataBytes) {
+        return DATA + dataBytes * G;
+    }
+
+    static MemorySegment pack(MemorySegment data, int rows, int cols, int blockBytes, Arena arena, WorkerPool pool) {
+        int dataBytes = blockBytes - HEADER;
+        int blocks = cols / BLOCK;
+        int groups = (rows + G - 1) / G;
+        int groupBlockBytes = groupBlockBytes(dataBytes);
+        long groupBytes = (long) blocks * groupBlockBytes;
+        long rowBytes = (long) blocks * blockBytes;
+        MemorySegment packed = arena.allocate(groups * groupBytes, 64);
+        pool.parallelFor(groups, 1, (g0, g1) -> {
+            byte[] in = new byte[(int) (G * rowBytes)];
+            byte[] out = new byte[(int) groupBytes];
+            long[] tile = new long[8];
+            for (int g = g0; g < g1; g++) {
+                int count = Math.min(G, rows - g * G);
+                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, g * G * rowBytes, in, 0, (int) (count * rowBytes));
+                // Rows past the matrix's end: d = dmin = 0, so every value is 0.
+                java.util.Arrays.fill(in, (int) (count * rowBytes), in.length, (byte) 0);
+                for (int b = 0; b < blocks; b++) {
+                    int ob = b * groupBlockBytes;
+                    for (int r = 0; r < G; r++) {
+                        int src = (int) (r * rowBytes) + b * blockBytes;
+                        int pos = Halves.position(r);
+                        out[ob + 2 * pos] = in[src];
+                        out[ob + 2 * pos + 1] = in[src + 1];
+                        out[ob + DMIN + 2 * pos] = in[src + 2];
+                        out[ob + DMIN + 2 * pos + 1] = in[src + 3];
+                        for (int j = 0; j < 8; j++) {
+                            out[ob + SCALES + j * G + r] = (byte) KQuantScales.scale(in, src + 4, j);
+                            out[ob + MINS + j * G + r] = (byte) KQuantScales.min(in, src + 4, j);
+                        }
+                    }
+                    for (int p0 = 0; p0 < G; p0 += 8) {
+                        for (int k0 = 0; k0 < dataBytes; k0 += 8) {
+                            for (int i = 0; i < 8; i++) {
+                                int src = (int) (GroupPacker.rowAt(p0 + i) * rowBytes) + b * blockBytes + HEADER + k0;
+                                tile[i] = (long) LONG.get(in, src);
+                            }
+                            GroupPacker.transpose8(tile);
+                            for (int i = 0; i < 8; i++) {
+                                LONG.set(out, ob + DATA + (k0 + i) * G + p0, tile[i]);
+                            }
+                        }
+                    }
+                }
+                MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
+            }
+        });
+        return packed;
+    }
+}

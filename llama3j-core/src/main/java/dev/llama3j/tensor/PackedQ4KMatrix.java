@@ -1,0 +1,297 @@
+package dev.llama3j.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_K weights (the bulk of Q4_K_M files) repacked at load time into {@link KGroupPacker}'s layout:
+ * rows in groups of {@link Gemm#G}; per 256-value super-block the rows' d and dmin, the 8 sub-block
+ * scales and mins unpacked to bytes, then 128 columns of G bytes: column 32c + p is byte p of chunk c
+ * of the file's qs, value 64c + p in its low nibble and 64c + 32 + p in its high one.
+ * 148 bytes per row and super-block where the file has 144: 4.625 bits per weight. The nibbles and the
+ * fp16 fields are the file's bytes, reordered; only the 6-bit scales and mins are unpacked to bytes.
+ *
+ * <p>Generating works like {@link PackedQ4Matrix}: nibbles times the input quantized to 8 bits in
+ * 16-bit lanes, 16 products per short sum (a sub-block of 32 is two such sums, widened with shifts),
+ * then per sub-block {@code d·scale·dx·Σqx − dmin·min·dx·Σx} in fp32, where the input's 32-value
+ * blocks are exactly the sub-blocks. Prompts go through the fp32 {@link Gemm} path.
+ */
+final class PackedQ4KMatrix extends WeightMatrix {
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final int V = Gemm.V;
+    private static final int G = Gemm.G;
+    private static final int BLOCK = 256;
+    private static final int SUB = 32;
+    private static final int DMIN = KGroupPacker.DMIN;
+    private static final int SCALES = KGroupPacker.SCALES;
+    private static final int MINS = KGroupPacker.MINS;
+    private static final int VALUES = KGroupPacker.DATA;
+    static final int GROUP_BLOCK_BYTES = KGroupPacker.groupBlockBytes(128);
+
+    private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
+    private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
+
+    private final int blocks;
+
+    private PackedQ4KMatrix(String name, int rows, int cols, MemorySegment packed) {
+        super(name, GgmlType.Q4_K, rows, cols, packed);
+        this.blocks = cols / BLOCK;
+    }
+
+    /** Repacks ggml Q4_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
+    static PackedQ4KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
+        MemorySegment packed = KGroupPacker.pack(data, rows, cols, Q4_KMatrix.BLOCK_BYTES, arena, pool);
+        return new PackedQ4KMatrix(name, rows, cols, packed);
+    }
+
+    @Override
+    public int rowGrain() {
+        return G;
+    }
+
+    /**
+     * From 12 inputs the fp32 GEMM path is as fast per input as the integer kernels (single thread,
+     * in cache: 35 vs 32 Gweights/s at 12; at 5 it is 13 vs 32, the panel costing as much as the
+     * products).
+     */
+    @Override
+    protected int gemmMinTokens() {
+        return 12;
+    }
+
+    @Override
+    public boolean usesQuantizedInput(int n) {
+        return n < gemmMinTokens();
+    }
+
+    @Override
+    public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
+        int n = in.n();
+        if (n >= gemmMinTokens()) {
+            super.matmul(in, out, outStride, r0, r1);
+            return;
+        }
+        for (int g = r0 / G; g * G < r1; g++) {
+            int count = Math.min(G, rows - g * G);
+            int t = 0;
+            for (; t + 2 <= n; t += 2) {
+                kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
+            }
+            if (t < n) {
+                kernel1(g, in, t, out, t * outStride + g * G, count);
+            }
+        }
+    }
+
+    // Two rules keep C2 compiling these kernels to plain vector code (measured: breaking either gave
+    // 5-30x slowdowns from boxed vectors in some runs and not in others, depending on the order of
+    // compilation):
+    //  - a vector carried around a loop gets each new value from a method called on a vector whose
+    //    class C2 knows without profiling (a load, a broadcast, or a result of such calls):
+    //    acc = x.add(acc), never acc = acc.add(x). The loop's phi then has a known class too; called
+    //    on the phi itself, the method's class comes from profiling, which a method compiled
+    //    straight from the interpreter may lack, and then nothing in the loop is intrinsified;
+    //  - no vector crosses a call that C2 may decline to inline. The kernels leave their integer
+    //    sums in an array, and the fp32 work of a super-block is done by KSuperBlock.addSums, which
+    //    takes arrays; this also keeps each method well within C2's size limits.
+    //
+    // Per sub-block j and row: d·sc_j · dx_j·Σ q·xq  −  dmin·m_j · dx_j·Σ xq.
+
+    private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
+        short[] q = in.q;
+        MemorySegment d = data;
+        short[] sums = Scratch.sums();
+        float[] acc = Scratch.acc();
+        java.util.Arrays.fill(acc, 0, G, 0f);
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int x0 = t * cols;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            for (int c = 0; c < 4; c++) {
+                long col = off + VALUES + (long) c * SUB * G;
+                int xo = x0 + b * BLOCK + c * 2 * SUB;
+                ShortVector lo0 = ShortVector.zero(S_G);
+                ShortVector lo1 = lo0;
+                ShortVector hi0 = lo0;
+                ShortVector hi1 = lo0;
+                for (int p = 0; p < 16; p++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                    lo0 = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo0);
+                    hi0 = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi0);
+                }
+                for (int p = 16; p < 32; p++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                    lo1 = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo1);
+                    hi1 = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi1);
+                }
+                // Sub-block 2c from the low nibbles, 2c + 1 from the high ones; two halves each.
+                lo0.intoArray(sums, 4 * c * G);
+                lo1.intoArray(sums, (4 * c + 1) * G);
+                hi0.intoArray(sums, (4 * c + 2) * G);
+                hi1.intoArray(sums, (4 * c + 3) * G);
+            }
+            KSuperBlock.addSums(d, off, sums, 0, 2, in, (t * blocks + b) * 8, acc, 0);
+        }
+        System.arraycopy(acc, 0, out, outOff, count);
+    }
+
+    /** Two inputs at once: each column of nibbles is loaded and split once for both. */
+    private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
+        short[] q = in.q;
+        MemorySegment d = data;
+        short[] sums = Scratch.sums();
+        float[] acc = Scratch.acc();
+        java.util.Arrays.fill(acc, 0, 2 * G, 0f);
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int xa0 = t * cols;
+        int xb0 = (t + 1) * cols;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            for (int c = 0; c < 4; c++) {
+                long col = off + VALUES + (long) c * SUB * G;
+                int xa = xa0 + b * BLOCK + c * 2 * SUB;
+                int xb = xb0 + b * BLOCK + c * 2 * SUB;
+                ShortVector loA0 = ShortVector.zero(S_G);
+                ShortVector loA1 = loA0;
+                ShortVector hiA0 = loA0;
+                ShortVector hiA1 = loA0;
+                ShortVector loB0 = loA0;
+                ShortVector loB1 = loA0;
+                ShortVector hiB0 = loA0;
+                ShortVector hiB1 = loA0;
+                for (int p = 0; p < 16; p++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                    ShortVector lo = v.and(LOW_NIBBLE);
+                    ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
+                    loA0 = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA0);
+                    hiA0 = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA0);
+                    loB0 = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB0);
+                    hiB0 = hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB0);
+                }
+                for (int p = 16; p < 32; p++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                    ShortVector lo = v.and(LOW_NIBBLE);
+                    ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
+                    loA1 = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA1);
+                    hiA1 = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA1);
+                    loB1 = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB1);
+                    hiB1 = hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB1);
+                }
+                loA0.intoArray(sums, 4 * c * G);
+                loA1.intoArray(sums, (4 * c + 1) * G);
+                hiA0.intoArray(sums, (4 * c + 2) * G);
+                hiA1.intoArray(sums, (4 * c + 3) * G);
+                loB0.intoArray(sums, (16 + 4 * c) * G);
+                loB1.intoArray(sums, (16 + 4 * c + 1) * G);
+                hiB0.intoArray(sums, (16 + 4 * c + 2) * G);
+                hiB1.intoArray(sums, (16 + 4 * c + 3) * G);
+            }
+            for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
+                KSuperBlock.addSums(d, off, sums, 16 * i * G, 2, in, ((t + i) * blocks + b) * 8, acc, i * G);
+            }
+        }
+        System.arraycopy(acc, 0, out, outA, count);
+        System.arraycopy(acc, G, out, outB, count);
+    }
+
+    /**
+     * Dequantizes with the reference's operations ({@code (d·scale)·q − dmin·min}, each rounded to
+     * fp32), so that the panel holds exactly the values of {@link #dequantizeRow}.
+     */
+    @Override
+    protected void fillPanel(int r0, int count, float[] panel) {
+        MemorySegment d = data;
+        float[] f = Scratch.factors();
+        long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            KSuperBlock.rowFactors(d, off, f);
+            for (int c = 0; c < 4; c++) {
+                int j = 2 * c;
+                FloatVector fA0 = FloatVector.fromArray(F, f, j * G);
+                FloatVector fA1 = FloatVector.fromArray(F, f, j * G + V);
+                FloatVector fB0 = FloatVector.fromArray(F, f, (j + 1) * G);
+                FloatVector fB1 = FloatVector.fromArray(F, f, (j + 1) * G + V);
+                FloatVector nA0 = FloatVector.fromArray(F, f, (8 + j) * G);
+                FloatVector nA1 = FloatVector.fromArray(F, f, (8 + j) * G + V);
+                FloatVector nB0 = FloatVector.fromArray(F, f, (9 + j) * G);
+                FloatVector nB1 = FloatVector.fromArray(F, f, (9 + j) * G + V);
+                long col = off + VALUES + (long) c * SUB * G;
+                int k = b * BLOCK + c * 2 * SUB;
+                for (int p = 0; p < SUB; p++) {
+                    int lo = (k + p) * G;
+                    int hi = (k + SUB + p) * G;
+                    // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
+                    IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                    IntVector first = v.and(0xff);
+                    IntVector second = v.lanewise(VectorOperators.LSHR, 16);
+                    ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA0).sub(nA0)
+                            .intoArray(panel, lo);
+                    ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA1).sub(nA1)
+                            .intoArray(panel, lo + V);
+                    ((FloatVector) first.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                            .mul(fB0).sub(nB0).intoArray(panel, hi);
+                    ((FloatVector) second.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                            .mul(fB1).sub(nB1).intoArray(panel, hi + V);
+                }
+            }
+        }
+    }
+
+    @Override
+    public float dot(int row, float[] x, int xOff) {
+        float[] w = Scratch.row(cols);
+        dequantizeRow(row, w, 0);
+        float sum = 0;
+        for (int k = 0; k < cols; k++) {
+            sum += w[k] * x[xOff + k];
+        }
+        return sum;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOff) {
+        int g = row / G;
+        int r = row % G;
+        int pos = Halves.position(r);
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            float d = LittleEndian.half(data, off + 2L * pos);
+            float dmin = LittleEndian.half(data, off + DMIN + 2L * pos);
+            for (int c = 0; c < 4; c++) {
+                int j = 2 * c;
+                float d1 = d * u8(off + SCALES + (long) j * G + r);
+                float m1 = dmin * u8(off + MINS + (long) j * G + r);
+                float d2 = d * u8(off + SCALES + (long) (j + 1) * G + r);
+                float m2 = dmin * u8(off + MINS + (long) (j + 1) * G + r);
+                long col = off + VALUES + (long) c * SUB * G + pos;
+                int o = outOff + b * BLOCK + c * 2 * SUB;
+                for (int p = 0; p < SUB; p++) {
+                    int v = u8(col + (long) p * G);
+                    out[o + p] = d1 * (v & 15) - m1;
+                    out[o + SUB + p] = d2 * (v >>> 4) - m2;
+                }
+            }
+        }
+    }
+
+    private int u8(long off) {
+        return data.get(LittleEndian.BYTE, off) & 0xff;
+    }
+}
