@@ -136,7 +136,7 @@ final class Attention {
         if (len >= L) {
             FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             for (; t + L <= len; t += L) {
-                m = m.max(FloatVector.fromArray(F, s, off + t));
+                m = FloatVector.fromArray(F, s, off + t).max(m);
             }
             max = m.reduceLanes(VectorOperators.MAX);
         }
@@ -151,7 +151,7 @@ final class Attention {
             for (; t + L <= len; t += L) {
                 FloatVector e = FloatVector.fromArray(F, s, off + t).sub(mv).lanewise(VectorOperators.EXP);
                 e.intoArray(s, off + t);
-                acc = acc.add(e);
+                acc = e.add(acc);
             }
             sum = acc.reduceLanes(VectorOperators.ADD);
         }

@@ -106,14 +106,14 @@ final class PackedQ4Matrix extends WeightMatrix {
             for (int p = 0; p < 8; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                lo = lo.add(v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])))
-                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16])));
+                lo = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
+                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16]))).add(lo);
             }
             for (int p = 8; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                hi = hi.add(v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])))
-                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16])));
+                hi = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
+                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16]))).add(hi);
             }
             // Nibbles are stored as value + 8: subtract 8 × (sum of the block's inputs). Each 32-bit
             // lane holds row i's sums in its low half and row V+i's in its high half.
@@ -167,20 +167,20 @@ final class PackedQ4Matrix extends WeightMatrix {
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector l = v.and(LOW_NIBBLE);
                 ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
-                loA = loA.add(l.mul(ShortVector.broadcast(S_G, q[xa + p])))
-                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16])));
-                loB = loB.add(l.mul(ShortVector.broadcast(S_G, q[xb + p])))
-                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16])));
+                loA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16]))).add(loA);
+                loB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16]))).add(loB);
             }
             for (int p = 8; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector l = v.and(LOW_NIBBLE);
                 ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
-                hiA = hiA.add(l.mul(ShortVector.broadcast(S_G, q[xa + p])))
-                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16])));
-                hiB = hiB.add(l.mul(ShortVector.broadcast(S_G, q[xb + p])))
-                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16])));
+                hiA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16]))).add(hiA);
+                hiB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
+                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16]))).add(hiB);
             }
             Halves.widen(d, off, scales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);

@@ -42,7 +42,7 @@ final class Q4_1Matrix extends WeightMatrix {
                 FloatVector x1 = FloatVector.fromArray(F, x, xb + 16 + p * F.length());
                 qx = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(x0, qx);
                 qx = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(x1, qx);
-                sx = sx.add(x0).add(x1);
+                sx = x0.add(x1).add(sx);
             }
             // sum((q*d + m) * x) = d * sum(q*x) + m * sum(x)
             total = qx.fma(FloatVector.broadcast(F, LittleEndian.half(data, blk)), total);

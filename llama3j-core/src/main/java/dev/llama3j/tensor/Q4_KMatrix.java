@@ -60,8 +60,8 @@ final class Q4_KMatrix extends WeightMatrix {
                         FloatVector x1 = FloatVector.fromArray(F, x, xi + 32);
                         qxLo = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(x0, qxLo);
                         qxHi = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(x1, qxHi);
-                        sxLo = sxLo.add(x0);
-                        sxHi = sxHi.add(x1);
+                        sxLo = x0.add(sxLo);
+                        sxHi = x1.add(sxHi);
                     }
                 }
                 // sum((d*sc*q - dmin*m) * x) = d*sc * sum(q*x) - dmin*m * sum(x), per sub-block

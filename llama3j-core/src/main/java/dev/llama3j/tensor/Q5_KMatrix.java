@@ -66,8 +66,8 @@ final class Q5_KMatrix extends WeightMatrix {
                         FloatVector x1 = FloatVector.fromArray(F, x, xi + 32);
                         qxLo = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(x0, qxLo);
                         qxHi = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(x1, qxHi);
-                        sxLo = sxLo.add(x0);
-                        sxHi = sxHi.add(x1);
+                        sxLo = x0.add(sxLo);
+                        sxHi = x1.add(sxHi);
                     }
                 }
                 int j = 2 * c;
