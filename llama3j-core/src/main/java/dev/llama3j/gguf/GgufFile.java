@@ -548,6 +548,20 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * An action that unmaps the file, as {@link #close()} does, without holding on to this object:
+     * the metadata (the vocabulary's hundreds of thousands of strings) can then be collected while
+     * the mapping lives on with the model that uses it.
+     */
+    public Runnable unmapper() {
+        Arena a = arena;
+        return () -> {
+            if (a != null && a.scope().isAlive()) {
+                a.close();
+            }
+        };
+    }
+
     @Override
     public String toString() {
         return source + " (GGUF v" + version + ", " + metadata.size() + " metadata keys, " + tensors.size()

@@ -94,7 +94,7 @@ public final class ModelLoader {
         RopeTables rope = source.ropeFactors(config.headDim())
                 .map(f -> RopeTables.withFactors(config.headDim(), config.ropeTheta(), f, source.ropeLayout()))
                 .orElseGet(() -> RopeTables.of(config, source.ropeLayout()));
-        return build(config, source.loadWeights(config, rope), threads, maxBatch, lora, gguf::close);
+        return build(config, source.loadWeights(config, rope), threads, maxBatch, lora, gguf.unmapper());
     }
 
     /**
