@@ -37,10 +37,9 @@ final class GroupPacker {
         pool.parallelFor(groups, 1, (g0, g1) -> {
             byte[] in = new byte[(int) (G * rowBytes)];
             byte[] out = new byte[(int) groupBytes];
-            long[] tile = new long[8];
-            int[] dataRow = new int[G]; // source row (within the group) of each data position
+            int[] rowOffset = new int[G]; // offset in `in` of the row stored at each data position
             for (int p = 0; p < G; p++) {
-                dataRow[p] = interleaveData ? rowAt(p) : p;
+                rowOffset[p] = (int) ((interleaveData ? rowAt(p) : p) * rowBytes);
             }
             for (int g = g0; g < g1; g++) {
                 int count = Math.min(G, rows - g * G);
@@ -65,13 +64,7 @@ final class GroupPacker {
                     int od = ob + 2 * G;
                     for (int p0 = 0; p0 < G; p0 += 8) {
                         for (int k0 = 0; k0 < dataBytes; k0 += 8) {
-                            for (int i = 0; i < 8; i++) {
-                                tile[i] = (long) LONG.get(in, (int) (dataRow[p0 + i] * rowBytes) + b * blockBytes + 2 + k0);
-                            }
-                            transpose8(tile);
-                            for (int i = 0; i < 8; i++) {
-                                LONG.set(out, od + (k0 + i) * G + p0, tile[i]);
-                            }
+                            transpose8(in, rowOffset, p0, b * blockBytes + 2 + k0, out, od + k0 * G + p0, G);
                         }
                     }
                 }
@@ -87,30 +80,43 @@ final class GroupPacker {
     }
 
     /**
-     * Transposes an 8 × 8 byte matrix held as 8 little-endian longs (long {@code i} = row {@code i},
-     * byte {@code j} = column {@code j}): swap 4 × 4 blocks, then 2 × 2, then single bytes.
+     * Transposes an 8 × 8 byte tile: row {@code i} is the 8 bytes at {@code in[rowOffsets[first + i] + add]},
+     * and column {@code j} of the tile is written as 8 bytes to {@code out[dst + j * stride]}. The bytes
+     * stay in eight longs (registers) through three rounds of swaps: 4 × 4 blocks, then 2 × 2, then
+     * single bytes.
      */
-    static void transpose8(long[] a) {
-        for (int i = 0; i < 4; i++) {
-            long lo = a[i];
-            long hi = a[i + 4];
-            a[i] = (lo & 0x00000000FFFFFFFFL) | (hi << 32);
-            a[i + 4] = (lo >>> 32) | (hi & 0xFFFFFFFF00000000L);
-        }
-        for (int i = 0; i < 8; i += (i == 1 ? 3 : 1)) { // rows 0, 1, 4, 5 with their partners 2, 3, 6, 7
-            long lo = a[i];
-            long hi = a[i + 2];
-            a[i] = (lo & 0x0000FFFF0000FFFFL) | ((hi & 0x0000FFFF0000FFFFL) << 16);
-            a[i + 2] = ((lo >>> 16) & 0x0000FFFF0000FFFFL) | (hi & 0xFFFF0000FFFF0000L);
-            if (i == 5) {
-                break;
-            }
-        }
-        for (int i = 0; i < 8; i += 2) {
-            long lo = a[i];
-            long hi = a[i + 1];
-            a[i] = (lo & 0x00FF00FF00FF00FFL) | ((hi & 0x00FF00FF00FF00FFL) << 8);
-            a[i + 1] = ((lo >>> 8) & 0x00FF00FF00FF00FFL) | (hi & 0xFF00FF00FF00FF00L);
-        }
+    static void transpose8(byte[] in, int[] rowOffsets, int first, int add, byte[] out, int dst, int stride) {
+        long a0 = (long) LONG.get(in, rowOffsets[first] + add);
+        long a1 = (long) LONG.get(in, rowOffsets[first + 1] + add);
+        long a2 = (long) LONG.get(in, rowOffsets[first + 2] + add);
+        long a3 = (long) LONG.get(in, rowOffsets[first + 3] + add);
+        long a4 = (long) LONG.get(in, rowOffsets[first + 4] + add);
+        long a5 = (long) LONG.get(in, rowOffsets[first + 5] + add);
+        long a6 = (long) LONG.get(in, rowOffsets[first + 6] + add);
+        long a7 = (long) LONG.get(in, rowOffsets[first + 7] + add);
+        final long m32 = 0x00000000FFFFFFFFL;
+        long t;
+        t = a0; a0 = (t & m32) | (a4 << 32); a4 = (t >>> 32) | (a4 & ~m32);
+        t = a1; a1 = (t & m32) | (a5 << 32); a5 = (t >>> 32) | (a5 & ~m32);
+        t = a2; a2 = (t & m32) | (a6 << 32); a6 = (t >>> 32) | (a6 & ~m32);
+        t = a3; a3 = (t & m32) | (a7 << 32); a7 = (t >>> 32) | (a7 & ~m32);
+        final long m16 = 0x0000FFFF0000FFFFL;
+        t = a0; a0 = (t & m16) | ((a2 & m16) << 16); a2 = ((t >>> 16) & m16) | (a2 & ~m16);
+        t = a1; a1 = (t & m16) | ((a3 & m16) << 16); a3 = ((t >>> 16) & m16) | (a3 & ~m16);
+        t = a4; a4 = (t & m16) | ((a6 & m16) << 16); a6 = ((t >>> 16) & m16) | (a6 & ~m16);
+        t = a5; a5 = (t & m16) | ((a7 & m16) << 16); a7 = ((t >>> 16) & m16) | (a7 & ~m16);
+        final long m8 = 0x00FF00FF00FF00FFL;
+        t = a0; a0 = (t & m8) | ((a1 & m8) << 8); a1 = ((t >>> 8) & m8) | (a1 & ~m8);
+        t = a2; a2 = (t & m8) | ((a3 & m8) << 8); a3 = ((t >>> 8) & m8) | (a3 & ~m8);
+        t = a4; a4 = (t & m8) | ((a5 & m8) << 8); a5 = ((t >>> 8) & m8) | (a5 & ~m8);
+        t = a6; a6 = (t & m8) | ((a7 & m8) << 8); a7 = ((t >>> 8) & m8) | (a7 & ~m8);
+        LONG.set(out, dst, a0);
+        LONG.set(out, dst + stride, a1);
+        LONG.set(out, dst + 2 * stride, a2);
+        LONG.set(out, dst + 3 * stride, a3);
+        LONG.set(out, dst + 4 * stride, a4);
+        LONG.set(out, dst + 5 * stride, a5);
+        LONG.set(out, dst + 6 * stride, a6);
+        LONG.set(out, dst + 7 * stride, a7);
     }
 }

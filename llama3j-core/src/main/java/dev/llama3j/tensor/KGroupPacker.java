@@ -3,8 +3,6 @@ package dev.llama3j.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -23,7 +21,6 @@ import java.nio.ByteOrder;
  * The bit bytes move by 8 × 8 transpositions through longs as in {@link GroupPacker}.
  */
 final class KGroupPacker {
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int G = Gemm.G;
     static final int BLOCK = 256;
     static final int DMIN = 2 * G;
@@ -51,7 +48,10 @@ final class KGroupPacker {
         pool.parallelFor(groups, 1, (g0, g1) -> {
             byte[] in = new byte[(int) (G * rowBytes)];
             byte[] out = new byte[(int) groupBytes];
-            long[] tile = new long[8];
+            int[] rowOffset = new int[G]; // offset in `in` of the row stored at each interleaved position
+            for (int p = 0; p < G; p++) {
+                rowOffset[p] = (int) (GroupPacker.rowAt(p) * rowBytes);
+            }
             for (int g = g0; g < g1; g++) {
                 int count = Math.min(G, rows - g * G);
                 MemorySegment.copy(data, ValueLayout.JAVA_BYTE, g * G * rowBytes, in, 0, (int) (count * rowBytes));
@@ -73,14 +73,8 @@ final class KGroupPacker {
                     }
                     for (int p0 = 0; p0 < G; p0 += 8) {
                         for (int k0 = 0; k0 < dataBytes; k0 += 8) {
-                            for (int i = 0; i < 8; i++) {
-                                int src = (int) (GroupPacker.rowAt(p0 + i) * rowBytes) + b * blockBytes + HEADER + k0;
-                                tile[i] = (long) LONG.get(in, src);
-                            }
-                            GroupPacker.transpose8(tile);
-                            for (int i = 0; i < 8; i++) {
-                                LONG.set(out, ob + DATA + (k0 + i) * G + p0, tile[i]);
-                            }
+                            GroupPacker.transpose8(in, rowOffset, p0, b * blockBytes + HEADER + k0, out,
+                                    ob + DATA + k0 * G + p0, G);
                         }
                     }
                 }

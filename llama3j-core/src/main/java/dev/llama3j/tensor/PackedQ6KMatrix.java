@@ -3,8 +3,6 @@ package dev.llama3j.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -34,7 +32,6 @@ final class PackedQ6KMatrix extends WeightMatrix {
             SPLIT_LOADS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, LE);
 
     private final int blocks;
 
@@ -54,7 +51,10 @@ final class PackedQ6KMatrix extends WeightMatrix {
             byte[] in = new byte[(int) rowBytes];
             byte[] values = new byte[G * cols]; // [row][k], unpacked and centred
             byte[] out = new byte[(int) groupBytes];
-            long[] tile = new long[8];
+            int[] rowOffset = new int[G]; // offset of each row in `values`
+            for (int r = 0; r < G; r++) {
+                rowOffset[r] = r * cols;
+            }
             for (int g = g0; g < g1; g++) {
                 java.util.Arrays.fill(out, (byte) 0);
                 java.util.Arrays.fill(values, (byte) 0);
@@ -76,13 +76,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
                     int ov = b * GROUP_BLOCK_BYTES + VALUES;
                     for (int r0 = 0; r0 < G; r0 += 8) {
                         for (int k0 = 0; k0 < BLOCK; k0 += 8) {
-                            for (int i = 0; i < 8; i++) {
-                                tile[i] = (long) LONG.get(values, (r0 + i) * cols + b * BLOCK + k0);
-                            }
-                            GroupPacker.transpose8(tile);
-                            for (int i = 0; i < 8; i++) {
-                                LONG.set(out, ov + (k0 + i) * G + r0, tile[i]);
-                            }
+                            GroupPacker.transpose8(values, rowOffset, r0, b * BLOCK + k0, out, ov + k0 * G + r0, G);
                         }
                     }
                 }
