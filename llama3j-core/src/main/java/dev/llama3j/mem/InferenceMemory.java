@@ -34,8 +34,16 @@ public record InferenceMemory(long weights, long kvCache, long buffers, int cont
         return 2L * shape.layers() * cacheType.bytes(shape.kvDim());
     }
 
-    /** KV cache bytes of one sequence of {@code tokens} positions. */
+    /**
+     * KV cache bytes of one sequence of {@code tokens} positions. For the types llama3j's engine
+     * allocates (f32, f16) this is exactly its allocation, which rounds the keys up to a whole vector
+     * of positions; other types follow the plain formula.
+     */
     public static long kvCacheBytes(ModelShape shape, long tokens, CacheType cacheType) {
+        if (cacheType == CacheType.F32 || cacheType == CacheType.F16) {
+            return dev.llama3j.model.KvCache.bytes(shape.layers(), shape.kvDim(), tokens,
+                    cacheType == CacheType.F32 ? dev.llama3j.model.KvCacheType.F32 : dev.llama3j.model.KvCacheType.F16);
+        }
         return tokens * kvBytesPerToken(shape, cacheType);
     }
 }

@@ -7,17 +7,24 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal self-attention of one token's query heads that share a key/value head, over its sequence's
- * cache: scores for {@link #L} positions at a time from the transposed keys (four heads per key load),
- * a vectorised softmax, then the values weighted and summed. Work buffers are per thread.
+ * cache: scores for {@link KvCache#TILE} positions at a time from the key tiles (four heads per key
+ * load, positions in vector lanes), a vectorised softmax, then the values weighted and summed.
+ * Everything streams through the cache in position order. Work buffers are per thread.
+ *
+ * <p>Kernels take arrays, never vectors, and update loop-carried vectors as {@code acc = x.op(acc)}:
+ * see the tensor package's notes on what makes C2 box vectors.
  */
 final class Attention {
     private static final VectorSpecies<Float> F = Species.F;
     private static final int L = F.length();
+    private static final int TILE = KvCache.TILE;
+    /** Positions of fp16 values widened at a time. */
+    private static final int VALUE_CHUNK = 64;
 
-    /** Per-thread buffers: scores, and fp32 copies of fp16 keys and values. */
+    /** Per-thread buffers: scores, and fp32 copies of fp16 key tiles and value rows. */
     private static final class Scratch {
         float[] scores = new float[0];
-        float[] keys = new float[0];
+        float[] keyTile = new float[0];
         float[] values = new float[0];
     }
 
@@ -33,100 +40,85 @@ final class Attention {
     static void heads(KvCache cache, int layer, int g, int len, int headDim, int kvDim, int group, float[] q,
             int qOff, float[] out, int oOff) {
         Scratch s = SCRATCH.get();
-        float[] keys;
-        int kOff;
-        int kStride;
-        float[] values;
-        int vOff;
-        int vStride;
-        if (cache.type() == KvCacheType.F32) {
-            keys = cache.keys[layer];
-            kOff = g * headDim * cache.capacity();
-            kStride = cache.capacity();
-            values = cache.values[layer];
-            vOff = g * headDim;
-            vStride = kvDim;
-        } else {
-            if (s.keys.length < headDim * len) {
-                s.keys = new float[Math.max(headDim * len, 2 * s.keys.length)];
-                s.values = new float[s.keys.length];
-            }
-            keys = s.keys;
-            cache.widenKeys(layer, g * headDim, headDim, len, keys);
-            kOff = 0;
-            kStride = len;
-            values = s.values;
-            cache.widenValues(layer, g * headDim, headDim, len, values);
-            vOff = 0;
-            vStride = headDim;
+        int tiles = (len + TILE - 1) / TILE;
+        int stride = tiles * TILE; // scores of one head, padded to whole tiles
+        if (s.scores.length < group * stride) {
+            s.scores = new float[Math.max(group * stride, 2 * s.scores.length)];
         }
-        if (s.scores.length < group * len) {
-            s.scores = new float[Math.max(group * len, 2 * s.scores.length)];
+        if (s.keyTile.length < headDim * TILE) {
+            s.keyTile = new float[headDim * TILE];
+            s.values = new float[VALUE_CHUNK * headDim];
         }
         float[] scores = s.scores;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        int h = 0;
-        for (; h + 4 <= group; h += 4) {
-            scores4(q, qOff + h * headDim, headDim, keys, kOff, kStride, len, scores, h * len, scale);
-        }
-        for (; h < group; h++) {
-            scores1(q, qOff + h * headDim, headDim, keys, kOff, kStride, len, scores, h * len, scale);
-        }
-        for (h = 0; h < group; h++) {
-            softmax(scores, h * len, len);
-            weightedValues(scores, h * len, len, values, vOff, vStride, headDim, out, oOff + h * headDim);
-        }
-    }
-
-    /** Scaled scores of four heads ({@code q[qOff]}, then every {@code headDim}) for all positions. */
-    private static void scores4(float[] q, int qOff, int hd, float[] k, int kOff, int kStride, int len, float[] s,
-            int sOff, float scale) {
-        int t = 0;
-        for (; t + L <= len; t += L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int d = 0; d < hd; d++) {
-                FloatVector kv = FloatVector.fromArray(F, k, kOff + d * kStride + t);
-                a0 = kv.fma(FloatVector.broadcast(F, q[qOff + d]), a0);
-                a1 = kv.fma(FloatVector.broadcast(F, q[qOff + hd + d]), a1);
-                a2 = kv.fma(FloatVector.broadcast(F, q[qOff + 2 * hd + d]), a2);
-                a3 = kv.fma(FloatVector.broadcast(F, q[qOff + 3 * hd + d]), a3);
+        boolean f32 = cache.type() == KvCacheType.F32;
+        for (int j = 0; j < tiles; j++) {
+            float[] k;
+            int kBase;
+            if (f32) {
+                k = cache.keys[layer];
+                kBase = cache.keyTile(g, j);
+            } else {
+                cache.widenKeyTile(layer, g, j, s.keyTile);
+                k = s.keyTile;
+                kBase = 0;
             }
-            a0.mul(scale).intoArray(s, sOff + t);
-            a1.mul(scale).intoArray(s, sOff + len + t);
-            a2.mul(scale).intoArray(s, sOff + 2 * len + t);
-            a3.mul(scale).intoArray(s, sOff + 3 * len + t);
+            int h = 0;
+            for (; h + 4 <= group; h += 4) {
+                scores4(q, qOff + h * headDim, headDim, k, kBase, scores, h * stride + j * TILE, stride, scale);
+            }
+            for (; h < group; h++) {
+                scores1(q, qOff + h * headDim, headDim, k, kBase, scores, h * stride + j * TILE, scale);
+            }
         }
-        for (; t < len; t++) {
-            for (int h = 0; h < 4; h++) {
-                float sum = 0;
-                for (int d = 0; d < hd; d++) {
-                    sum += q[qOff + h * hd + d] * k[kOff + d * kStride + t];
+        for (int h = 0; h < group; h++) {
+            softmax(scores, h * stride, len);
+            java.util.Arrays.fill(out, oOff + h * headDim, oOff + (h + 1) * headDim, 0f);
+        }
+        if (f32) {
+            for (int h = 0; h < group; h++) {
+                weightedValues(scores, h * stride, len, cache.values[layer], g * headDim, kvDim, headDim, out,
+                        oOff + h * headDim);
+            }
+        } else {
+            for (int t0 = 0; t0 < len; t0 += VALUE_CHUNK) {
+                int count = Math.min(VALUE_CHUNK, len - t0);
+                cache.widenValues(layer, g, t0, count, s.values);
+                for (int h = 0; h < group; h++) {
+                    weightedValues(scores, h * stride + t0, count, s.values, 0, headDim, headDim, out,
+                            oOff + h * headDim);
                 }
-                s[sOff + h * len + t] = sum * scale;
             }
         }
     }
 
-    private static void scores1(float[] q, int qOff, int hd, float[] k, int kOff, int kStride, int len, float[] s,
-            int sOff, float scale) {
-        int t = 0;
-        for (; t + L <= len; t += L) {
-            FloatVector a = FloatVector.zero(F);
-            for (int d = 0; d < hd; d++) {
-                a = FloatVector.fromArray(F, k, kOff + d * kStride + t).fma(FloatVector.broadcast(F, q[qOff + d]), a);
-            }
-            a.mul(scale).intoArray(s, sOff + t);
+    /** Scaled scores of four heads ({@code q[qOff]}, then every {@code hd}) for one key tile. */
+    private static void scores4(float[] q, int qOff, int hd, float[] k, int kBase, float[] s, int sOff, int stride,
+            float scale) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int d = 0; d < hd; d++) {
+            FloatVector kv = FloatVector.fromArray(F, k, kBase + d * TILE);
+            a0 = kv.fma(FloatVector.broadcast(F, q[qOff + d]), a0);
+            a1 = kv.fma(FloatVector.broadcast(F, q[qOff + hd + d]), a1);
+            a2 = kv.fma(FloatVector.broadcast(F, q[qOff + 2 * hd + d]), a2);
+            a3 = kv.fma(FloatVector.broadcast(F, q[qOff + 3 * hd + d]), a3);
         }
-        for (; t < len; t++) {
-            float sum = 0;
-            for (int d = 0; d < hd; d++) {
-                sum += q[qOff + d] * k[kOff + d * kStride + t];
-            }
-            s[sOff + t] = sum * scale;
+        FloatVector sc = FloatVector.broadcast(F, scale);
+        a0.mul(sc).intoArray(s, sOff);
+        a1.mul(sc).intoArray(s, sOff + stride);
+        a2.mul(sc).intoArray(s, sOff + 2 * stride);
+        a3.mul(sc).intoArray(s, sOff + 3 * stride);
+    }
+
+    private static void scores1(float[] q, int qOff, int hd, float[] k, int kBase, float[] s, int sOff, float scale) {
+        FloatVector a = FloatVector.zero(F);
+        for (int d = 0; d < hd; d++) {
+            a = FloatVector.fromArray(F, k, kBase + d * TILE).fma(FloatVector.broadcast(F, q[qOff + d]), a);
         }
+        a.mul(scale).intoArray(s, sOff);
     }
 
     /** In-place softmax of {@code s[off .. off+len)}. */
@@ -173,14 +165,14 @@ final class Attention {
         }
     }
 
-    /** {@code out[d] = sum_t p[t] * values[vOff + t*vStride + d]} for {@code d < hd}. */
+    /** {@code out[d] += sum_t p[t] * v[vOff + t*vStride + d]} for {@code d < hd}. */
     private static void weightedValues(float[] p, int pOff, int len, float[] v, int vOff, int vStride, int hd,
             float[] out, int oOff) {
         if (hd == 4 * L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
+            FloatVector a0 = FloatVector.fromArray(F, out, oOff);
+            FloatVector a1 = FloatVector.fromArray(F, out, oOff + L);
+            FloatVector a2 = FloatVector.fromArray(F, out, oOff + 2 * L);
+            FloatVector a3 = FloatVector.fromArray(F, out, oOff + 3 * L);
             for (int t = 0; t < len; t++) {
                 FloatVector w = FloatVector.broadcast(F, p[pOff + t]);
                 int r = vOff + t * vStride;
@@ -195,7 +187,7 @@ final class Attention {
             a3.intoArray(out, oOff + 3 * L);
         } else if (hd % L == 0) {
             for (int j = 0; j < hd; j += L) {
-                FloatVector a = FloatVector.zero(F);
+                FloatVector a = FloatVector.fromArray(F, out, oOff + j);
                 for (int t = 0; t < len; t++) {
                     a = FloatVector.fromArray(F, v, vOff + t * vStride + j).fma(FloatVector.broadcast(F, p[pOff + t]), a);
                 }
@@ -203,7 +195,7 @@ final class Attention {
             }
         } else {
             for (int d = 0; d < hd; d++) {
-                float sum = 0;
+                float sum = out[oOff + d];
                 for (int t = 0; t < len; t++) {
                     sum += p[pOff + t] * v[vOff + t * vStride + d];
                 }
