@@ -45,21 +45,42 @@ final class Attention {
         if (s.scores.length < group * stride) {
             s.scores = new float[Math.max(group * stride, 2 * s.scores.length)];
         }
-        if (s.keyTile.length < headDim * TILE) {
-            s.keyTile = new float[headDim * TILE];
+        if (s.keyTile.length < 2 * headDim * TILE) {
+            s.keyTile = new float[2 * headDim * TILE];
             s.values = new float[VALUE_CHUNK * headDim];
         }
         float[] scores = s.scores;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         boolean f32 = cache.type() == KvCacheType.F32;
-        for (int j = 0; j < tiles; j++) {
+        int tileSize = headDim * TILE;
+        int j = 0;
+        // Two tiles at a time for four heads: two key loads feed eight FMAs.
+        if (group % 4 == 0) {
+            for (; j + 2 <= tiles; j += 2) {
+                float[] k;
+                int kBase;
+                if (f32) {
+                    k = cache.keys[layer];
+                    kBase = cache.keyTile(g, j);
+                } else {
+                    cache.widenKeyTiles(layer, g, j, 2, s.keyTile);
+                    k = s.keyTile;
+                    kBase = 0;
+                }
+                for (int h = 0; h < group; h += 4) {
+                    scores4x2(q, qOff + h * headDim, headDim, k, kBase, kBase + tileSize, scores,
+                            h * stride + j * TILE, stride, scale);
+                }
+            }
+        }
+        for (; j < tiles; j++) {
             float[] k;
             int kBase;
             if (f32) {
                 k = cache.keys[layer];
                 kBase = cache.keyTile(g, j);
             } else {
-                cache.widenKeyTile(layer, g, j, s.keyTile);
+                cache.widenKeyTiles(layer, g, j, 1, s.keyTile);
                 k = s.keyTile;
                 kBase = 0;
             }
@@ -75,21 +96,135 @@ final class Attention {
             softmax(scores, h * stride, len);
             java.util.Arrays.fill(out, oOff + h * headDim, oOff + (h + 1) * headDim, 0f);
         }
+        boolean four = headDim == 4 * L && group % 4 == 0;
         if (f32) {
-            for (int h = 0; h < group; h++) {
-                weightedValues(scores, h * stride, len, cache.values[layer], g * headDim, kvDim, headDim, out,
-                        oOff + h * headDim);
-            }
+            values(scores, stride, 0, len, cache.values[layer], cache.valueRow(g, 0), headDim, group, four, out, oOff);
         } else {
             for (int t0 = 0; t0 < len; t0 += VALUE_CHUNK) {
                 int count = Math.min(VALUE_CHUNK, len - t0);
                 cache.widenValues(layer, g, t0, count, s.values);
-                for (int h = 0; h < group; h++) {
-                    weightedValues(scores, h * stride + t0, count, s.values, 0, headDim, headDim, out,
-                            oOff + h * headDim);
-                }
+                values(scores, stride, t0, count, s.values, 0, headDim, group, four, out, oOff);
             }
         }
+    }
+
+    /** Adds the values of positions {@code [t0, t0+count)} (rows from {@code v[vOff]}) weighted by each head's probabilities. */
+    private static void values(float[] p, int stride, int t0, int count, float[] v, int vOff, int hd, int group,
+            boolean four, float[] out, int oOff) {
+        int h = 0;
+        if (four) {
+            for (; h < group; h += 4) {
+                weightedValues4(p, h * stride + t0, stride, count, v, vOff, out, oOff + h * hd, hd);
+            }
+        }
+        for (; h < group; h++) {
+            weightedValues(p, h * stride + t0, count, v, vOff, hd, hd, out, oOff + h * hd);
+        }
+    }
+
+    /**
+     * {@link #weightedValues} for four heads of {@code 4L} dimensions at once: each value row is loaded
+     * once for sixteen FMAs (sixteen accumulators: AVX-512 has the 32 registers this needs).
+     */
+    private static void weightedValues4(float[] p, int pOff, int stride, int len, float[] v, int vOff, float[] out,
+            int oOff, int hd) {
+        FloatVector a00 = FloatVector.fromArray(F, out, oOff);
+        FloatVector a01 = FloatVector.fromArray(F, out, oOff + L);
+        FloatVector a02 = FloatVector.fromArray(F, out, oOff + 2 * L);
+        FloatVector a03 = FloatVector.fromArray(F, out, oOff + 3 * L);
+        FloatVector a10 = FloatVector.fromArray(F, out, oOff + hd);
+        FloatVector a11 = FloatVector.fromArray(F, out, oOff + hd + L);
+        FloatVector a12 = FloatVector.fromArray(F, out, oOff + hd + 2 * L);
+        FloatVector a13 = FloatVector.fromArray(F, out, oOff + hd + 3 * L);
+        FloatVector a20 = FloatVector.fromArray(F, out, oOff + 2 * hd);
+        FloatVector a21 = FloatVector.fromArray(F, out, oOff + 2 * hd + L);
+        FloatVector a22 = FloatVector.fromArray(F, out, oOff + 2 * hd + 2 * L);
+        FloatVector a23 = FloatVector.fromArray(F, out, oOff + 2 * hd + 3 * L);
+        FloatVector a30 = FloatVector.fromArray(F, out, oOff + 3 * hd);
+        FloatVector a31 = FloatVector.fromArray(F, out, oOff + 3 * hd + L);
+        FloatVector a32 = FloatVector.fromArray(F, out, oOff + 3 * hd + 2 * L);
+        FloatVector a33 = FloatVector.fromArray(F, out, oOff + 3 * hd + 3 * L);
+        for (int t = 0; t < len; t++) {
+            int r = vOff + t * hd;
+            FloatVector v0 = FloatVector.fromArray(F, v, r);
+            FloatVector v1 = FloatVector.fromArray(F, v, r + L);
+            FloatVector v2 = FloatVector.fromArray(F, v, r + 2 * L);
+            FloatVector v3 = FloatVector.fromArray(F, v, r + 3 * L);
+            FloatVector w = FloatVector.broadcast(F, p[pOff + t]);
+            a00 = v0.fma(w, a00);
+            a01 = v1.fma(w, a01);
+            a02 = v2.fma(w, a02);
+            a03 = v3.fma(w, a03);
+            w = FloatVector.broadcast(F, p[pOff + stride + t]);
+            a10 = v0.fma(w, a10);
+            a11 = v1.fma(w, a11);
+            a12 = v2.fma(w, a12);
+            a13 = v3.fma(w, a13);
+            w = FloatVector.broadcast(F, p[pOff + 2 * stride + t]);
+            a20 = v0.fma(w, a20);
+            a21 = v1.fma(w, a21);
+            a22 = v2.fma(w, a22);
+            a23 = v3.fma(w, a23);
+            w = FloatVector.broadcast(F, p[pOff + 3 * stride + t]);
+            a30 = v0.fma(w, a30);
+            a31 = v1.fma(w, a31);
+            a32 = v2.fma(w, a32);
+            a33 = v3.fma(w, a33);
+        }
+        a00.intoArray(out, oOff);
+        a01.intoArray(out, oOff + L);
+        a02.intoArray(out, oOff + 2 * L);
+        a03.intoArray(out, oOff + 3 * L);
+        a10.intoArray(out, oOff + hd);
+        a11.intoArray(out, oOff + hd + L);
+        a12.intoArray(out, oOff + hd + 2 * L);
+        a13.intoArray(out, oOff + hd + 3 * L);
+        a20.intoArray(out, oOff + 2 * hd);
+        a21.intoArray(out, oOff + 2 * hd + L);
+        a22.intoArray(out, oOff + 2 * hd + 2 * L);
+        a23.intoArray(out, oOff + 2 * hd + 3 * L);
+        a30.intoArray(out, oOff + 3 * hd);
+        a31.intoArray(out, oOff + 3 * hd + L);
+        a32.intoArray(out, oOff + 3 * hd + 2 * L);
+        a33.intoArray(out, oOff + 3 * hd + 3 * L);
+    }
+
+    /** {@link #scores4} for two adjacent key tiles (at {@code kA} and {@code kB}). */
+    private static void scores4x2(float[] q, int qOff, int hd, float[] k, int kA, int kB, float[] s, int sOff,
+            int stride, float scale) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        for (int d = 0; d < hd; d++) {
+            FloatVector ka = FloatVector.fromArray(F, k, kA + d * TILE);
+            FloatVector kb = FloatVector.fromArray(F, k, kB + d * TILE);
+            FloatVector w = FloatVector.broadcast(F, q[qOff + d]);
+            a0 = ka.fma(w, a0);
+            b0 = kb.fma(w, b0);
+            w = FloatVector.broadcast(F, q[qOff + hd + d]);
+            a1 = ka.fma(w, a1);
+            b1 = kb.fma(w, b1);
+            w = FloatVector.broadcast(F, q[qOff + 2 * hd + d]);
+            a2 = ka.fma(w, a2);
+            b2 = kb.fma(w, b2);
+            w = FloatVector.broadcast(F, q[qOff + 3 * hd + d]);
+            a3 = ka.fma(w, a3);
+            b3 = kb.fma(w, b3);
+        }
+        FloatVector sc = FloatVector.broadcast(F, scale);
+        a0.mul(sc).intoArray(s, sOff);
+        a1.mul(sc).intoArray(s, sOff + stride);
+        a2.mul(sc).intoArray(s, sOff + 2 * stride);
+        a3.mul(sc).intoArray(s, sOff + 3 * stride);
+        b0.mul(sc).intoArray(s, sOff + TILE);
+        b1.mul(sc).intoArray(s, sOff + stride + TILE);
+        b2.mul(sc).intoArray(s, sOff + 2 * stride + TILE);
+        b3.mul(sc).intoArray(s, sOff + 3 * stride + TILE);
     }
 
     /** Scaled scores of four heads ({@code q[qOff]}, then every {@code hd}) for one key tile. */

@@ -7,9 +7,10 @@ package dev.llama3j.model;
  * <p>Keys are stored transposed in tiles: per key/value head and per {@link #TILE} positions, one
  * contiguous tile of {@code headDim × TILE} values, dimension-major. Attention then reads the scores
  * of {@code TILE} positions straight into vector lanes with no horizontal sums, and the tiles stream
- * sequentially through memory as the positions advance. Values keep one row per position. With
- * {@link KvCacheType#F16} both are fp16, widened to fp32 a tile at a time for attention (loops the
- * JIT turns into vector conversions).
+ * sequentially through memory as the positions advance. Values are stored per key/value head, one
+ * row of {@code headDim} per position, so one head's values are contiguous too. With
+ * {@link KvCacheType#F16} both are fp16, widened to fp32 a block at a time for attention (plain
+ * contiguous loops, which the JIT turns into vector conversions).
  */
 public final class KvCache {
     /** Positions per key tile: one float vector. */
@@ -101,9 +102,13 @@ public final class KvCache {
         return (g * tiles + tile) * headDim * TILE;
     }
 
+    /** Index of the values of key/value head {@code g} at position {@code pos} in a layer's value array. */
+    int valueRow(int g, int pos) {
+        return (g * capacity + pos) * headDim;
+    }
+
     /** Stores one position's keys ({@code kvDim} values from {@code k[kOff]}) and values. */
     void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
-        int vBase = pos * kvDim;
         int tile = pos / TILE;
         int lane = pos % TILE;
         if (type == KvCacheType.F32) {
@@ -114,7 +119,9 @@ public final class KvCache {
                     kt[base + d * TILE] = k[kOff + g * headDim + d];
                 }
             }
-            System.arraycopy(v, vOff, values[layer], vBase, kvDim);
+            for (int g = 0; g < kvDim / headDim; g++) {
+                System.arraycopy(v, vOff + g * headDim, values[layer], valueRow(g, pos), headDim);
+            }
         } else {
             short[] kt = keys16[layer];
             for (int g = 0; g < kvDim / headDim; g++) {
@@ -124,20 +131,21 @@ public final class KvCache {
                 }
             }
             short[] vt = values16[layer];
-            for (int i = 0; i < kvDim; i++) {
-                vt[vBase + i] = Float.floatToFloat16(v[vOff + i]);
+            for (int g = 0; g < kvDim / headDim; g++) {
+                int base = valueRow(g, pos);
+                for (int d = 0; d < headDim; d++) {
+                    vt[base + d] = Float.floatToFloat16(v[vOff + g * headDim + d]);
+                }
             }
         }
     }
 
-    /** Widens fp16 key tile {@code tile} of head {@code g} ({@code headDim × TILE} values) into {@code dst}. */
-    void widenKeyTile(int layer, int g, int tile, float[] dst) {
-        short[] kt = keys16[layer];
-        int src = keyTile(g, tile);
-        int n = headDim * TILE;
-        for (int i = 0; i < n; i++) {
-            dst[i] = Float.float16ToFloat(kt[src + i]);
-        }
+    /**
+     * Widens {@code count} consecutive fp16 key tiles of head {@code g}, from {@code tile} on
+     * ({@code headDim × TILE} values each, adjacent in memory), into {@code dst}.
+     */
+    void widenKeyTiles(int layer, int g, int tile, int count, float[] dst) {
+        widen(keys16[layer], keyTile(g, tile), dst, count * headDim * TILE);
     }
 
     /**
@@ -145,13 +153,13 @@ public final class KvCache {
      * {@code dst[(t-t0)*headDim + d]}.
      */
     void widenValues(int layer, int g, int t0, int count, float[] dst) {
-        short[] vt = values16[layer];
-        for (int t = 0; t < count; t++) {
-            int src = (t0 + t) * kvDim + g * headDim;
-            int o = t * headDim;
-            for (int d = 0; d < headDim; d++) {
-                dst[o + d] = Float.float16ToFloat(vt[src + d]);
-            }
+        widen(values16[layer], valueRow(g, t0), dst, count * headDim);
+    }
+
+    /** {@code dst[i] = src[off+i]} as fp32 for {@code i < n}: a contiguous loop C2 compiles to vector conversions. */
+    private static void widen(short[] src, int off, float[] dst, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = Float.float16ToFloat(src[off + i]);
         }
     }
 }
