@@ -63,7 +63,8 @@ final class ServeCommand implements Callable<Integer> {
     Integer batchSize;
 
     @Option(names = "--api-key", paramLabel = "KEY",
-            description = "Require 'Authorization: Bearer KEY' on every request but /health (default: \\${LLAMA3J_API_KEY})")
+            description = "Require 'Authorization: Bearer KEY' on every request but /health"
+                    + " (default: the LLAMA3J_API_KEY environment variable, if set)")
     String apiKey = System.getenv("LLAMA3J_API_KEY");
 
     @Option(names = "--served-model-name", paramLabel = "NAME",
