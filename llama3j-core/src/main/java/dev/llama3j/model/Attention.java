@@ -53,44 +53,29 @@ final class Attention {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         boolean f32 = cache.type() == KvCacheType.F32;
         int tileSize = headDim * TILE;
-        int j = 0;
-        // Two tiles at a time for four heads: two key loads feed eight FMAs.
-        if (group % 4 == 0) {
-            for (; j + 2 <= tiles; j += 2) {
-                float[] k;
-                int kBase;
-                if (f32) {
-                    k = cache.keys[layer];
-                    kBase = cache.keyTile(g, j);
-                } else {
-                    cache.widenKeyTiles(layer, g, j, 2, s.keyTile);
-                    k = s.keyTile;
-                    kBase = 0;
-                }
-                for (int h = 0; h < group; h += 4) {
+        for (int j = 0; j < tiles; ) {
+            // Two tiles at a time for four heads where possible: two key loads feed eight FMAs.
+            int count = group % 4 == 0 && j + 2 <= tiles ? 2 : 1;
+            float[] k = f32 ? cache.keys[layer] : s.keyTile;
+            int kBase = f32 ? cache.keyTile(g, j) : 0;
+            if (!f32) {
+                cache.widenKeyTiles(layer, g, j, count, s.keyTile);
+            }
+            int h = 0;
+            if (count == 2) {
+                for (; h < group; h += 4) {
                     scores4x2(q, qOff + h * headDim, headDim, k, kBase, kBase + tileSize, scores,
                             h * stride + j * TILE, stride, scale);
                 }
-            }
-        }
-        for (; j < tiles; j++) {
-            float[] k;
-            int kBase;
-            if (f32) {
-                k = cache.keys[layer];
-                kBase = cache.keyTile(g, j);
             } else {
-                cache.widenKeyTiles(layer, g, j, 1, s.keyTile);
-                k = s.keyTile;
-                kBase = 0;
+                for (; h + 4 <= group; h += 4) {
+                    scores4(q, qOff + h * headDim, headDim, k, kBase, scores, h * stride + j * TILE, stride, scale);
+                }
+                for (; h < group; h++) {
+                    scores1(q, qOff + h * headDim, headDim, k, kBase, scores, h * stride + j * TILE, scale);
+                }
             }
-            int h = 0;
-            for (; h + 4 <= group; h += 4) {
-                scores4(q, qOff + h * headDim, headDim, k, kBase, scores, h * stride + j * TILE, stride, scale);
-            }
-            for (; h < group; h++) {
-                scores1(q, qOff + h * headDim, headDim, k, kBase, scores, h * stride + j * TILE, scale);
-            }
+            j += count;
         }
         for (int h = 0; h < group; h++) {
             softmax(scores, h * stride, len);
