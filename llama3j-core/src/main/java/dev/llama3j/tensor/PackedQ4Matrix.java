@@ -69,8 +69,21 @@ final class PackedQ4Matrix extends WeightMatrix {
     @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
-        if (n >= gemmMinTokens()) {
+        if (n > FUSED_MAX_TOKENS || (n >= gemmMinTokens() && V != 16)) {
             super.matmul(in, out, outStride, r0, r1);
+            return;
+        }
+        if (n >= gemmMinTokens()) {
+            float[] tmp = Scratch.tile(); // 6 × G: room for four tokens' outputs
+            for (int g = r0 / G; g * G < r1; g++) {
+                int count = Math.min(G, rows - g * G);
+                for (int t = 0; t < n; t += 4) {
+                    fused4(g, in.x(), cols, n, t, tmp);
+                    for (int i = 0; i < 4 && t + i < n; i++) {
+                        System.arraycopy(tmp, i * G, out, (t + i) * outStride + g * G, count);
+                    }
+                }
+            }
             return;
         }
         for (int g = r0 / G; g * G < r1; g++) {
@@ -83,6 +96,74 @@ final class PackedQ4Matrix extends WeightMatrix {
                 kernel1(g, in, t, out, t * outStride + g * G, count);
             }
         }
+    }
+
+    /**
+     * Up to this many tokens (a decode step of a few sequences) skip the fp32 panel: {@link #fused4}
+     * dequantizes each weight column into registers and uses it for four tokens at once.
+     */
+    static final int FUSED_MAX_TOKENS = 16;
+
+    /**
+     * Tokens {@code [t, t+4)} (those past {@code n} repeat the last one) times group {@code g}, in fp32,
+     * into {@code tmp[i*G + r]}: each column of 32 rows is dequantized into four vectors that feed
+     * sixteen FMAs, with eight accumulators in registers.
+     */
+    private void fused4(int g, float[] x, int cols, int n, int t, float[] tmp) {
+        MemorySegment d = data;
+        float[] scales = Scratch.scales();
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int x0 = Math.min(t, n - 1) * cols;
+        int x1 = Math.min(t + 1, n - 1) * cols;
+        int x2 = Math.min(t + 2, n - 1) * cols;
+        int x3 = Math.min(t + 3, n - 1) * cols;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector eight = FloatVector.broadcast(F, 8f);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            Halves.widen(d, off, scales);
+            FloatVector s0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector s1 = FloatVector.fromArray(F, scales, V);
+            long col = off + 2L * G;
+            for (int p = 0; p < 16; p++) {
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                IntVector first = v.and(0xff);
+                IntVector second = v.lanewise(VectorOperators.LSHR, 16);
+                FloatVector l0 = ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s0);
+                FloatVector l1 = ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s1);
+                FloatVector h0 = ((FloatVector) first.lanewise(VectorOperators.LSHR, 4)
+                        .convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s0);
+                FloatVector h1 = ((FloatVector) second.lanewise(VectorOperators.LSHR, 4)
+                        .convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s1);
+                int k = b * BLOCK + p;
+                FloatVector xl = FloatVector.broadcast(F, x[x0 + k]);
+                FloatVector xh = FloatVector.broadcast(F, x[x0 + k + 16]);
+                a00 = h0.fma(xh, l0.fma(xl, a00));
+                a01 = h1.fma(xh, l1.fma(xl, a01));
+                xl = FloatVector.broadcast(F, x[x1 + k]);
+                xh = FloatVector.broadcast(F, x[x1 + k + 16]);
+                a10 = h0.fma(xh, l0.fma(xl, a10));
+                a11 = h1.fma(xh, l1.fma(xl, a11));
+                xl = FloatVector.broadcast(F, x[x2 + k]);
+                xh = FloatVector.broadcast(F, x[x2 + k + 16]);
+                a20 = h0.fma(xh, l0.fma(xl, a20));
+                a21 = h1.fma(xh, l1.fma(xl, a21));
+                xl = FloatVector.broadcast(F, x[x3 + k]);
+                xh = FloatVector.broadcast(F, x[x3 + k + 16]);
+                a30 = h0.fma(xh, l0.fma(xl, a30));
+                a31 = h1.fma(xh, l1.fma(xl, a31));
+            }
+        }
+        a00.intoArray(tmp, 0);
+        a01.intoArray(tmp, V);
+        a10.intoArray(tmp, G);
+        a11.intoArray(tmp, G + V);
+        a20.intoArray(tmp, 2 * G);
+        a21.intoArray(tmp, 2 * G + V);
+        a30.intoArray(tmp, 3 * G);
+        a31.intoArray(tmp, 3 * G + V);
     }
 
     // The kernels below are written out in full on purpose: a helper method that takes or returns a

@@ -80,7 +80,7 @@ class PackedMatrixTest {
                     }
                 }
             }
-            for (int n : new int[] {1, 2, 3, 5, 7, 8, 10, 13}) {
+            for (int n : new int[] {1, 2, 3, 5, 7, 8, 10, 13, 16, 17}) {
                 float[] x = random(rnd, n * cols, 1f);
                 float[] expected = new float[n * rows];
                 ref.matmul(x, n, cols, expected, rows, 0, rows);
