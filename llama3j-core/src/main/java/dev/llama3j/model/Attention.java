@@ -109,7 +109,9 @@ final class Attention {
 
     /**
      * {@link #weightedValues} for four heads of {@code 4L} dimensions at once: each value row is loaded
-     * once for sixteen FMAs (sixteen accumulators: AVX-512 has the 32 registers this needs).
+     * once for sixteen FMAs. The sixteen accumulators fit AVX-512's 32 registers, which is where Llama
+     * 3.1's 64-dimension heads take this path; 32-dimension heads on 16-register AVX2 take it too and
+     * spill, slower but correct.
      */
     private static void weightedValues4(float[] p, int pOff, int stride, int len, float[] v, int vOff, float[] out,
             int oOff, int hd) {

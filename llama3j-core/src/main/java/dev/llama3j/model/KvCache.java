@@ -111,30 +111,22 @@ public final class KvCache {
     void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
         int tile = pos / TILE;
         int lane = pos % TILE;
-        if (type == KvCacheType.F32) {
-            float[] kt = keys[layer];
-            for (int g = 0; g < kvDim / headDim; g++) {
-                int base = keyTile(g, tile) + lane;
+        for (int g = 0; g < kvDim / headDim; g++) {
+            int src = g * headDim;
+            int kBase = keyTile(g, tile) + lane;
+            int vBase = valueRow(g, pos);
+            if (type == KvCacheType.F32) {
+                float[] kt = keys[layer];
                 for (int d = 0; d < headDim; d++) {
-                    kt[base + d * TILE] = k[kOff + g * headDim + d];
+                    kt[kBase + d * TILE] = k[kOff + src + d];
                 }
-            }
-            for (int g = 0; g < kvDim / headDim; g++) {
-                System.arraycopy(v, vOff + g * headDim, values[layer], valueRow(g, pos), headDim);
-            }
-        } else {
-            short[] kt = keys16[layer];
-            for (int g = 0; g < kvDim / headDim; g++) {
-                int base = keyTile(g, tile) + lane;
+                System.arraycopy(v, vOff + src, values[layer], vBase, headDim);
+            } else {
+                short[] kt = keys16[layer];
+                short[] vt = values16[layer];
                 for (int d = 0; d < headDim; d++) {
-                    kt[base + d * TILE] = Float.floatToFloat16(k[kOff + g * headDim + d]);
-                }
-            }
-            short[] vt = values16[layer];
-            for (int g = 0; g < kvDim / headDim; g++) {
-                int base = valueRow(g, pos);
-                for (int d = 0; d < headDim; d++) {
-                    vt[base + d] = Float.floatToFloat16(v[vOff + g * headDim + d]);
+                    kt[kBase + d * TILE] = Float.floatToFloat16(k[kOff + src + d]);
+                    vt[vBase + d] = Float.floatToFloat16(v[vOff + src + d]);
                 }
             }
         }

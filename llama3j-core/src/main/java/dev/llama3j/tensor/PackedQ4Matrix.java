@@ -22,7 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Generating multiplies these nibbles with the input quantized to 8 bits (like llama.cpp's
  * Q4_0 × Q8_0 dot product) in 16-bit lanes, one lane per row: 16 products of a nibble (at most 15)
  * and an 8-bit value (at most 127 in magnitude) fit a 16-bit sum, so half a block is summed with
- * plain short multiplies and adds before widening. Prompts go through the fp32 {@link Gemm} path.
+ * plain short multiplies and adds before widening. Steps of a few more tokens dequantize each column
+ * into registers for four tokens at a time ({@link #fused4}); prompts go through the fp32
+ * {@link Gemm} path.
  */
 final class PackedQ4Matrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
@@ -69,12 +71,8 @@ final class PackedQ4Matrix extends WeightMatrix {
     @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
-        if (n > FUSED_MAX_TOKENS || (n >= gemmMinTokens() && V != 16)) {
-            super.matmul(in, out, outStride, r0, r1);
-            return;
-        }
-        if (n >= gemmMinTokens()) {
-            float[] tmp = Scratch.tile(); // 6 × G: room for four tokens' outputs
+        if (usesFusedKernel(n)) {
+            float[] tmp = Scratch.tile(); // Gemm.TILE (6) × G floats: room for four tokens' outputs
             for (int g = r0 / G; g * G < r1; g++) {
                 int count = Math.min(G, rows - g * G);
                 for (int t = 0; t < n; t += 4) {
@@ -84,6 +82,10 @@ final class PackedQ4Matrix extends WeightMatrix {
                     }
                 }
             }
+            return;
+        }
+        if (n >= gemmMinTokens()) {
+            super.matmul(in, out, outStride, r0, r1);
             return;
         }
         for (int g = r0 / G; g * G < r1; g++) {
@@ -103,6 +105,15 @@ final class PackedQ4Matrix extends WeightMatrix {
      * dequantizes each weight column into registers and uses it for four tokens at once.
      */
     static final int FUSED_MAX_TOKENS = 16;
+
+    /**
+     * Whether {@code n} tokens go through {@link #fused4}: from {@link #gemmMinTokens()} to
+     * {@link #FUSED_MAX_TOKENS}, with 16-float vectors only, where its eight accumulators, four weight
+     * vectors and temporaries fit AVX-512's 32 registers (with 16 registers they would spill).
+     */
+    private boolean usesFusedKernel(int n) {
+        return V == 16 && n >= gemmMinTokens() && n <= FUSED_MAX_TOKENS;
+    }
 
     /**
      * Tokens {@code [t, t+4)} (those past {@code n} repeat the last one) times group {@code g}, in fp32,
