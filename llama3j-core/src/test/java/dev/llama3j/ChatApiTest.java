@@ -30,7 +30,9 @@ class ChatApiTest {
 
     @AfterAll
     static void close() {
-        llama.close();
+        if (llama != null) {
+            llama.close();
+        }
     }
 
     @SuppressWarnings("unchecked")

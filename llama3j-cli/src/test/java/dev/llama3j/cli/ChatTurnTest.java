@@ -27,7 +27,9 @@ class ChatTurnTest {
 
     @AfterAll
     static void close() {
-        llama.close();
+        if (llama != null) {
+            llama.close();
+        }
     }
 
     @Test

@@ -38,9 +38,15 @@ class GgufRoundTripTest {
 
     @AfterAll
     static void close() {
-        f32.close();
-        bf16.close();
-        chat.close();
+        if (f32 != null) {
+            f32.close();
+        }
+        if (bf16 != null) {
+            bf16.close();
+        }
+        if (chat != null) {
+            chat.close();
+        }
     }
 
     /** The demo chat model (sharded, tied embeddings, transformers-5 config) through GGUF: its 18 probes. */

@@ -29,7 +29,9 @@ class EngineTest {
 
     @AfterAll
     static void close() {
-        model.close();
+        if (model != null) {
+            model.close();
+        }
     }
 
     static TextDecoder idDecoder() {

@@ -40,7 +40,9 @@ class LoraEngineTest {
 
     @AfterAll
     static void close() {
-        model.close();
+        if (model != null) {
+            model.close();
+        }
     }
 
     static Engine engine(int parallel) {

@@ -39,8 +39,12 @@ class LoraParityTest {
 
     @AfterAll
     static void close() {
-        merged.close();
-        unmerged.close();
+        if (merged != null) {
+            merged.close();
+        }
+        if (unmerged != null) {
+            unmerged.close();
+        }
     }
 
     @Test

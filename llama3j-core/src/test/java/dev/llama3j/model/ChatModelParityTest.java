@@ -21,7 +21,9 @@ class ChatModelParityTest {
 
     @AfterAll
     static void close() {
-        model.close();
+        if (model != null) {
+            model.close();
+        }
     }
 
     @Test

@@ -22,7 +22,9 @@ class RandomModelParityTest {
 
     @AfterAll
     static void close() {
-        model.close();
+        if (model != null) {
+            model.close();
+        }
     }
 
     static Map<String, Object> goldenCase(String name) {

@@ -17,7 +17,9 @@ class ApiKeyTest {
 
     @AfterAll
     static void stop() {
-        s.close();
+        if (s != null) {
+            s.close();
+        }
     }
 
     @Test

@@ -35,7 +35,9 @@ class BadInputTest {
 
     @AfterAll
     static void stop() {
-        s.close();
+        if (s != null) {
+            s.close();
+        }
     }
 
     /** Asserts the status and the error shape; returns the error object. */

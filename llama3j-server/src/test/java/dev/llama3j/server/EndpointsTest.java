@@ -32,7 +32,9 @@ class EndpointsTest {
 
     @AfterAll
     static void stop() {
-        s.close();
+        if (s != null) {
+            s.close();
+        }
     }
 
     @SuppressWarnings("unchecked")

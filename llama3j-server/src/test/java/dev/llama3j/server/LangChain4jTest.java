@@ -44,7 +44,9 @@ class LangChain4jTest {
 
     @AfterAll
     static void stop() {
-        s.close();
+        if (s != null) {
+            s.close();
+        }
     }
 
     static ToolSpecification weatherTool() {

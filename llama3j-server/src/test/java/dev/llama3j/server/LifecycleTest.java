@@ -31,7 +31,9 @@ class LifecycleTest {
 
     @AfterAll
     static void stop() {
-        s.close();
+        if (s != null) {
+            s.close();
+        }
     }
 
     static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -56,8 +56,12 @@ class LoraServerTest {
 
     @AfterAll
     static void stop() {
-        server.close();
-        llama.close();
+        if (server != null) {
+            server.close();
+        }
+        if (llama != null) {
+            llama.close();
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -42,8 +42,12 @@ class OpenAiSdkTest {
 
     @AfterAll
     static void stop() {
-        client.close();
-        s.close();
+        if (client != null) {
+            client.close();
+        }
+        if (s != null) {
+            s.close();
+        }
     }
 
     /** The golden probe whose messages mention {@code text}. */
