@@ -1,5 +1,6 @@
 package dev.llama3j;
 
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.chat.ChatTemplate;
 import dev.llama3j.engine.Engine;
 import dev.llama3j.engine.Generation;

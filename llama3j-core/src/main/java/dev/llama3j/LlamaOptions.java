@@ -1,5 +1,6 @@
 package dev.llama3j;
 
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.ModelLoader;
 

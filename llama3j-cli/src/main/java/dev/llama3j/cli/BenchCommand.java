@@ -1,6 +1,6 @@
 package dev.llama3j.cli;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.bench.Benchmark;
 import dev.llama3j.json.Json;

@@ -1,7 +1,7 @@
 package dev.llama3j.cli;
 
 import dev.llama3j.ChatRequest;
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.chat.RenderOptions;
 import dev.llama3j.lora.LoraOptions;

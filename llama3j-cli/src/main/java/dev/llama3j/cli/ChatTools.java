@@ -1,7 +1,7 @@
 package dev.llama3j.cli;
 
-import dev.llama3j.InvalidRequestException;
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.error.Llama3jException;
 import dev.llama3j.chat.Tool;
 import dev.llama3j.json.Json;
 import java.io.UncheckedIOException;

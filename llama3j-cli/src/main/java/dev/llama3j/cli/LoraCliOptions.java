@@ -1,6 +1,6 @@
 package dev.llama3j.cli;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.lora.LoraMode;
 import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.lora.LoraSpec;

@@ -1,6 +1,6 @@
 package dev.llama3j.cli;
 
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.Llama3jException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package dev.llama3j.cli;
 
-import dev.llama3j.InvalidRequestException;
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.json.Json;
 import dev.llama3j.mem.BlogTables;
 import dev.llama3j.mem.ByteSize;

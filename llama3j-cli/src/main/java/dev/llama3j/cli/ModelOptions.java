@@ -2,7 +2,7 @@ package dev.llama3j.cli;
 
 import dev.llama3j.Llama;
 import dev.llama3j.LlamaOptions;
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.ModelLoader;

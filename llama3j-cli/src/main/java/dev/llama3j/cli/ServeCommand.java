@@ -1,8 +1,8 @@
 package dev.llama3j.cli;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.Llama3jException;
 import dev.llama3j.lora.LoraMode;
 import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.lora.LoraSpec;

@@ -1,7 +1,7 @@
 package dev.llama3j.chat;
 
-import dev.llama3j.InvalidRequestException;
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.error.Llama3jException;
 import dev.llama3j.chat.jinja.MarkedString;
 import dev.llama3j.chat.jinja.Template;
 import dev.llama3j.chat.jinja.TemplateRaisedException;

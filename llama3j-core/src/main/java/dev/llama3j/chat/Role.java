@@ -1,6 +1,6 @@
 package dev.llama3j.chat;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 
 /** Who wrote a message. {@code tool} and {@code ipython} both carry tool results; the Llama 3.1 template renders both as {@code ipython}. */
 public enum Role {

@@ -1,6 +1,6 @@
 package dev.llama3j.chat;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
 import java.util.Collections;

@@ -1,6 +1,6 @@
 package dev.llama3j.convert;
 
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.gguf.GgufFileType;
 import dev.llama3j.gguf.GgufWriter;
 import dev.llama3j.gguf.Llama3RopeFactors;

@@ -1,6 +1,6 @@
 package dev.llama3j.convert;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.gguf.GgufFileType;
 import dev.llama3j.gguf.LlamaGgufNames;
 import dev.llama3j.tensor.GgmlType;

@@ -1,6 +1,6 @@
 package dev.llama3j.engine;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.model.Batch;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.sampling.Sampler;

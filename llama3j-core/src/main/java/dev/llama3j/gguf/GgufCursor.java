@@ -1,6 +1,6 @@
 package dev.llama3j.gguf;
 
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

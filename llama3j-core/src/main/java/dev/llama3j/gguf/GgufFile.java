@@ -1,8 +1,8 @@
 package dev.llama3j.gguf;
 
-import dev.llama3j.Llama3jException;
-import dev.llama3j.ModelFormatException;
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.Llama3jException;
+import dev.llama3j.error.ModelFormatException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.tensor.GgmlType;
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,6 +1,6 @@
 package dev.llama3j.gguf;
 
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

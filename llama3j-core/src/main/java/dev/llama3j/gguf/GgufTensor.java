@@ -1,7 +1,7 @@
 package dev.llama3j.gguf;
 
-import dev.llama3j.ModelFormatException;
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.ModelFormatException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.WeightMatrix;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package dev.llama3j.gguf;
 
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.Llama3jException;
 import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.Quantizer;
 import java.io.IOException;

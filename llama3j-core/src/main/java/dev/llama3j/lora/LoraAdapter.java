@@ -1,7 +1,7 @@
 package dev.llama3j.lora;
 
-import dev.llama3j.ModelFormatException;
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.ModelFormatException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.Projection;
 import dev.llama3j.safetensors.SafetensorsFile;

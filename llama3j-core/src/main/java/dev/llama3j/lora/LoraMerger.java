@@ -1,6 +1,6 @@
 package dev.llama3j.lora;
 
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.model.LayerWeights;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaWeights;

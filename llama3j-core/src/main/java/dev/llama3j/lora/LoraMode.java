@@ -1,6 +1,6 @@
 package dev.llama3j.lora;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 
 /** How adapters are applied. */
 public enum LoraMode {

@@ -1,6 +1,6 @@
 package dev.llama3j.lora;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import java.nio.file.Path;
 
 /**

@@ -1,6 +1,6 @@
 package dev.llama3j.mem;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.regex.Matcher;

@@ -1,6 +1,6 @@
 package dev.llama3j.mem;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.tensor.GgmlType;
 import java.util.Locale;
 

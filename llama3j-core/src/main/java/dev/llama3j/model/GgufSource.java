@@ -1,6 +1,6 @@
 package dev.llama3j.model;
 
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.gguf.GgufFile;
 import dev.llama3j.gguf.GgufTensor;
 import dev.llama3j.gguf.LlamaGgufNames;

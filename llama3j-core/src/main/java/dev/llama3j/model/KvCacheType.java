@@ -18,6 +18,6 @@ public enum KvCacheType {
                 return t;
             }
         }
-        throw new dev.llama3j.InvalidRequestException("unknown cache type '" + s + "'; use f32 or f16", "cache-type");
+        throw new dev.llama3j.error.InvalidRequestException("unknown cache type '" + s + "'; use f32 or f16", "cache-type");
     }
 }

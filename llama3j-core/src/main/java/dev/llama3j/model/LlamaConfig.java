@@ -1,7 +1,7 @@
 package dev.llama3j.model;
 
-import dev.llama3j.ModelFormatException;
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.ModelFormatException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.gguf.GgufFile;
 import dev.llama3j.gguf.GgufKeys;
 import dev.llama3j.gguf.GgufVocabulary;

@@ -1,6 +1,6 @@
 package dev.llama3j.model;
 
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.gguf.GgufFile;
 import java.nio.file.Files;
 import java.nio.file.Path;

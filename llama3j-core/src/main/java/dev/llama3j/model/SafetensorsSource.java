@@ -1,6 +1,6 @@
 package dev.llama3j.model;
 
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.safetensors.SafetensorsTensor;
 import dev.llama3j.tensor.WeightMatrix;

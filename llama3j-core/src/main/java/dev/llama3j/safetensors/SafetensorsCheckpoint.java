@@ -1,6 +1,6 @@
 package dev.llama3j.safetensors;
 
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
 import java.lang.foreign.Arena;

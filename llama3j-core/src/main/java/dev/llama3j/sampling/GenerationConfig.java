@@ -1,6 +1,6 @@
 package dev.llama3j.sampling;
 
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.gguf.GgufFile;
 import dev.llama3j.gguf.GgufVocabulary;
 import dev.llama3j.json.Json;

@@ -1,6 +1,6 @@
 package dev.llama3j.sampling;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 
 /**
  * How to choose each next token. {@code temperature == 0} is greedy decoding. Zero or negative

@@ -1,6 +1,6 @@
 package dev.llama3j.tensor;
 
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.UnsupportedModelException;
 
 /**
  * Storage types of tensor data, with ggml's numeric ids (as written in GGUF files), block sizes (values

@@ -1,6 +1,6 @@
 package dev.llama3j.tensor;
 
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.UnsupportedModelException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 

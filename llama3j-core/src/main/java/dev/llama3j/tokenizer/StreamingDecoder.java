@@ -33,7 +33,7 @@ public final class StreamingDecoder {
     /**
      * Adds one token; returns the text it completes, possibly empty.
      *
-     * @throws dev.llama3j.InvalidRequestException if the id is outside the vocabulary
+     * @throws dev.llama3j.error.InvalidRequestException if the id is outside the vocabulary
      */
     public String feed(int id) {
         if (skipSpecial && tokenizer.isSpecial(id)) {

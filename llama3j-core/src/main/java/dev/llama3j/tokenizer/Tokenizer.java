@@ -1,7 +1,7 @@
 package dev.llama3j.tokenizer;
 
-import dev.llama3j.InvalidRequestException;
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -112,7 +112,7 @@ public final class Tokenizer {
      * they are {@code <|begin_of_text|>} and {@code <|end_of_text|>} if the vocabulary has them.
      *
      * @throws ModelFormatException if the file is missing, unreadable or lacks a required key
-     * @throws dev.llama3j.UnsupportedModelException if it is not a Llama 3 style byte-level BPE tokenizer
+     * @throws dev.llama3j.error.UnsupportedModelException if it is not a Llama 3 style byte-level BPE tokenizer
      */
     public static Tokenizer load(Path path) {
         return TokenizerJson.load(path);

@@ -1,7 +1,7 @@
 package dev.llama3j.tokenizer;
 
-import dev.llama3j.ModelFormatException;
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.ModelFormatException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
 import java.io.IOException;

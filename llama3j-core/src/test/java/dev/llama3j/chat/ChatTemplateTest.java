@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.chat.jinja.TemplateException;
 import java.io.IOException;
 import java.io.InputStream;

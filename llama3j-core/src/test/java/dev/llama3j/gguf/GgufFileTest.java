@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.Llama3jException;
-import dev.llama3j.ModelFormatException;
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.Llama3jException;
+import dev.llama3j.error.ModelFormatException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.WeightMatrix;
 import java.nio.file.Path;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.Llama3jException;
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.Llama3jException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.ModelFormat;
 import dev.llama3j.tokenizer.Tokenizer;

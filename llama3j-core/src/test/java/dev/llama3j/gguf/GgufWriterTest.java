@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.Llama3jException;
 import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.Quantizer;
 import dev.llama3j.tensor.WeightMatrix;
@@ -185,7 +185,7 @@ class GgufWriterTest {
             assertEquals(4, nested.length());
             assertEquals("x", nested.arrayAt(1).stringAt(0));
             assertEquals(3.0, nested.arrayAt(2).arrayAt(0).doubleAt(0));
-            assertThrows(dev.llama3j.ModelFormatException.class, () -> f.getIntArray("a.uint32")); // 2^32-1 > int
+            assertThrows(dev.llama3j.error.ModelFormatException.class, () -> f.getIntArray("a.uint32")); // 2^32-1 > int
         }
     }
 

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.InvalidRequestException;
-import dev.llama3j.Llama3jException;
-import dev.llama3j.ModelFormatException;
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.error.Llama3jException;
+import dev.llama3j.error.ModelFormatException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaModel;

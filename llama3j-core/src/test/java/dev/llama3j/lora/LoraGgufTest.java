@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.UnsupportedModelException;
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.convert.ConversionProgress;
 import dev.llama3j.convert.HfToGgufConverter;
 import dev.llama3j.gguf.GgufFileType;

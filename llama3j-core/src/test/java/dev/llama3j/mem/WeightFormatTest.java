@@ -3,7 +3,7 @@ package dev.llama3j.mem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.tensor.GgmlType;
 import org.junit.jupiter.api.Test;
 

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.InvalidRequestException;
-import dev.llama3j.ModelFormatException;
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.List;

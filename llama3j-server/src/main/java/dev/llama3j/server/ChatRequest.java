@@ -3,7 +3,7 @@ package dev.llama3j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.chat.Message;
 import dev.llama3j.chat.Tool;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.llama3j.server;
 
-import dev.llama3j.InvalidRequestException;
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.error.Llama3jException;
 import dev.llama3j.engine.EngineOverloadedException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;

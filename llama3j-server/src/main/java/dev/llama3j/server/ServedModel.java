@@ -1,6 +1,6 @@
 package dev.llama3j.server;
 
-import dev.llama3j.InvalidRequestException;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.llama3j.chat.jinja;
 
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.Llama3jException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.llama3j.chat.jinja;
 
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.Llama3jException;
 
 /**
  * A template that cannot be parsed or rendered: a syntax error, an unknown filter, a type error

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.Llama3jException;
+import dev.llama3j.error.Llama3jException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

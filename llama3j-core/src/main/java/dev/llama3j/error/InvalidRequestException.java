@@ -1,4 +1,4 @@
-package dev.llama3j;
+package dev.llama3j.error;
 
 /**
  * A request that cannot be served as asked: token ids outside the vocabulary, a prompt longer than

@@ -1,4 +1,4 @@
-package dev.llama3j;
+package dev.llama3j.error;
 
 /**
  * Base of every error llama3j reports to a user. The message names what is wrong (a file, a key, a

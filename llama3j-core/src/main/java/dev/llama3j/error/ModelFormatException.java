@@ -1,4 +1,4 @@
-package dev.llama3j;
+package dev.llama3j.error;
 
 /** A model or adapter file is malformed: truncated, bad magic, inconsistent header, wrong shape. */
 public class ModelFormatException extends Llama3jException {
