@@ -8,18 +8,16 @@ import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TextDecoder;
-import dev.llama3j.gguf.GgufFile;
-import dev.llama3j.gguf.GgufVocabulary;
-import dev.llama3j.lora.LoraOptions;
+import dev.llama3j.lora.LoraLoader;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaModel;
-import dev.llama3j.model.ModelFormat;
 import dev.llama3j.model.ModelLoader;
+import dev.llama3j.model.ModelSource;
+import dev.llama3j.model.ModelSources;
 import dev.llama3j.sampling.GenerationConfig;
 import dev.llama3j.sampling.SamplingParams;
 import dev.llama3j.tokenizer.StreamingDecoder;
 import dev.llama3j.tokenizer.Tokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -69,64 +67,27 @@ public final class Llama implements AutoCloseable {
     }
 
     /**
-     * Loads a Hugging Face model folder ({@code config.json}, safetensors, {@code tokenizer.json},
-     * {@code generation_config.json}, the chat template) or a GGUF file, which holds all of that in its
-     * metadata; {@link ModelFormat#of} tells them apart.
-     */
-    public static Llama load(Path path, LlamaOptions options) {
-        return load(path, options, LoraOptions.NONE);
-    }
-
-    /**
-     * Loads a model with LoRA adapters: merged into the weights, or applied per request by name
+     * Loads a model in any format llama3j reads ({@link ModelSources}): a Hugging Face model folder
+     * ({@code config.json}, safetensors, {@code tokenizer.json}, {@code generation_config.json}, the chat
+     * template) or a GGUF file, which holds all of that in its metadata. The LoRA adapters of
+     * {@link LlamaOptions#lora} are merged into the weights, or applied per request by name
      * ({@link GenerationRequest#adapter}, {@link ChatRequest#adapter}; null is the model as loaded).
      */
-    public static Llama load(Path path, LlamaOptions options, LoraOptions lora) {
-        if (!Files.exists(path)) {
-            throw new ModelFormatException(path + ": no such model file or folder");
-        }
-        if (ModelFormat.of(path) == ModelFormat.GGUF) {
-            return loadGguf(path, options, lora);
-        }
-        Tokenizer tokenizer = Tokenizer.load(path);
-        LlamaModel model = ModelLoader.loadHuggingFace(path, options.threads(), options.maxBatchTokens(), lora);
-        try {
-            checkVocabulary(path, model.config(), tokenizer);
-            return new Llama(path, model, tokenizer, GenerationConfig.fromHuggingFace(path),
-                    ChatTemplate.fromTokenizerDir(path), options);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
-    }
-
-    private static Llama loadGguf(Path path, LlamaOptions options, LoraOptions lora) {
-        GgufFile gguf = GgufFile.open(path);
-        Tokenizer tokenizer;
-        ChatTemplate template;
-        GenerationConfig generation;
-        LlamaModel model;
-        try {
-            // Everything read from metadata first: loading may unmap the file once weights are repacked.
-            tokenizer = GgufVocabulary.tokenizer(gguf);
-            // tokenizer.chat_template, with the bos_token and eos_token the file's ids name.
-            template = ChatTemplate.ofOrDefault(GgufVocabulary.chatTemplate(gguf).orElse(null));
-            int bos = tokenizer.bosId().orElse(-1);
-            int eos = tokenizer.eosId().orElse(-1);
-            template = template.withTokens(bos >= 0 ? tokenizer.piece(bos) : template.bosToken(),
-                    eos >= 0 ? tokenizer.piece(eos) : template.eosToken());
-            generation = GenerationConfig.fromGguf(gguf);
-            model = ModelLoader.loadGguf(gguf, options.threads(), options.maxBatchTokens(), lora);
-        } catch (RuntimeException e) {
-            gguf.close();
-            throw e;
-        }
-        try { // the model owns the file now
-            checkVocabulary(path, model.config(), tokenizer);
-            return new Llama(path, model, tokenizer, generation, template, options);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
+    public static Llama load(Path path, LlamaOptions options) {
+        try (ModelSource source = ModelSources.open(path)) {
+            LlamaConfig config = source.config();
+            Tokenizer tokenizer = source.tokenizer();
+            checkVocabulary(path, config, tokenizer);
+            ChatTemplate template = source.chatTemplate();
+            GenerationConfig generation = source.generationConfig();
+            LlamaModel model = ModelLoader.load(source, options.threads(), options.maxBatchTokens(),
+                    LoraLoader.hook(options.lora()));
+            try { // the model owns the weight files now
+                return new Llama(path, model, tokenizer, generation, template, options);
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
         }
     }
 

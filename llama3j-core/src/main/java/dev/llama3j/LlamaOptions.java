@@ -1,6 +1,7 @@
 package dev.llama3j;
 
 import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.ModelLoader;
 
@@ -12,8 +13,10 @@ import dev.llama3j.model.ModelLoader;
  * @param parallel sequences generated together (continuous batching slots)
  * @param maxBatchTokens tokens per forward pass (prompt chunk size)
  * @param cacheType KV cache storage: fp16 (default, as llama.cpp) or fp32
+ * @param lora LoRA adapters to load with the model, and how to apply them (default: none)
  */
-public record LlamaOptions(int threads, int contextSize, int parallel, int maxBatchTokens, KvCacheType cacheType) {
+public record LlamaOptions(int threads, int contextSize, int parallel, int maxBatchTokens, KvCacheType cacheType,
+        LoraOptions lora) {
     public LlamaOptions {
         if (threads < 1) {
             throw new InvalidRequestException("threads must be at least 1, got " + threads, "threads");
@@ -28,6 +31,9 @@ public record LlamaOptions(int threads, int contextSize, int parallel, int maxBa
         if (cacheType == null) {
             throw new InvalidRequestException("a cache type is required", "cache-type");
         }
+        if (lora == null) {
+            throw new InvalidRequestException("LoRA options are required (LoraOptions.NONE for none)", "lora");
+        }
         if (maxBatchTokens < parallel) {
             throw new InvalidRequestException("the batch size must be at least the number of parallel sequences",
                     "batch-size");
@@ -35,26 +41,34 @@ public record LlamaOptions(int threads, int contextSize, int parallel, int maxBa
     }
 
     public static LlamaOptions defaults() {
-        return new LlamaOptions(ModelLoader.defaultThreads(), 0, 1, 256, KvCacheType.F16);
+        return new LlamaOptions(ModelLoader.defaultThreads(), 0, 1, 256, KvCacheType.F16, LoraOptions.NONE);
     }
 
     public LlamaOptions withThreads(int t) {
-        return new LlamaOptions(t, contextSize, parallel, maxBatchTokens, cacheType);
+        return new LlamaOptions(t, contextSize, parallel, maxBatchTokens, cacheType, lora);
     }
 
     public LlamaOptions withContextSize(int c) {
-        return new LlamaOptions(threads, c, parallel, maxBatchTokens, cacheType);
+        return new LlamaOptions(threads, c, parallel, maxBatchTokens, cacheType, lora);
     }
 
     public LlamaOptions withParallel(int p) {
-        return new LlamaOptions(threads, contextSize, p, Math.max(maxBatchTokens, p), cacheType);
+        return new LlamaOptions(threads, contextSize, p, Math.max(maxBatchTokens, p), cacheType, lora);
     }
 
     public LlamaOptions withMaxBatchTokens(int b) {
-        return new LlamaOptions(threads, contextSize, parallel, b, cacheType);
+        return new LlamaOptions(threads, contextSize, parallel, b, cacheType, lora);
     }
 
     public LlamaOptions withCacheType(KvCacheType t) {
-        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, t);
+        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, t, lora);
+    }
+
+    /**
+     * With LoRA adapters: merged into the weights, or applied per request by name
+     * ({@link ChatRequest#adapter}, {@link dev.llama3j.engine.GenerationRequest#adapter}).
+     */
+    public LlamaOptions withLora(LoraOptions l) {
+        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, cacheType, l);
     }
 }

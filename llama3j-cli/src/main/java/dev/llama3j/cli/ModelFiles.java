@@ -1,8 +1,7 @@
 package dev.llama3j.cli;
 
-import dev.llama3j.gguf.GgufFile;
-import dev.llama3j.gguf.GgufVocabulary;
-import dev.llama3j.model.ModelFormat;
+import dev.llama3j.model.ModelSource;
+import dev.llama3j.model.ModelSources;
 import dev.llama3j.tokenizer.Tokenizer;
 import java.nio.file.Path;
 
@@ -10,13 +9,10 @@ import java.nio.file.Path;
 final class ModelFiles {
     private ModelFiles() {}
 
-    /** The tokenizer of a Hugging Face folder (tokenizer.json) or of a GGUF file (its metadata). */
+    /** The tokenizer of a model in any format (a Hugging Face folder's tokenizer.json, a GGUF's metadata). */
     static Tokenizer tokenizer(Path model) {
-        if (ModelFormat.of(model) == ModelFormat.GGUF) {
-            try (GgufFile gguf = GgufFile.open(model)) {
-                return GgufVocabulary.tokenizer(gguf);
-            }
+        try (ModelSource source = ModelSources.open(model)) {
+            return source.tokenizer();
         }
-        return Tokenizer.load(model);
     }
 }

@@ -53,6 +53,6 @@ final class ModelOptions {
     }
 
     Llama load(LoraOptions lora) {
-        return Llama.load(modelPath(), options(), lora);
+        return Llama.load(modelPath(), options().withLora(lora));
     }
 }

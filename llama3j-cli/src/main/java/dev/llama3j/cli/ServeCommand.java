@@ -110,7 +110,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new InvalidRequestException("--batch-size must be at least --parallel (" + parallel + "), got "
                     + batch);
         }
-        Llama llama = Llama.load(path, model.options().withParallel(parallel).withMaxBatchTokens(batch), adapters);
+        Llama llama = Llama.load(path,
+                model.options().withParallel(parallel).withMaxBatchTokens(batch).withLora(adapters));
         OpenAiServer server;
         // Quiet while binding (a failure is reported as one error line), warnings only afterwards.
         HELIDON_LOG.setLevel(Level.OFF);

@@ -13,7 +13,7 @@ import dev.llama3j.lora.LoraSpec;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeScaling;
-import dev.llama3j.model.SafetensorsSource;
+import dev.llama3j.model.SafetensorsTensors;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.sampling.GenerationConfig;
 import dev.llama3j.tensor.GgmlType;
@@ -87,7 +87,7 @@ public final class HfToGgufConverter {
         String template = Tokenizer.readChatTemplate(modelDir).orElse(null);
         LoraAdapter lora = loraDir == null ? null : LoraAdapter.load(LoraSpec.of(loraDir).name(), loraDir, config);
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
-            SafetensorsSource source = new SafetensorsSource(modelDir, checkpoint);
+            SafetensorsTensors source = new SafetensorsTensors(modelDir, checkpoint);
             List<Planned> plan = plan(config, source, fileType, lora);
             GgufWriter w = new GgufWriter();
             LlamaGgufMetadata.write(w, config, modelDir.toAbsolutePath().normalize().getFileName().toString(), fileType,
@@ -126,7 +126,7 @@ public final class HfToGgufConverter {
      * Every tensor of the GGUF file, in llama.cpp's order, shapes checked against config.json first;
      * the projections {@code lora} adapts (when not null) with its update merged in.
      */
-    private static List<Planned> plan(LlamaConfig c, SafetensorsSource src, GgufFileType fileType, LoraAdapter lora) {
+    private static List<Planned> plan(LlamaConfig c, SafetensorsTensors src, GgufFileType fileType, LoraAdapter lora) {
         boolean tied = c.tieWordEmbeddings();
         int h = c.hiddenSize();
         List<Planned> plan = new ArrayList<>();

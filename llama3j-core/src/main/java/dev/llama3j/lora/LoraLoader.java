@@ -1,5 +1,7 @@
 package dev.llama3j.lora;
 
+import dev.llama3j.model.AdaptedWeights;
+import dev.llama3j.model.AdapterHook;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaWeights;
 import dev.llama3j.model.ModelAdapters;
@@ -14,15 +16,23 @@ public final class LoraLoader {
     private LoraLoader() {}
 
     /**
-     * Applies {@code options} to {@code weights} (as read from the file, before their layouts are
+     * The hook through which {@link dev.llama3j.model.ModelLoader} applies {@code options} to the weights
+     * it reads: {@link AdapterHook#NONE} when there are no adapters.
+     */
+    public static AdapterHook hook(LoraOptions options) {
+        if (options.isEmpty()) {
+            return AdapterHook.NONE;
+        }
+        return (config, weights, pool, arena, maxBatch) -> apply(config, weights, options, pool, arena, maxBatch);
+    }
+
+    /**
+     * Applies {@code options} (at least one adapter) to {@code weights} (as read from the file, before their layouts are
      * optimized): merged adapters are folded into new matrices in {@code arena}, unmerged ones become a
      * {@link LoraSidePath} for batches of up to {@code maxBatch} tokens.
      */
-    public static AdaptedWeights apply(LlamaConfig config, LlamaWeights weights, LoraOptions options, WorkerPool pool,
+    private static AdaptedWeights apply(LlamaConfig config, LlamaWeights weights, LoraOptions options, WorkerPool pool,
             Arena arena, int maxBatch) {
-        if (options.isEmpty()) {
-            return new AdaptedWeights(weights, ModelAdapters.NONE);
-        }
         List<LoraAdapter> adapters = new ArrayList<>();
         for (LoraSpec s : options.adapters()) {
             adapters.add(LoraAdapter.load(s.name(), s.dir(), config));

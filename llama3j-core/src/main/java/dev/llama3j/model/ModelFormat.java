@@ -1,32 +1,31 @@
 package dev.llama3j.model;
 
-import dev.llama3j.error.ModelFormatException;
-import dev.llama3j.gguf.GgufFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
-/** The two ways a model comes: a Hugging Face folder, or a GGUF file. */
-public enum ModelFormat {
-    HUGGING_FACE,
-    GGUF;
+/**
+ * An on-disk format llama3j loads: how to recognise a path in it and open it as a {@link ModelSource}.
+ * Each source class declares its format as a constant; {@link ModelSources} lists them.
+ *
+ * @param name short name, e.g. {@code GGUF}
+ * @param description what a path of this format is, for errors ({@code "a GGUF file"})
+ * @param mismatch why a path that is not recognised is not of this format, for errors; null to say nothing
+ * @param recogniser whether a path that exists is of this format
+ * @param opener opens a recognised path
+ */
+public record ModelFormat(String name, String description, String mismatch, Predicate<Path> recogniser,
+        Function<Path, ModelSource> opener) {
+    public boolean recognises(Path path) {
+        return recogniser.test(path);
+    }
 
-    /**
-     * Tells them apart: a folder is Hugging Face; a file is GGUF when it starts with the GGUF magic, or
-     * when its name ends in {@code .gguf} (so that a damaged one is reported as a damaged GGUF file).
-     */
-    public static ModelFormat of(Path path) {
-        if (Files.isDirectory(path)) {
-            return HUGGING_FACE;
-        }
-        if (!Files.exists(path)) {
-            throw new ModelFormatException(path + ": no such model file or folder");
-        }
-        if (GgufFile.hasGgufMagic(path) || path.getFileName().toString().toLowerCase(Locale.ROOT)
-                .endsWith(".gguf")) {
-            return GGUF;
-        }
-        throw new ModelFormatException(path + ": neither a Hugging Face model folder nor a GGUF file (it does not"
-                + " start with the magic 'GGUF')");
+    public ModelSource open(Path path) {
+        return opener.apply(path);
+    }
+
+    @Override
+    public String toString() {
+        return name;
     }
 }

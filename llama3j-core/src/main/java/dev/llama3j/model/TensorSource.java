@@ -19,8 +19,14 @@ public interface TensorSource {
     /** How Q and K rows are laid out for RoPE. */
     RopeLayout ropeLayout();
 
+    /** The RoPE tables of a model of shape {@code config}, in this source's row layout. */
+    default RopeTables rope(LlamaConfig config) {
+        return RopeTables.of(config, ropeLayout());
+    }
+
     /** Builds every weight of a model of shape {@code config}. */
-    default LlamaWeights loadWeights(LlamaConfig config, RopeTables rope) {
+    default LlamaWeights loadWeights(LlamaConfig config) {
+        RopeTables rope = rope(config);
         int h = config.hiddenSize();
         LayerWeights[] layers = new LayerWeights[config.numLayers()];
         for (int i = 0; i < layers.length; i++) {

@@ -15,7 +15,7 @@ import dev.llama3j.gguf.Llama3RopeFactors;
 import dev.llama3j.gguf.LlamaGgufNames;
 import dev.llama3j.gguf.RotaryPermutation;
 import dev.llama3j.model.LlamaConfig;
-import dev.llama3j.model.SafetensorsSource;
+import dev.llama3j.model.SafetensorsTensors;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.sampling.GenerationConfig;
 import dev.llama3j.tensor.GgmlType;
@@ -40,7 +40,7 @@ class HfToGgufConverterTest {
         LlamaConfig c = LlamaConfig.fromHuggingFace(Fixtures.randomModel().resolve("config.json"));
         try (GgufFile gguf = GgufFile.open(file);
                 SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(Fixtures.randomModel())) {
-            SafetensorsSource hf = new SafetensorsSource(Fixtures.randomModel(), ckpt);
+            SafetensorsTensors hf = new SafetensorsTensors(Fixtures.randomModel(), ckpt);
             checkRows(gguf.tensor(LlamaGgufNames.attnQ(1)), hf.matrix("model.layers.1.self_attn.q_proj.weight",
                     c.qDim(), c.hiddenSize()), c.headDim(), true);
             checkRows(gguf.tensor(LlamaGgufNames.attnK(1)), hf.matrix("model.layers.1.self_attn.k_proj.weight",

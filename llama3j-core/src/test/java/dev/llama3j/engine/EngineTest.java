@@ -24,7 +24,7 @@ class EngineTest {
 
     @BeforeAll
     static void load() {
-        model = ModelLoader.loadHuggingFace(Fixtures.chatModel(), 2, 256);
+        model = ModelLoader.load(Fixtures.chatModel(), 2, 256);
     }
 
     @AfterAll

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llama3j.error.Llama3jException;
 import dev.llama3j.error.UnsupportedModelException;
+import dev.llama3j.model.GgufModelSource;
+import dev.llama3j.model.HuggingFaceSource;
 import dev.llama3j.model.LlamaConfig;
-import dev.llama3j.model.ModelFormat;
+import dev.llama3j.model.ModelSources;
 import dev.llama3j.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,8 +88,8 @@ class GgufLlamaReadingTest {
     void formatIsToldByMagicNotName() throws Exception {
         Path p = file("ok.gguf", w -> {});
         Path renamed = Files.copy(p, dir.resolve("model.bin"));
-        assertEquals(ModelFormat.GGUF, ModelFormat.of(renamed));
-        assertEquals(ModelFormat.HUGGING_FACE, ModelFormat.of(dir));
+        assertEquals(GgufModelSource.FORMAT, ModelSources.formatOf(renamed));
+        assertEquals(HuggingFaceSource.FORMAT, ModelSources.formatOf(dir));
     }
 
     private void refused(Class<? extends Llama3jException> type, Consumer<GgufWriter> edit, String... words) {

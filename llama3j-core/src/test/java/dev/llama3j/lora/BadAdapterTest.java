@@ -178,8 +178,8 @@ class BadAdapterTest {
     void halfPrecisionAdapters() {
         for (String dtype : new String[] {"BF16", "F16"}) {
             Path dir = AdapterFiles.fixture().dtype(dtype).write(tmp.resolve(dtype));
-            try (LlamaModel m = ModelLoader.loadHuggingFace(Fixtures.randomModel(), 2, 64,
-                    LoraOptions.of(LoraMode.UNMERGED, new LoraSpec("half", dir)))) {
+            try (LlamaModel m = ModelLoader.load(Fixtures.randomModel(), 2, 64,
+                    LoraLoader.hook(LoraOptions.of(LoraMode.UNMERGED, new LoraSpec("half", dir))))) {
                 Map<String, Object> c = LoraGoldens.loraCase("hello");
                 int[] ids = LoraGoldens.ids(c);
                 float[] all = ParityUtil.allLogits(m, ids, 1);

@@ -34,8 +34,8 @@ class LoraEngineTest {
 
     @BeforeAll
     static void load() {
-        model = ModelLoader.loadHuggingFace(Fixtures.randomModel(), 2, 256,
-                LoraOptions.of(LoraMode.UNMERGED, LoraGoldens.spec()));
+        model = ModelLoader.load(Fixtures.randomModel(), 2, 256,
+                LoraLoader.hook(LoraOptions.of(LoraMode.UNMERGED, LoraGoldens.spec())));
     }
 
     @AfterAll

@@ -32,8 +32,8 @@ class LoraGgufTest {
     Path tmp;
 
     static LlamaModel gguf(GgufFileType type, LoraMode mode) {
-        return ModelLoader.loadGguf(ConvertedModels.get("random", type), 2, 256,
-                LoraOptions.of(mode, LoraGoldens.spec()));
+        return ModelLoader.load(ConvertedModels.get("random", type), 2, 256,
+                LoraLoader.hook(LoraOptions.of(mode, LoraGoldens.spec())));
     }
 
     @Test
@@ -111,7 +111,7 @@ class LoraGgufTest {
         Path out = tmp.resolve("merged-f32.gguf");
         HfToGgufConverter.convert(Fixtures.randomModel(), out, GgufFileType.ALL_F32, ConversionProgress.NONE,
                 Fixtures.loraAdapter());
-        try (LlamaModel m = ModelLoader.loadGguf(out, 2, 256)) {
+        try (LlamaModel m = ModelLoader.load(out, 2, 256)) {
             assertTrue(m.adapters().names().isEmpty());
             for (String name : new String[] {"hello", "multilingual"}) {
                 LoraGoldens.check("converted with --lora, f32", m, 0, LoraGoldens.loraCase(name));
@@ -125,7 +125,7 @@ class LoraGgufTest {
         Path out = tmp.resolve("merged-f16.gguf");
         HfToGgufConverter.convert(Fixtures.randomModel(), out, GgufFileType.MOSTLY_F16, ConversionProgress.NONE,
                 Fixtures.loraAdapter());
-        try (LlamaModel m = ModelLoader.loadGguf(out, 2, 256)) {
+        try (LlamaModel m = ModelLoader.load(out, 2, 256)) {
             for (String name : new String[] {"hello", "multilingual"}) {
                 Map<String, Object> c = LoraGoldens.loraCase(name);
                 int[] ids = LoraGoldens.ids(c);

@@ -31,10 +31,10 @@ class LoraParityTest {
 
     @BeforeAll
     static void load() {
-        merged = ModelLoader.loadHuggingFace(Fixtures.randomModel(), 2, 256,
-                LoraOptions.of(LoraMode.MERGED, LoraGoldens.spec()));
-        unmerged = ModelLoader.loadHuggingFace(Fixtures.randomModel(), 2, 256,
-                LoraOptions.of(LoraMode.UNMERGED, LoraGoldens.spec()));
+        merged = ModelLoader.load(Fixtures.randomModel(), 2, 256,
+                LoraLoader.hook(LoraOptions.of(LoraMode.MERGED, LoraGoldens.spec())));
+        unmerged = ModelLoader.load(Fixtures.randomModel(), 2, 256,
+                LoraLoader.hook(LoraOptions.of(LoraMode.UNMERGED, LoraGoldens.spec())));
     }
 
     @AfterAll
@@ -177,12 +177,12 @@ class LoraParityTest {
 
     @Test
     void autoMergesOneAdapterOnAFloatBase() {
-        try (LlamaModel m = ModelLoader.loadHuggingFace(Fixtures.randomModel(), 1, 8,
-                LoraOptions.of(LoraMode.AUTO, LoraGoldens.spec()))) {
+        try (LlamaModel m = ModelLoader.load(Fixtures.randomModel(), 1, 8,
+                LoraLoader.hook(LoraOptions.of(LoraMode.AUTO, LoraGoldens.spec())))) {
             assertEquals(List.of(LoraGoldens.ADAPTER), m.adapters().merged());
         }
-        try (LlamaModel m = ModelLoader.loadHuggingFace(Fixtures.randomModel(), 1, 8,
-                LoraOptions.of(LoraMode.AUTO, LoraGoldens.spec(), new LoraSpec("again", Fixtures.loraAdapter())))) {
+        try (LlamaModel m = ModelLoader.load(Fixtures.randomModel(), 1, 8,
+                LoraLoader.hook(LoraOptions.of(LoraMode.AUTO, LoraGoldens.spec(), new LoraSpec("again", Fixtures.loraAdapter()))))) {
             assertEquals(List.of(LoraGoldens.ADAPTER, "again"), m.adapters().selectable());
         }
     }

@@ -16,7 +16,7 @@ class ChatModelParityTest {
 
     @BeforeAll
     static void load() {
-        model = ModelLoader.loadHuggingFace(Fixtures.chatModel(), 2, 512);
+        model = ModelLoader.load(Fixtures.chatModel(), 2, 512);
     }
 
     @AfterAll

@@ -17,7 +17,7 @@ class RandomModelParityTest {
 
     @BeforeAll
     static void load() {
-        model = ModelLoader.loadHuggingFace(Fixtures.randomModel(), 2, 256);
+        model = ModelLoader.load(Fixtures.randomModel(), 2, 256);
     }
 
     @AfterAll

@@ -49,8 +49,8 @@ class LoraServerTest {
     @BeforeAll
     static void start() {
         llama = Llama.load(Fixtures.randomModel(), LlamaOptions.defaults().withThreads(2).withContextSize(512)
-                .withParallel(4).withCacheType(KvCacheType.F32),
-                LoraOptions.of(LoraMode.UNMERGED, new LoraSpec(ADAPTER, Fixtures.loraAdapter())));
+                .withParallel(4).withCacheType(KvCacheType.F32)
+                .withLora(LoraOptions.of(LoraMode.UNMERGED, new LoraSpec(ADAPTER, Fixtures.loraAdapter()))));
         server = OpenAiServer.start(llama, ServerOptions.defaults(BASE).withPort(0));
     }
 

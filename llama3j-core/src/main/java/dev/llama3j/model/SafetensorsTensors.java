@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /** Tensors of a Hugging Face safetensors checkpoint; names are already Hugging Face names. */
-public final class SafetensorsSource implements TensorSource {
+public final class SafetensorsTensors implements TensorSource {
     private final Path dir;
     private final SafetensorsCheckpoint checkpoint;
 
-    public SafetensorsSource(Path dir, SafetensorsCheckpoint checkpoint) {
+    public SafetensorsTensors(Path dir, SafetensorsCheckpoint checkpoint) {
         this.dir = dir;
         this.checkpoint = checkpoint;
     }

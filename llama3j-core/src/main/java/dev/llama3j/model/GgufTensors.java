@@ -6,17 +6,16 @@ import dev.llama3j.gguf.GgufTensor;
 import dev.llama3j.gguf.LlamaGgufNames;
 import dev.llama3j.tensor.WeightMatrix;
 import java.util.Arrays;
-import java.util.Optional;
 
 /**
  * Tensors of a GGUF file, addressed by Hugging Face names ({@link LlamaGgufNames} maps them). Matrices
  * are the file's bytes in place (any supported type); Q and K rows stay in the file's order, for
  * which the model rotates interleaved pairs ({@link RopeLayout#INTERLEAVED}).
  */
-public final class GgufSource implements TensorSource {
+public final class GgufTensors implements TensorSource {
     private final GgufFile file;
 
-    public GgufSource(GgufFile file) {
+    public GgufTensors(GgufFile file) {
         this.file = file;
     }
 
@@ -60,16 +59,21 @@ public final class GgufSource implements TensorSource {
         return RopeLayout.INTERLEAVED;
     }
 
-    /** {@code rope_freqs.weight} (Llama 3.1's RoPE scaling, one divisor per frequency), if the file has it. */
-    public Optional<float[]> ropeFactors(int headDim) {
+    /**
+     * {@code rope_freqs.weight} (Llama 3.1's RoPE scaling, one divisor per frequency), when the file has
+     * it, scales the frequencies as llama.cpp applies it; else the tables follow the metadata.
+     */
+    @Override
+    public RopeTables rope(LlamaConfig config) {
         if (!file.hasTensor(LlamaGgufNames.ROPE_FREQS)) {
-            return Optional.empty();
+            return RopeTables.of(config, ropeLayout());
         }
+        int headDim = config.headDim();
         GgufTensor t = file.tensor(LlamaGgufNames.ROPE_FREQS);
         if (t.nDims() != 1 || t.dim(0) != headDim / 2) {
             throw shapeError(t, new long[] {headDim / 2});
         }
-        return Optional.of(t.toFloatArray());
+        return RopeTables.withFactors(headDim, config.ropeTheta(), t.toFloatArray(), ropeLayout());
     }
 
     private ModelFormatException shapeError(GgufTensor t, long[] expected) {
