@@ -7,13 +7,14 @@ import dev.llama3j.gguf.GgufKeys;
 import dev.llama3j.gguf.GgufMetadata;
 import dev.llama3j.gguf.GgufTensor;
 import dev.llama3j.gguf.LlamaGgufNames;
+import dev.llama3j.model.GgufModelSource;
 import dev.llama3j.model.LlamaConfig;
+import dev.llama3j.model.ModelFormat;
+import dev.llama3j.model.ModelSources;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.safetensors.SafetensorsTensor;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -29,19 +30,13 @@ import java.util.TreeMap;
 public record StoredModel(Path path, String format, ModelShape shape, long weightBytes,
         Map<String, Long> bytesByType, Map<String, Integer> tensorsByType) {
 
-    /** Reads a Hugging Face model folder or a GGUF file without loading its weights. */
+    /**
+     * Reads a Hugging Face model folder or a GGUF file without loading its weights; the format is the
+     * one {@link ModelSources} decides, as for loading.
+     */
     public static StoredModel read(Path path) {
-        if (!Files.exists(path)) {
-            throw new ModelFormatException(path + ": no such model file or folder");
-        }
-        if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
-            return readGguf(path);
-        }
-        if (!Files.isDirectory(path)) {
-            throw new ModelFormatException(path + ": not a Hugging Face model folder (config.json + safetensors)"
-                    + " or a .gguf file");
-        }
-        return readHuggingFace(path);
+        ModelFormat format = ModelSources.formatOf(path);
+        return format == GgufModelSource.FORMAT ? readGguf(path) : readHuggingFace(path);
     }
 
     private static StoredModel readHuggingFace(Path dir) {

@@ -61,4 +61,16 @@ class GgufMemoryTest {
         ModelFormatException m = assertThrows(ModelFormatException.class, () -> StoredModel.read(missing));
         assertTrue(m.getMessage().contains("llama."), m.getMessage());
     }
+
+    @Test
+    void theFormatIsToldAsLoadingTellsIt() throws IOException {
+        // By the GGUF magic, whatever the file is named.
+        Path renamed = Files.copy(MiniGguf.write(dir.resolve("small.gguf"), SMALL, WeightFormat.Q8_0),
+                dir.resolve("small.bin"));
+        assertEquals(SMALL, StoredModel.read(renamed).shape());
+        Path notes = Files.writeString(dir.resolve("notes.txt"), "not a model");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> StoredModel.read(notes));
+        assertTrue(e.getMessage().startsWith(notes + ": neither a Hugging Face model folder nor a GGUF file"),
+                e.getMessage());
+    }
 }
