@@ -77,7 +77,7 @@ final class EngineCore {
         }
     }
 
-    /** Fails every running sequence after a step went wrong; their caches may be half-written, so they are forgotten. */
+    /** Fails every running sequence after a step went wrong; their caches may be half-written: forgotten. */
     void failRunning(Throwable t) {
         for (int i = 0; i < caches.length; i++) {
             if (scheduler.slot(i).sequence != null) {

@@ -19,7 +19,8 @@ import java.util.List;
  */
 final class Scheduler {
     /** Shortest remaining prompt first: a short request is not kept waiting behind a long one. */
-    private static final Comparator<Sequence> SHORTEST_PROMPT_FIRST = Comparator.comparingInt(Sequence::remainingPrompt);
+    private static final Comparator<Sequence> SHORTEST_PROMPT_FIRST =
+            Comparator.comparingInt(Sequence::remainingPrompt);
 
     private final Slot[] slots;
     private final int batchTokens;

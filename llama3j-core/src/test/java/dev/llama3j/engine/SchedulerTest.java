@@ -96,7 +96,8 @@ class SchedulerTest {
                     int[] p = range(random.nextInt(1000), len);
                     System.arraycopy(prefix, 0, p, 0, Math.min(prefix.length, len) - (random.nextBoolean() ? 0 : 1));
                     Recorder rec = new Recorder();
-                    Sequence s = FakeModel.sequence(request(p, 1 + random.nextInt(30)), rec, random.nextInt(5) == 0 ? 1 : 0);
+                    int adapter = random.nextInt(5) == 0 ? 1 : 0;
+                    Sequence s = FakeModel.sequence(request(p, 1 + random.nextInt(30)), rec, adapter);
                     try {
                         scheduler.enqueue(s);
                         accepted.add(s);
