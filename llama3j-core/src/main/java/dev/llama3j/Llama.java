@@ -53,12 +53,8 @@ public final class Llama implements AutoCloseable {
         this.generationConfig = generationConfig;
         this.eosIds = IntStream.concat(Arrays.stream(model.config().eosTokenIds()),
                 Arrays.stream(generationConfig.eosTokenIds())).distinct().toArray();
-        int ctx = options.contextSize() > 0 ? options.contextSize()
-                : Math.min(model.config().maxPositions(), 4096);
-        this.engine = new Engine(model, this::newDecoder, eosIds,
-                new EngineOptions(options.parallel(), ctx, Math.min(options.maxBatchTokens(), model.maxBatch()),
-                        Math.max(options.parallel(), Math.min(64, options.maxBatchTokens())), 64 * options.parallel(),
-                        options.cacheType()));
+        this.engine = new Engine(model, this::newDecoder, eosIds, EngineOptions.forModel(model, options.parallel(),
+                options.contextSize(), options.maxBatchTokens(), options.cacheType()));
     }
 
     /** Loads a Hugging Face model folder or a GGUF file with default options. */

@@ -1,6 +1,7 @@
 package dev.llama3j.engine;
 
 import dev.llama3j.model.KvCacheType;
+import dev.llama3j.model.LlamaModel;
 
 /**
  * How an {@link Engine} runs.
@@ -25,6 +26,28 @@ public record EngineOptions(int parallel, int contextSize, int maxBatchTokens, i
         if (maxBatchTokens < parallel) {
             throw new IllegalArgumentException("maxBatchTokens must be at least parallel");
         }
+    }
+
+    /** The context when neither the user nor a smaller model maximum sets it: a chat's worth, cache kept modest. */
+    public static final int DEFAULT_CONTEXT = 4096;
+    /** Prompt tokens per step while others generate: few enough that running streams slow down, not stall. */
+    public static final int BUSY_PREFILL_TOKENS = 64;
+    /** Requests that may wait per slot before submit refuses more. */
+    public static final int QUEUED_PER_SLOT = 64;
+
+    /**
+     * The engine's defaults for a model and the user's settings.
+     *
+     * @param contextSize positions per sequence, or 0 for the smaller of the model's maximum and
+     *     {@link #DEFAULT_CONTEXT}
+     * @param maxBatchTokens tokens per forward pass wanted; cut to what the model was loaded for
+     */
+    public static EngineOptions forModel(LlamaModel model, int parallel, int contextSize, int maxBatchTokens,
+            KvCacheType cacheType) {
+        int context = contextSize > 0 ? contextSize : Math.min(model.config().maxPositions(), DEFAULT_CONTEXT);
+        return new EngineOptions(parallel, context, Math.min(maxBatchTokens, model.maxBatch()),
+                Math.max(parallel, Math.min(BUSY_PREFILL_TOKENS, maxBatchTokens)), QUEUED_PER_SLOT * parallel,
+                cacheType);
     }
 
     public static EngineOptions single(int contextSize) {

@@ -2,9 +2,13 @@ package dev.llama3j.engine;
 
 import dev.llama3j.sampling.Sampler;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
-/** The state of one generation while the engine runs it in a slot. */
+/**
+ * The state of one generation: where it stands for the {@link Scheduler} (slot, prompt progress, the
+ * next token to feed) and what the {@link OutputProcessor} has produced so far.
+ */
 final class Sequence {
     final GenerationRequest request;
     final GenerationListener listener;
@@ -22,14 +26,14 @@ final class Sequence {
     int cachedPromptTokens;
     /** The token to feed next in the decode phase. */
     int pendingToken = -1;
-    final List<Integer> generated = new ArrayList<>();
+    /** Generated ids in {@code generated[0, generatedCount)}; an int array so a token costs no boxing. */
+    private int[] generated = new int[16];
+    private int generatedCount;
     final List<TokenEvent> events = new ArrayList<>();
     final StringBuilder text = new StringBuilder();
     long admittedNanos;
     long firstTokenNanos;
     long lastTokenNanos;
-    /** Row of this sequence's logits in the last forward pass, or -1. */
-    int logitsRow = -1;
 
     Sequence(GenerationRequest request, GenerationListener listener, Generation handle, Sampler sampler,
             TextDecoder decoder) {
@@ -46,8 +50,28 @@ final class Sequence {
         return promptPos < request.prompt().length;
     }
 
+    /** Prompt tokens not fed yet. */
+    int remainingPrompt() {
+        return request.prompt().length - promptPos;
+    }
+
     /** Position of the next token to feed. */
     int position() {
-        return inPrefill() ? promptPos : request.prompt().length + generated.size() - 1;
+        return inPrefill() ? promptPos : request.prompt().length + generatedCount - 1;
+    }
+
+    int generatedCount() {
+        return generatedCount;
+    }
+
+    void addGenerated(int token) {
+        if (generatedCount == generated.length) {
+            generated = Arrays.copyOf(generated, generatedCount * 2);
+        }
+        generated[generatedCount++] = token;
+    }
+
+    int[] generatedTokens() {
+        return Arrays.copyOf(generated, generatedCount);
     }
 }

@@ -1,29 +1,29 @@
 package dev.llama3j.engine;
 
-import dev.llama3j.model.KvCache;
-
 /**
- * One continuous-batching slot: a KV cache for a whole context and the token ids it holds, kept
- * after a sequence ends so the next request that shares a prefix (the same system prompt, the same
- * conversation so far) can skip recomputing it.
+ * One continuous-batching slot as the {@link Scheduler} sees it: the token ids its KV cache holds,
+ * kept after a sequence ends so the next request that shares a prefix (the same system prompt, the
+ * same conversation so far) can skip recomputing it. The cache itself belongs to the engine's
+ * {@link EngineCore} (slot {@code index}); the scheduler needs only the ids.
  */
 final class Slot {
     final int index;
-    final KvCache cache;
+    /** The ids at each position; {@code tokens[0, cached)} are in the cache. */
     final int[] tokens;
+    /** Positions whose keys and values are in the cache (or are written by the step being run). */
+    int cached;
     Sequence sequence;
     /** The adapter the cached tokens were computed with. */
     int adapter;
 
-    Slot(int index, KvCache cache) {
+    Slot(int index, int capacity) {
         this.index = index;
-        this.cache = cache;
-        this.tokens = new int[cache.capacity()];
+        this.tokens = new int[capacity];
     }
 
     /** Length of the common prefix of {@code prompt} and the cached tokens. */
     int commonPrefix(int[] prompt) {
-        int n = Math.min(prompt.length, cache.length());
+        int n = Math.min(prompt.length, cached);
         int i = 0;
         while (i < n && tokens[i] == prompt[i]) {
             i++;

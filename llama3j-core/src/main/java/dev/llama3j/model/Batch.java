@@ -82,6 +82,11 @@ public final class Batch {
         return positions[i];
     }
 
+    /** Whether token {@code i}'s logits are wanted. */
+    public boolean wantsLogits(int i) {
+        return wantLogits[i];
+    }
+
     /** The adapter of token {@code i}: 0 for none. */
     public int adapter(int i) {
         return adapters[i];

@@ -17,6 +17,8 @@ public final class Sampler {
     /** Whether a token occurs in the prompt or the output (repetition penalty). */
     private final boolean[] seen;
     private final float[] probs;
+    /** Logits as they were before {@link #applyPenalties} changed them; read for penalised ids only. */
+    private float[] unpenalized;
     private int[] candidates;
     private long[] sortKeys;
 
@@ -48,7 +50,8 @@ public final class Sampler {
 
     /**
      * Picks the next token from {@code logits[off .. off+vocab)}; the logits are modified in place
-     * (penalties applied), so a caller that wants log-probabilities reads them before.
+     * (penalties applied), so a caller that wants log-probabilities reads them before, or asks
+     * {@link #rawLogit} for the chosen token's.
      */
     public int sample(float[] logits, int off) {
         applyPenalties(logits, off);
@@ -148,19 +151,44 @@ public final class Sampler {
         }
     }
 
+    /**
+     * The logit {@code token} had in {@code logits[off ..]} before {@link #sample} applied penalties
+     * to that row (for its log-probability under the model), without the caller copying the row.
+     * Call it after {@code sample} and before {@link #accept}.
+     */
+    public float rawLogit(float[] logits, int off, int token) {
+        return isPenalized(token) ? unpenalized[token] : logits[off + token];
+    }
+
+    private boolean hasPenalties() {
+        return params.repetitionPenalty() != 1f || params.frequencyPenalty() != 0f || params.presencePenalty() != 0f;
+    }
+
+    /** Whether {@link #applyPenalties} changes this token's logit (in the state before {@link #accept}). */
+    private boolean isPenalized(int token) {
+        return hasPenalties() && ((params.repetitionPenalty() != 1f && seen[token]) || generatedCounts[token] > 0);
+    }
+
     private void applyPenalties(float[] logits, int off) {
         float rep = params.repetitionPenalty();
         float freq = params.frequencyPenalty();
         float pres = params.presencePenalty();
-        if (rep == 1f && freq == 0f && pres == 0f) {
+        if (!hasPenalties()) {
             return;
         }
+        if (unpenalized == null) {
+            unpenalized = new float[vocab];
+        }
         for (int i = 0; i < vocab; i++) {
-            if (rep != 1f && seen[i]) {
+            boolean repeated = rep != 1f && seen[i];
+            int c = generatedCounts[i];
+            if (repeated || c > 0) {
+                unpenalized[i] = logits[off + i];
+            }
+            if (repeated) {
                 float l = logits[off + i];
                 logits[off + i] = l > 0 ? l / rep : l * rep;
             }
-            int c = generatedCounts[i];
             if (c > 0) {
                 logits[off + i] -= freq * c + pres;
             }

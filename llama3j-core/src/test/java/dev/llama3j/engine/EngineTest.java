@@ -154,6 +154,18 @@ class EngineTest {
     }
 
     @Test
+    void defaultsForAModel() {
+        EngineOptions o = EngineOptions.forModel(model, 2, 0, 1024, dev.llama3j.model.KvCacheType.F16);
+        assertEquals(Math.min(model.config().maxPositions(), EngineOptions.DEFAULT_CONTEXT), o.contextSize());
+        assertEquals(model.maxBatch(), o.maxBatchTokens(), "cut to what the model was loaded for");
+        assertEquals(EngineOptions.BUSY_PREFILL_TOKENS, o.busyPrefillTokens());
+        assertEquals(2 * EngineOptions.QUEUED_PER_SLOT, o.queueCapacity());
+        EngineOptions small = EngineOptions.forModel(model, 4, 300, 8, dev.llama3j.model.KvCacheType.F32);
+        assertEquals(300, small.contextSize());
+        assertEquals(8, small.busyPrefillTokens(), "no more than a batch");
+    }
+
+    @Test
     void badRequestsAreRejected() {
         try (Engine engine = new Engine(model, EngineTest::idDecoder, EOS, EngineOptions.single(64))) {
             InvalidRequestException e = assertThrows(InvalidRequestException.class,

@@ -80,6 +80,24 @@ class SamplerTest {
     }
 
     @Test
+    void rawLogitIsTheValueBeforePenalties() {
+        // Token 0 is in the prompt and was generated: both penalties rewrite it, yet it still wins.
+        Sampler s = new Sampler(SamplingParams.greedy().withRepetitionPenalty(1.5f).withFrequencyPenalty(0.5f), 3,
+                new int[] {0});
+        s.accept(0);
+        float[] row = logits(9, 3, 1);
+        assertEquals(0, s.sample(row, 0));
+        assertEquals(9f, s.rawLogit(row, 0, 0));
+        // A token no penalty touched reads straight from the row.
+        assertEquals(3f, s.rawLogit(row, 0, 1));
+        // Without penalties nothing is rewritten or saved.
+        Sampler plain = new Sampler(SamplingParams.greedy(), 3, new int[] {0});
+        float[] row2 = logits(9, 3, 1);
+        assertEquals(0, plain.sample(row2, 0));
+        assertEquals(9f, plain.rawLogit(row2, 0, 0));
+    }
+
+    @Test
     void badParametersAreNamed() {
         InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> SamplingParams.defaults().withTopP(0f));
