@@ -43,6 +43,11 @@ final class Requests {
         return sb.append('}').toString();
     }
 
+    /** A streamed greedy completion of a new random prompt. */
+    static String streamed(int promptLength, int maxTokens) {
+        return completionBody(randomPrompt(promptLength), maxTokens, true);
+    }
+
     static final String STREAM_OPTIONS = ",\"stream\":true,\"stream_options\":{\"include_usage\":true}";
 
     static String quote(String s) {

@@ -15,11 +15,11 @@ final class Scenarios {
         System.err.println("bench/load: warming up (JIT) ...");
         long t0 = System.nanoTime();
         // One request alone, then a full batch with a longer prompt, so every kernel path is compiled.
-        StreamResult one = Http.stream("/v1/completions", Requests.completionBody(Requests.randomPrompt(32), 16, true), 600_000);
+        StreamResult one = Http.stream("/v1/completions", Requests.streamed(32, 16), 600_000);
         if (one.error != null) {
             throw new Server.SetupException("warm-up request failed: " + one.error);
         }
-        List<StreamResult> many = concurrent(Options.parallel, i -> Requests.completionBody(Requests.randomPrompt(i == 0 ? 300 : 32), 8, true));
+        List<StreamResult> many = concurrent(Options.parallel, i -> Requests.streamed(i == 0 ? 300 : 32, 8));
         for (StreamResult r : many) {
             if (r.error != null) {
                 throw new Server.SetupException("warm-up request failed: " + r.error);
@@ -53,7 +53,7 @@ final class Scenarios {
     record Round(int clients, long tokens, double wall, double tokS, double ttftMax, int short_, double decodeTokS) {}
 
     static Round round(int clients) throws InterruptedException {
-        List<StreamResult> rs = concurrent(clients, i -> Requests.completionBody(Requests.randomPrompt(32), Options.tokens, true));
+        List<StreamResult> rs = concurrent(clients, i -> Requests.streamed(32, Options.tokens));
         long start = Long.MAX_VALUE;
         long end = 0;
         long sum = 0;
@@ -101,15 +101,17 @@ final class Scenarios {
         double ratio = many.tokS / one.tokS;
         Report.row("", Options.clientsMany + " clients / 1 client" + (Options.reps > 1 ? " (best rounds)" : ""),
                 String.format(Locale.ROOT, "%.2fx", ratio),
-                Report.check("throughput", String.format(Locale.ROOT, ">= %.1fx", Options.minRatio), ratio >= Options.minRatio));
+                Report.check("throughput", String.format(Locale.ROOT, ">= %.1fx", Options.minRatio),
+                        ratio >= Options.minRatio));
     }
 
     static void ttft() throws Exception {
-        System.err.println("bench/load: ttft: a " + Options.longPrompt + "-token prompt, short requests every " + Options.interval
+        System.err.println("bench/load: ttft: a " + Options.longPrompt + "-token prompt, short requests every "
+                + Options.interval
                 + " s while it is in prefill ...");
         Map<String, Double> m0 = Server.metrics();
         long m0Nanos = System.nanoTime();
-        String longBody = Requests.completionBody(Requests.randomPrompt(Options.longPrompt), 4, true);
+        String longBody = Requests.streamed(Options.longPrompt, 4);
         StreamResult lr = new StreamResult();
         Thread longT = Thread.ofVirtual().start(() -> Http.stream("/v1/completions", longBody, 600_000, lr));
         // Wait until the long request is in a slot (prefilling), so that every short one overlaps it.
@@ -130,7 +132,7 @@ final class Scenarios {
                 // that measures the queue, not the long prompt's effect on them. Skip this tick.
                 heldBack++;
             } else {
-                String body = Requests.completionBody(Requests.randomPrompt(16), Options.shortTokens, true);
+                String body = Requests.streamed(16, Options.shortTokens);
                 inFlight.incrementAndGet();
                 ts.add(Thread.ofVirtual().start(() -> {
                     try {

@@ -53,7 +53,8 @@ final class Soak {
     }
 
     static void run() throws Exception {
-        System.err.printf(Locale.ROOT, "bench/load: soak: %d clients for %.0f s, %.0f%% cancelled ...%n", Options.soakClients,
+        System.err.printf(Locale.ROOT, "bench/load: soak: %d clients for %.0f s, %.0f%% cancelled ...%n",
+                Options.soakClients,
                 Options.duration, Options.cancelShare * 100);
         SoakStats st = new SoakStats();
         ScheduledExecutorService cancels = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -148,8 +149,8 @@ final class Soak {
                 rest = Math.max(rest, s[1]);
             }
         }
-        Report.row("", "server RSS start / end / max (" + rss.size() + " samples)", Report.mib(start) + " / " + Report.mib(last) + " / "
-                + Report.mib(max), "");
+        Report.row("", "server RSS start / end / max (" + rss.size() + " samples)",
+                Report.mib(start) + " / " + Report.mib(last) + " / " + Report.mib(max), "");
         StringBuilder trend = new StringBuilder();
         for (int i = 0; i < 8 && rss.size() > 1; i++) {
             long[] s = rss.get((int) Math.round(i * (rss.size() - 1) / 7.0));
@@ -158,7 +159,8 @@ final class Soak {
         }
         Report.row("", "server RSS trend (MiB)", trend.toString(), "");
         boolean stable = rest <= firstHalf * 1.10;
-        Report.row("", "server RSS peak: 1st half / after (2nd half, drain)", Report.mib(firstHalf) + " / " + Report.mib(rest),
+        Report.row("", "server RSS peak: 1st half / after (2nd half, drain)",
+                Report.mib(firstHalf) + " / " + Report.mib(rest),
                 Report.check("soak", "after <= 1st half + 10%", stable));
     }
 
