@@ -45,8 +45,6 @@ final class JsonWriter {
                 sb.append(arr[i]);
             }
             sb.append(']');
-        } else if (v instanceof JsonValue jv) {
-            write(jv.toJson(), level);
         } else {
             quote(sb, v.toString(), ensureAscii);
         }

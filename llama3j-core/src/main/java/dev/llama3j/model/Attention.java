@@ -37,7 +37,7 @@ final class Attention {
      * {@code out[oOff]} ({@code group * headDim} values), attending to positions {@code [0, len)} of
      * key/value head {@code g} of layer {@code layer}.
      */
-    static void heads(KvCache cache, int layer, int g, int len, int headDim, int kvDim, int group, float[] q,
+    static void heads(KvCache cache, int layer, int g, int len, int headDim, int group, float[] q,
             int qOff, float[] out, int oOff) {
         Scratch s = SCRATCH.get();
         int tiles = (len + TILE - 1) / TILE;

@@ -191,7 +191,7 @@ public final class LlamaModel implements AutoCloseable {
                 int b = item / kvHeads;
                 int g = item % kvHeads;
                 int qOff = b * qDim + g * group * headDim;
-                Attention.heads(batch.caches[b], l, g, batch.positions[b] + 1, headDim, kvDim, group, q, qOff, att, qOff);
+                Attention.heads(batch.caches[b], l, g, batch.positions[b] + 1, headDim, group, q, qOff, att, qOff);
             }
         });
         matmul(w.wo(), inAttention.set(att, n, qDim), xb);

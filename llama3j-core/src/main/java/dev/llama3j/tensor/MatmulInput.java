@@ -75,9 +75,4 @@ public final class MatmulInput {
         }
         quantized = true;
     }
-
-    /** Marks the float data as changed, so that the quantized form is recomputed on demand. */
-    public void invalidate() {
-        quantized = false;
-    }
 }

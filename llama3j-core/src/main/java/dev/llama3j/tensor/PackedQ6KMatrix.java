@@ -228,17 +228,6 @@ final class PackedQ6KMatrix extends WeightMatrix {
     }
 
     @Override
-    public float dot(int row, float[] x, int xOff) {
-        float[] w = Scratch.row(cols);
-        dequantizeRow(row, w, 0);
-        float sum = 0;
-        for (int k = 0; k < cols; k++) {
-            sum += w[k] * x[xOff + k];
-        }
-        return sum;
-    }
-
-    @Override
     public void dequantizeRow(int row, float[] out, int outOff) {
         int g = row / G;
         int r = row % G;

@@ -9,9 +9,9 @@ import java.lang.foreign.MemorySegment;
  * PyTorch's {@code nn.Linear.weight} and of GGUF tensors with {@code ne[0] = cols}). The data stays in
  * a {@link MemorySegment}, normally a slice of a memory-mapped file.
  *
- * <p>A subclass per storage type supplies the dot product of one row with an fp32 vector and the
- * dequantization of one row; {@link #matmul} (many input vectors at once) is built on those unless a
- * type has something faster.
+ * <p>A subclass per storage type supplies the dequantization of one row, and the dot product of one
+ * row with an fp32 vector where it has one faster than dequantizing; {@link #matmul} (many input
+ * vectors at once) is built on those unless a type has something faster.
  */
 public abstract class WeightMatrix {
     protected final String name;
@@ -72,8 +72,20 @@ public abstract class WeightMatrix {
         return type.bytesFor(cols);
     }
 
-    /** The dot product of row {@code row} with {@code x[xOff .. xOff+cols)}. */
-    public abstract float dot(int row, float[] x, int xOff);
+    /**
+     * The dot product of row {@code row} with {@code x[xOff .. xOff+cols)}. This default dequantizes the
+     * row and sums in order; types whose single-row product is a hot kernel override it (the repacked
+     * types keep this: their speed is in {@link #matmul(MatmulInput, float[], int, int, int)}).
+     */
+    public float dot(int row, float[] x, int xOff) {
+        float[] w = Scratch.row(cols);
+        dequantizeRow(row, w, 0);
+        float sum = 0;
+        for (int k = 0; k < cols; k++) {
+            sum += w[k] * x[xOff + k];
+        }
+        return sum;
+    }
 
     /** Writes row {@code row} as floats to {@code out[outOff .. outOff+cols)}. */
     public abstract void dequantizeRow(int row, float[] out, int outOff);

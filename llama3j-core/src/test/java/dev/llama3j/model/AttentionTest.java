@@ -38,7 +38,7 @@ class AttentionTest {
         float[] out = new float[q.length];
         for (int g = 0; g < kvHeads; g++) {
             int off = g * group * headDim;
-            Attention.heads(cache, 0, g, len, headDim, kvDim, group, q, off, out, off);
+            Attention.heads(cache, 0, g, len, headDim, group, q, off, out, off);
         }
         for (int h = 0; h < heads; h++) {
             int g = h / group;
