@@ -10,7 +10,7 @@ import java.util.Random;
  * Generates sentences of a grammar as a model under the constraint would: from a small vocabulary
  * (every printable ASCII character, some words, characters split into UTF-8 bytes), picking a random
  * allowed token at each step until the end token is picked. Whitespace-only tokens are picked less
- * often so that sentences stay short.
+ * often, and closing brackets, quotes, ';', '=' and line ends more often, so that sentences stay short.
  */
 final class RandomWalk {
     static final int END = 0;
@@ -46,6 +46,7 @@ final class RandomWalk {
         long[] mask = new long[c.maskWords()];
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         List<Integer> allowed = new ArrayList<>();
+        List<Integer> punctuation = new ArrayList<>();
         for (int step = 0; step < maxTokens; step++) {
             c.allowed(mask);
             if ((mask[0] & 1L) != 0 && (c.mustEnd() || random.nextDouble() < 0.6)) {
@@ -61,7 +62,16 @@ final class RandomWalk {
             if (allowed.isEmpty()) {
                 throw new AssertionError("no token allowed after '" + out.toString(StandardCharsets.UTF_8) + "'");
             }
-            int pick = allowed.get(random.nextInt(allowed.size()));
+            punctuation.clear();
+            for (int id : allowed) {
+                if (vocab[id].length == 1 && isPunctuation(vocab[id][0])) {
+                    punctuation.add(id);
+                }
+            }
+            // closers more often as the text grows, so that walks end
+            boolean close = !punctuation.isEmpty() && random.nextDouble() < (step < 100 ? 0.2 : 0.7);
+            int pick = close ? punctuation.get(random.nextInt(punctuation.size()))
+                    : allowed.get(random.nextInt(allowed.size()));
             if (isBlank(vocab[pick]) && allowed.size() > 1 && random.nextDouble() < 0.9) {
                 pick = allowed.get(random.nextInt(allowed.size())); // whitespace: usually pick again
             }
@@ -70,6 +80,11 @@ final class RandomWalk {
         }
         throw new AssertionError("walk did not finish in " + maxTokens + " tokens: '"
                 + out.toString(StandardCharsets.UTF_8) + "'");
+    }
+
+    /** Bytes that close something or end a statement or line. */
+    private static boolean isPunctuation(byte b) {
+        return "}])\";=\n".indexOf(b) >= 0;
     }
 
     private static boolean isBlank(byte[] token) {
