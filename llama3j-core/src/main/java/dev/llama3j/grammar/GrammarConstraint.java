@@ -15,13 +15,14 @@ import java.util.Arrays;
  * reads are shared. It allocates nothing per token once the grammar states it meets are known.
  */
 public final class GrammarConstraint {
-    /** Above this many automaton states the tables start afresh (about 1 KiB of table per state). */
-    private static final int MAX_STATES = 1 << 16;
+    /** Above this many automaton states the tables start afresh (up to 1 KiB of table per state). */
+    static final int MAX_STATES = 1 << 14;
 
     private final Grammar grammar;
     private final TokenTrie trie;
     private final int[] endIds;
     private final int[] scratchStates;
+    private final int maxStates;
     private GrammarAutomaton automaton;
     private int state;
     private boolean ended;
@@ -30,6 +31,11 @@ public final class GrammarConstraint {
      * @param endIds the ids that end generation (e.g. {@code <|eot_id|>}, {@code <|eom_id|>}); at least one
      */
     public GrammarConstraint(Grammar grammar, TokenTrie trie, int... endIds) {
+        this(MAX_STATES, grammar, trie, endIds);
+    }
+
+    /** With a given bound on the automaton's states (tests use a small one to exercise the restart). */
+    GrammarConstraint(int maxStates, Grammar grammar, TokenTrie trie, int... endIds) {
         if (endIds.length == 0) {
             throw new IllegalArgumentException("a grammar constraint needs at least one end-of-generation id");
         }
@@ -43,6 +49,7 @@ public final class GrammarConstraint {
         this.trie = trie;
         this.endIds = endIds.clone();
         this.scratchStates = new int[trie.maxDepth() + 1];
+        this.maxStates = maxStates;
         reset();
     }
 
@@ -104,7 +111,7 @@ public final class GrammarConstraint {
             return;
         }
         state = trie.walk(automaton, state, tokenId);
-        if (automaton.stateCount() > MAX_STATES) {
+        if (automaton.stateCount() > maxStates) {
             state = automaton.compact(state);
         }
     }

@@ -25,6 +25,9 @@ public final class GrammarMatcher {
 
     /** Reads one code point; false (and no change) if the grammar does not allow it here. */
     public boolean acceptCodePoint(int cp) {
+        if (cp < 0 || cp > Character.MAX_CODE_POINT || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false; // not a character UTF-8 can carry
+        }
         byte[] utf8 = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
         return acceptBytes(utf8, 0, utf8.length);
     }

@@ -1,5 +1,6 @@
 package dev.llama3j.grammar;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -68,6 +69,32 @@ class GrammarConstraintTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void restartedTablesGiveTheSameMasks() {
+        byte[][] vocab = vocabulary();
+        TokenTrie trie = TokenTrie.of(vocab);
+        Grammar g = Grammar.parse(SampleGrammars.JSON);
+        GrammarConstraint big = new GrammarConstraint(g, trie, END);
+        GrammarConstraint small = new GrammarConstraint(4, g, trie, END); // restarts after nearly every token
+        long[] a = new long[big.maskWords()];
+        long[] b = new long[small.maskWords()];
+        Random random = new Random(3);
+        for (int step = 0; step < 300 && !big.hasEnded(); step++) {
+            big.allowed(a);
+            small.allowed(b);
+            assertArrayEquals(a, b, "step " + step);
+            List<Integer> allowed = new ArrayList<>();
+            for (int id = 1; id < vocab.length; id++) {
+                if ((a[id >>> 6] & (1L << id)) != 0) {
+                    allowed.add(id);
+                }
+            }
+            int pick = allowed.isEmpty() ? END : allowed.get(random.nextInt(allowed.size()));
+            big.accept(pick);
+            small.accept(pick);
         }
     }
 

@@ -105,6 +105,14 @@ class GrammarMatcherTest {
     }
 
     @Test
+    void codePointsUtf8CannotCarryAreRejected() {
+        GrammarMatcher m = GrammarMatcher.of(Grammar.parse("root ::= .*\n"));
+        assertFalse(m.acceptCodePoint(0xD800));
+        assertFalse(m.acceptCodePoint(0x110000));
+        assertTrue(m.acceptCodePoint(0x1F600));
+    }
+
+    @Test
     void copiesAreIndependent() {
         GrammarMatcher a = GrammarMatcher.of(Grammar.parse("root ::= \"x\" (\"y\" | \"z\")\n"));
         assertTrue(a.acceptString("x"));
