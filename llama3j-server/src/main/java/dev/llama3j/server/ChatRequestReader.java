@@ -2,10 +2,14 @@ package dev.llama3j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.ChatRequest;
 import dev.llama3j.chat.Message;
+import dev.llama3j.chat.RenderOptions;
+import dev.llama3j.chat.Role;
 import dev.llama3j.chat.Tool;
+import dev.llama3j.chat.ToolCall;
+import dev.llama3j.chat.ToolChoice;
+import dev.llama3j.error.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,50 +18,26 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A chat request's conversation and tools, checked field by field (so that an error names the
- * exact field, e.g. {@code messages[2].tool_calls[0].function.arguments}) and turned into the chat
- * package's {@link Message}s and {@link Tool}s.
+ * A chat completions body read into the core's {@link ChatRequest}, field by field (so that an
+ * error names the exact field, e.g. {@code messages[2].tool_calls[0].function.arguments}); the core
+ * does the rest of the turn (template, forced tool calls, parsing the answer).
  *
  * <p>Llama 3.1's built-in tools ({@code brave_search}, {@code wolfram_alpha},
  * {@code code_interpreter}) are asked for either through
  * {@code chat_template_kwargs.builtin_tools} (as with vLLM) or as function tools of those names;
- * either way they go to the template's {@code builtin_tools}, which makes the model call them in
- * its {@code <|python_tag|>name.call(...)} form.
+ * either way they go to the request's built-in tools, which makes the model call them in its
+ * {@code <|python_tag|>name.call(...)} form.
  */
-final class ChatRequest {
+final class ChatRequestReader {
     static final Set<String> BUILTIN_TOOLS = Set.of("brave_search", "wolfram_alpha", "code_interpreter");
-    static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "ipython");
 
-    /** {@code tool_choice}. */
-    enum ToolChoice { AUTO, NONE, REQUIRED, NAMED }
+    private ChatRequestReader() {}
 
-    final List<Message> messages;
-    /** Custom function tools, or null. */
-    final List<Tool> tools;
-    /** Built-in tool names for the template, or null when none are enabled. */
-    final List<String> builtinTools;
-    final ToolChoice toolChoice;
-    /** The tool named by {@code tool_choice}, for {@link ToolChoice#NAMED}. */
-    final String toolChoiceName;
-    /** Other template variables from {@code chat_template_kwargs} ({@code date_string} …). */
-    final Map<String, Object> templateKwargs;
-
-    private ChatRequest(List<Message> messages, List<Tool> tools, List<String> builtinTools,
-            ToolChoice toolChoice, String toolChoiceName, Map<String, Object> templateKwargs) {
-        this.messages = messages;
-        this.tools = tools;
-        this.builtinTools = builtinTools;
-        this.toolChoice = toolChoice;
-        this.toolChoiceName = toolChoiceName;
-        this.templateKwargs = templateKwargs;
-    }
-
-    /** Whether the output should be parsed for tool calls. */
-    boolean toolsEnabled() {
-        return toolChoice != ToolChoice.NONE && (tools != null || builtinTools != null);
-    }
-
-    static ChatRequest parse(Params p) {
+    /**
+     * @param g the fields chat shares with text completions (sampling, limits, stop, n, logprobs)
+     * @param adapter the LoRA adapter the request's model names, or null
+     */
+    static ChatRequest read(Params p, GenerationOptions g, String adapter) {
         ArrayNode msgs = p.array("messages");
         if (msgs == null) {
             throw OpenAiError.missing("messages");
@@ -69,36 +49,45 @@ final class ChatRequest {
         for (int i = 0; i < msgs.size(); i++) {
             Params m = p.element(msgs, "messages", i);
             try {
-                messages.add(Message.fromJson(message(m)));
+                messages.add(message(m));
             } catch (InvalidRequestException e) {
                 throw OpenAiError.invalid(e.getMessage(), "messages[" + i + "]");
             }
         }
 
-        Map<String, Object> kwargs = new LinkedHashMap<>();
+        // Like Hugging Face and vLLM, leave date_string to the template unless the client sets it:
+        // the same conversation then renders the same on every day (and reuses the prefix cache).
+        RenderOptions options = RenderOptions.defaults().dateString(null);
         Params kw = p.object("chat_template_kwargs");
         LinkedHashSet<String> builtins = new LinkedHashSet<>();
         if (kw != null) {
             var it = kw.node().properties().iterator();
             while (it.hasNext()) {
                 var e = it.next();
-                kwargs.put(e.getKey(), plain(e.getValue()));
-            }
-            Object b = kwargs.remove("builtin_tools");
-            if (b != null) {
-                if (!(b instanceof List<?> l) || !l.stream().allMatch(x -> x instanceof String)) {
-                    throw OpenAiError.invalidType("chat_template_kwargs.builtin_tools", "an array of tool names");
-                }
-                for (Object x : l) {
-                    builtins.add((String) x);
-                }
-            }
-            if (kwargs.containsKey("date_string") && !(kwargs.get("date_string") instanceof String)) {
-                throw OpenAiError.invalidType("chat_template_kwargs.date_string", "a string");
-            }
-            if (kwargs.containsKey("tools_in_user_message")
-                    && !(kwargs.get("tools_in_user_message") instanceof Boolean)) {
-                throw OpenAiError.invalidType("chat_template_kwargs.tools_in_user_message", "a boolean");
+                String key = e.getKey();
+                Object value = plain(e.getValue());
+                options = switch (key) {
+                    case "builtin_tools" -> {
+                        if (!(value instanceof List<?> l) || !l.stream().allMatch(x -> x instanceof String)) {
+                            throw OpenAiError.invalidType("chat_template_kwargs.builtin_tools", "an array of tool names");
+                        }
+                        l.forEach(x -> builtins.add((String) x));
+                        yield options;
+                    }
+                    case "date_string" -> {
+                        if (!(value instanceof String d)) {
+                            throw OpenAiError.invalidType("chat_template_kwargs.date_string", "a string");
+                        }
+                        yield options.dateString(d);
+                    }
+                    case "tools_in_user_message" -> {
+                        if (!(value instanceof Boolean b)) {
+                            throw OpenAiError.invalidType("chat_template_kwargs.tools_in_user_message", "a boolean");
+                        }
+                        yield options.toolsInUserMessage(b);
+                    }
+                    default -> options.variable(key, value);
+                };
             }
         }
 
@@ -112,14 +101,8 @@ final class ChatRequest {
                     throw OpenAiError.invalid("Only tools of type 'function' are supported, got '" + type + "'",
                             t.path("type"));
                 }
-                Params f = t.object("function");
-                if (f == null) {
-                    throw OpenAiError.missing(t.path("function"));
-                }
-                String name = f.requiredString("name");
-                if (name.isEmpty()) {
-                    throw OpenAiError.invalid("'" + f.path("name") + "' must not be empty", f.path("name"));
-                }
+                Params f = function(t);
+                String name = f.string("name");
                 f.string("description");
                 f.object("parameters");
                 if (BUILTIN_TOOLS.contains(name)) {
@@ -134,106 +117,86 @@ final class ChatRequest {
             }
         }
 
-        ToolChoice choice = ToolChoice.AUTO;
-        String choiceName = null;
-        JsonNode tc = p.raw("tool_choice");
-        if (tc != null) {
-            if (tc.isTextual()) {
-                choice = switch (tc.textValue()) {
-                    case "auto" -> ToolChoice.AUTO;
-                    case "none" -> ToolChoice.NONE;
-                    case "required" -> ToolChoice.REQUIRED;
-                    default -> throw OpenAiError.invalid("'tool_choice' must be 'auto', 'none', 'required' or"
-                            + " {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice");
-                };
-            } else if (tc.isObject()) {
-                Params o = p.object("tool_choice");
-                Params f = o.object("function");
-                if (f == null) {
-                    throw OpenAiError.missing("tool_choice.function");
-                }
-                choice = ToolChoice.NAMED;
-                choiceName = f.requiredString("name");
-            } else {
-                throw OpenAiError.invalidType("tool_choice", "a string or an object");
-            }
-        }
-        List<Tool> toolList = tools.isEmpty() ? null : List.copyOf(tools);
-        List<String> builtinList = builtins.isEmpty() ? null : List.copyOf(builtins);
-        if ((choice == ToolChoice.REQUIRED || choice == ToolChoice.NAMED) && toolList == null && builtinList == null) {
-            throw OpenAiError.invalid("'tool_choice' asks for a tool call but no tools are given", "tool_choice");
-        }
-        String named = choiceName;
-        if (choice == ToolChoice.NAMED && !builtins.contains(named)
-                && (toolList == null || toolList.stream().noneMatch(t -> t.name().equals(named)))) {
-            throw OpenAiError.invalid("'tool_choice' names the function '" + choiceName + "', which is not in 'tools'",
-                    "tool_choice");
-        }
-        return new ChatRequest(List.copyOf(messages), toolList, builtinList, choice, choiceName, kwargs);
+        return ChatRequest.of(messages).withTools(tools).withBuiltinTools(List.copyOf(builtins))
+                .withToolChoice(toolChoice(p)).withOptions(options).withSampling(g.sampling)
+                .withMaxTokens(g.maxTokens != null ? g.maxTokens : 0).withStop(g.stop).withN(g.n)
+                .withTopLogprobs(g.topLogprobs).withAdapter(adapter);
     }
 
-    private static Map<String, Object> message(Params m) {
-        String role = m.requiredString("role");
-        if (!ROLES.contains(role)) {
+    private static ToolChoice toolChoice(Params p) {
+        JsonNode tc = p.raw("tool_choice");
+        if (tc == null) {
+            return ToolChoice.AUTO;
+        }
+        if (tc.isTextual()) {
+            return switch (tc.textValue()) {
+                case "auto" -> ToolChoice.AUTO;
+                case "none" -> ToolChoice.NONE;
+                case "required" -> ToolChoice.REQUIRED;
+                default -> throw OpenAiError.invalid("'tool_choice' must be 'auto', 'none', 'required' or"
+                        + " {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice");
+            };
+        }
+        if (tc.isObject()) {
+            Params f = p.object("tool_choice").object("function");
+            if (f == null) {
+                throw OpenAiError.missing("tool_choice.function");
+            }
+            return ToolChoice.named(f.requiredString("name"));
+        }
+        throw OpenAiError.invalidType("tool_choice", "a string or an object");
+    }
+
+    /** One message, straight from its JSON: the role checked once (by the core's {@link Role}). */
+    private static Message message(Params m) {
+        String roleName = m.requiredString("role");
+        Role role;
+        try {
+            // OpenAI's newer name for the system role.
+            role = Role.fromWireName(roleName.equals("developer") ? "system" : roleName);
+        } catch (InvalidRequestException e) {
             throw OpenAiError.invalid("'" + m.path("role") + "' must be one of system, user, assistant, tool,"
-                    + " ipython; got '" + role + "'", m.path("role"));
+                    + " ipython; got '" + roleName + "'", m.path("role"));
         }
-        if (role.equals("developer")) {
-            role = "system";
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("role", role);
-        boolean toolResult = role.equals("tool") || role.equals("ipython");
+        boolean toolResult = role == Role.TOOL || role == Role.IPYTHON;
         Object content = toolResult && m.raw("content") != null && m.raw("content").isObject()
                 ? plain(m.raw("content")) : content(m);
-        ArrayNode calls = role.equals("assistant") ? m.array("tool_calls") : null;
-        if (calls != null && !calls.isEmpty()) {
-            List<Map<String, Object>> list = new ArrayList<>();
-            for (int j = 0; j < calls.size(); j++) {
-                Params c = m.element(calls, "tool_calls", j);
-                Params f = c.object("function");
-                if (f == null) {
-                    throw OpenAiError.missing(c.path("function"));
-                }
-                String name = f.requiredString("name");
-                Map<String, Object> fn = new LinkedHashMap<>();
-                fn.put("name", name);
-                fn.put("arguments", arguments(f));
-                Map<String, Object> call = new LinkedHashMap<>();
-                call.put("id", c.string("id"));
-                call.put("type", "function");
-                call.put("function", fn);
-                list.add(call);
-            }
-            out.put("content", content);
-            out.put("tool_calls", list);
-        } else {
-            if (content == null) {
-                throw OpenAiError.missing(m.path("content"));
-            }
-            out.put("content", content);
-        }
-        if (toolResult) {
-            String id = m.string("tool_call_id");
-            if (id != null) {
-                out.put("tool_call_id", id);
+        List<ToolCall> calls = new ArrayList<>();
+        ArrayNode callNodes = role == Role.ASSISTANT ? m.array("tool_calls") : null;
+        if (callNodes != null) {
+            for (int j = 0; j < callNodes.size(); j++) {
+                Params c = m.element(callNodes, "tool_calls", j);
+                Params f = function(c);
+                calls.add(new ToolCall(c.string("id"), f.string("name"), arguments(f), null));
             }
         }
-        String name = m.string("name");
-        if (name != null) {
-            out.put("name", name);
+        if (calls.isEmpty() && content == null) {
+            throw OpenAiError.missing(m.path("content"));
         }
-        return out;
+        return new Message(role, content, calls, toolResult ? m.string("tool_call_id") : null, m.string("name"));
+    }
+
+    /** The {@code function} of a tool or a tool call, with its non-empty {@code name}. */
+    private static Params function(Params owner) {
+        Params f = owner.object("function");
+        if (f == null) {
+            throw OpenAiError.missing(owner.path("function"));
+        }
+        if (f.requiredString("name").isEmpty()) {
+            throw OpenAiError.invalid("'" + f.path("name") + "' must not be empty", f.path("name"));
+        }
+        return f;
     }
 
     /** {@code arguments}: OpenAI sends a JSON string; the template wants the object. */
-    private static Object arguments(Params f) {
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> arguments(Params f) {
         JsonNode a = f.raw("arguments");
         if (a == null) {
             return new LinkedHashMap<String, Object>();
         }
         if (a.isObject()) {
-            return plain(a);
+            return (Map<String, Object>) plain(a);
         }
         if (!a.isTextual()) {
             throw OpenAiError.invalidType(f.path("arguments"), "a JSON string");
@@ -250,10 +213,10 @@ final class ChatRequest {
         if (parsed == null || !parsed.isObject()) {
             throw OpenAiError.invalid("'" + f.path("arguments") + "' must encode a JSON object", f.path("arguments"));
         }
-        return plain(parsed);
+        return (Map<String, Object>) plain(parsed);
     }
 
-    /** A message's text: a string, or the concatenated text parts of a content array. */
+    /** A message's text: a string, or the text parts of a content array joined by the core's one rule. */
     private static String content(Params m) {
         JsonNode c = m.raw("content");
         if (c == null) {
@@ -263,7 +226,7 @@ final class ChatRequest {
             return c.textValue();
         }
         if (c.isArray()) {
-            StringBuilder sb = new StringBuilder();
+            List<String> texts = new ArrayList<>();
             for (int i = 0; i < c.size(); i++) {
                 Params part = m.element((ArrayNode) c, "content", i);
                 String type = part.requiredString("type");
@@ -271,9 +234,9 @@ final class ChatRequest {
                     throw OpenAiError.invalid("Content parts of type '" + type + "' are not supported; only 'text'",
                             part.path("type"));
                 }
-                sb.append(part.requiredString("text"));
+                texts.add(part.requiredString("text"));
             }
-            return sb.toString();
+            return Message.joinTextParts(texts);
         }
         throw OpenAiError.invalidType(m.path("content"), "a string or an array of content parts");
     }
@@ -312,9 +275,5 @@ final class ChatRequest {
             return n.doubleValue();
         }
         return n.asText();
-    }
-
-    static ObjectNode toJson(Object plain) {
-        return JsonSupport.MAPPER.valueToTree(plain);
     }
 }
