@@ -1,50 +1,30 @@
 package dev.llama3j;
 
-import dev.llama3j.chat.ChatTemplate;
-import dev.llama3j.chat.Llama3Tokens;
-import dev.llama3j.chat.RenderOptions;
-import dev.llama3j.chat.RenderedPrompt;
-import dev.llama3j.chat.StreamingToolCallParser;
-import dev.llama3j.chat.ToolCallParser;
-import dev.llama3j.engine.FinishReason;
 import dev.llama3j.engine.Generation;
 import dev.llama3j.engine.GenerationListener;
-import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TokenEvent;
-import dev.llama3j.sampling.SamplingParams;
+import dev.llama3j.error.InvalidRequestException;
 
 /**
- * One chat turn through the whole pipeline: template → tokens (only the template's markup becomes
- * control tokens) → engine → streaming tool-call parser → assistant message.
+ * One chat turn of one choice through the engine, for {@link Llama#chat}: the prepared request's
+ * generation, its token texts through the choice's {@link ChatOutput}, heard by a {@link ChatListener}.
  */
 final class ChatCompletion {
     private ChatCompletion() {}
 
-    /** The prompt ids of a chat request, as the model will see them. */
-    static int[] encode(Llama llama, ChatRequest request) {
-        RenderOptions options = request.options();
-        if (!request.builtinTools().isEmpty() && options.builtinTools() == null) {
-            options = options.builtinTools(request.builtinTools());
-        }
-        ChatTemplate template = llama.chatTemplate();
-        RenderedPrompt p = template.render(request.messages(), request.tools(), options);
-        return llama.tokenizer().encode(p.text(), p.specialAllowedAt());
-    }
-
     static Generation submit(Llama llama, ChatRequest request, ChatListener listener) {
-        int[] prompt = encode(llama, request);
-        SamplingParams sampling = request.sampling() != null ? request.sampling()
-                : llama.generationConfig().sampling();
-        GenerationRequest g = new GenerationRequest(prompt, sampling, request.maxTokens(), null, request.stop(),
-                request.topLogprobs(), request.adapter());
-        ToolCallParser parser = ToolCallParser.forRequest(request.tools(), request.builtinTools());
-        StreamingToolCallParser stream = parser.streaming();
-        return llama.engine().submit(g, new GenerationListener() {
+        if (request.n() != 1) {
+            throw new InvalidRequestException("Llama.chat generates one choice, got n = " + request.n()
+                    + "; use Llama.prepareChat for several", "n");
+        }
+        PreparedChat chat = llama.prepareChat(request);
+        ChatOutput out = chat.newOutput();
+        return llama.engine().submit(chat.generations().get(0), new GenerationListener() {
             @Override
             public void onToken(TokenEvent event) {
                 listener.onToken(event);
-                String content = stream.feed(event.text());
+                String content = out.feed(event.text());
                 if (!content.isEmpty()) {
                     listener.onContent(content);
                 }
@@ -52,11 +32,11 @@ final class ChatCompletion {
 
             @Override
             public void onFinish(GenerationResult result) {
-                String rest = stream.finish(endToken(result));
-                if (!rest.isEmpty()) {
-                    listener.onContent(rest);
+                ChatResponse response = out.finish(result);
+                if (!out.tail().isEmpty()) {
+                    listener.onContent(out.tail());
                 }
-                listener.onFinish(new ChatResponse(stream.result(), result));
+                listener.onFinish(response);
             }
 
             @Override
@@ -64,18 +44,6 @@ final class ChatCompletion {
                 listener.onError(error);
             }
         });
-    }
-
-    /** The id that ended generation, as the parser wants it: an end token, or none for the length limit. */
-    private static int endToken(GenerationResult r) {
-        if (r.finishReason() == FinishReason.LENGTH || r.finishReason() == FinishReason.CANCELLED
-                || r.tokens().length == 0) {
-            return ToolCallParser.NO_END_TOKEN;
-        }
-        int last = r.tokens()[r.tokens().length - 1];
-        // A stop string ended it: the turn ended normally.
-        return last == Llama3Tokens.EOM || last == Llama3Tokens.EOT || last == Llama3Tokens.END_OF_TEXT
-                ? last : Llama3Tokens.EOT;
     }
 
     static ChatResponse complete(Llama llama, ChatRequest request) {

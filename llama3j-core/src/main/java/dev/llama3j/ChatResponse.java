@@ -1,6 +1,6 @@
 package dev.llama3j;
 
-import dev.llama3j.chat.FinishReason;
+import dev.llama3j.engine.FinishReason;
 import dev.llama3j.chat.ParsedMessage;
 import dev.llama3j.engine.GenerationResult;
 
@@ -9,6 +9,7 @@ import dev.llama3j.engine.GenerationResult;
  * it (token ids, timing, log-probabilities).
  */
 public record ChatResponse(ParsedMessage message, GenerationResult generation) {
+    /** {@code TOOL_CALLS} when the message is calls, else the generation's reason (stop, length, cancelled). */
     public FinishReason finishReason() {
         return message.finishReason();
     }

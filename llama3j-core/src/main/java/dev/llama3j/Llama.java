@@ -154,15 +154,42 @@ public final class Llama implements AutoCloseable {
 
     /** The prompt ids of a chat request: template markup as control tokens, message text as plain text. */
     public int[] encodeChat(ChatRequest request) {
-        return ChatCompletion.encode(this, request);
+        return ChatPrompt.render(chatTemplate, tokenizer, request).ids();
     }
 
-    /** Generates the next assistant message, synchronously. */
+    /**
+     * A chat request made ready for the engine (prompt, one engine request per choice, a reader per
+     * choice), for callers that run the engine themselves or want several choices.
+     *
+     * @throws dev.llama3j.error.InvalidRequestException when the request cannot be served as asked
+     */
+    public PreparedChat prepareChat(ChatRequest request) {
+        return new PreparedChat(this, request);
+    }
+
+    /**
+     * Generates the next assistant message, synchronously (one choice).
+     *
+     * <pre>{@code
+     * ChatResponse r = llama.chat(ChatRequest.of(List.of(Message.user("Hi!"))));
+     * conversation.add(r.message().toMessage());
+     * }</pre>
+     */
     public ChatResponse chat(ChatRequest request) {
         return ChatCompletion.complete(this, request);
     }
 
-    /** Generates the next assistant message, streaming it to {@code listener}. */
+    /**
+     * Generates the next assistant message (one choice), streaming its content to {@code listener}
+     * on the engine's thread; the returned generation can be awaited or cancelled.
+     *
+     * <pre>{@code
+     * llama.chat(request, new ChatListener() {
+     *     public void onContent(String delta) { System.out.print(delta); }
+     *     public void onFinish(ChatResponse r) { System.out.println(" [" + r.finishReason().wireName() + "]"); }
+     * }).await();
+     * }</pre>
+     */
     public Generation chat(ChatRequest request, ChatListener listener) {
         return ChatCompletion.submit(this, request, listener);
     }

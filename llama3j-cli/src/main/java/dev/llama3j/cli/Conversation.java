@@ -37,8 +37,7 @@ final class Conversation {
             all.add(Message.system(system));
         }
         all.addAll(messages);
-        return new ChatRequest(all, base.tools(), base.builtinTools(), base.options(), base.sampling(),
-                base.maxTokens(), base.stop(), base.topLogprobs(), base.adapter());
+        return base.withMessages(all);
     }
 
     void addUser(String text) {

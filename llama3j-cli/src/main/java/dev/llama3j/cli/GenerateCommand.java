@@ -79,7 +79,7 @@ final class GenerateCommand implements Callable<Integer> {
                 o.put("prompt_tokens", r.promptTokens());
                 o.put("tokens", r.tokens());
                 o.put("text", r.text());
-                o.put("finish_reason", r.finishReason().openAiName());
+                o.put("finish_reason", r.finishReason().wireName());
                 o.put("prompt_tok_s", round(r.promptTokensPerSecond()));
                 o.put("gen_tok_s", round(r.generationTokensPerSecond()));
                 out.println(Json.write(o, -1, false));
@@ -87,7 +87,7 @@ final class GenerateCommand implements Callable<Integer> {
                 out.println();
                 System.err.printf("[%d prompt tokens at %.1f tok/s, %d generated at %.1f tok/s, %s]%n",
                         r.promptTokens().length, r.promptTokensPerSecond(), r.tokens().length,
-                        r.generationTokensPerSecond(), r.finishReason().openAiName());
+                        r.generationTokensPerSecond(), r.finishReason().wireName());
             }
             return 0;
         }

@@ -128,7 +128,7 @@ public record Message(Role role, Object content, List<ToolCall> toolCalls, Strin
         }
         Object content = m.get("content");
         if (content instanceof List<?> parts && isTextParts(parts, role)) {
-            content = joinTextParts(parts, where, role);
+            content = textOfParts(parts, where);
         }
         if (content != null && !(content instanceof String) && !role.isToolResult()) {
             throw new InvalidRequestException(where + ".content must be a string or an array of text parts", "messages");
@@ -160,7 +160,7 @@ public record Message(Role role, Object content, List<ToolCall> toolCalls, Strin
         return !parts.isEmpty() && parts.stream().allMatch(p -> p instanceof Map<?, ?> pm && "text".equals(pm.get("type")));
     }
 
-    private static String joinTextParts(List<?> parts, String where, Role role) {
+    private static String textOfParts(List<?> parts, String where) {
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
             if (!(parts.get(i) instanceof Map<?, ?> part)) {
@@ -175,6 +175,15 @@ public record Message(Role role, Object content, List<ToolCall> toolCalls, Strin
             }
             texts.add(text);
         }
+        return joinTextParts(texts);
+    }
+
+    /**
+     * The one rule for an array of text content parts, wherever a message comes from (the Java API,
+     * the HTTP server): one text, the parts joined with newlines, as vLLM and llama.cpp's server do
+     * for templates that read a string.
+     */
+    public static String joinTextParts(List<String> texts) {
         return String.join("\n", texts);
     }
 

@@ -1,23 +1,29 @@
 package dev.llama3j.engine;
 
-/** Why a generation ended. */
+/**
+ * Why a generation or an assistant message ended; the one list that the engine, the chat API and the
+ * server share, each with its OpenAI name ({@link #wireName()}).
+ */
 public enum FinishReason {
     /** An end-of-turn token or a stop string. */
-    STOP,
+    STOP("stop"),
     /** The token limit or the end of the context. */
-    LENGTH,
+    LENGTH("length"),
+    /** An assistant message that is one or more tool calls (set by the chat step, never by the engine). */
+    TOOL_CALLS("tool_calls"),
     /** The caller cancelled it (or the client went away). */
-    CANCELLED,
+    CANCELLED("cancelled"),
     /** It failed; see the listener's error. */
-    ERROR;
+    ERROR("error");
 
-    /** The OpenAI spelling. */
-    public String openAiName() {
-        return switch (this) {
-            case STOP -> "stop";
-            case LENGTH -> "length";
-            case CANCELLED -> "cancelled";
-            case ERROR -> "error";
-        };
+    private final String wireName;
+
+    FinishReason(String wireName) {
+        this.wireName = wireName;
+    }
+
+    /** The OpenAI spelling, e.g. {@code "tool_calls"}. */
+    public String wireName() {
+        return wireName;
     }
 }

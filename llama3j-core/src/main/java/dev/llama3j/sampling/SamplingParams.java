@@ -91,4 +91,12 @@ public record SamplingParams(
     public SamplingParams withSeed(Long s) {
         return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, frequencyPenalty, presencePenalty, s);
     }
+
+    /**
+     * The parameters of choice {@code choice} of several drawn for one prompt: with a seed, each
+     * choice gets its own (seed + choice), so that seeded choices differ yet repeat run after run.
+     */
+    public SamplingParams forChoice(int choice) {
+        return choice == 0 || seed == null ? this : withSeed(seed + choice);
+    }
 }

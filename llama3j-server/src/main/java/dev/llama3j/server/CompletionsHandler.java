@@ -3,10 +3,10 @@ package dev.llama3j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llama3j.engine.FinishReason;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TokenEvent;
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.tokenizer.Tokenizer;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.ArrayList;
@@ -52,32 +52,18 @@ final class CompletionsHandler {
         }
         int ctxSize = ctx.model.contextSize();
         List<GenerationRequest> requests = new ArrayList<>();
-        for (int[] prompt : prompts) {
-            checkContext(prompt.length, ctxSize, "prompt");
+        int[] promptTokens = new int[prompts.size()];
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] prompt = prompts.get(i);
+            if (prompt.length >= ctxSize) {
+                throw InvalidRequestException.contextLengthExceeded(prompt.length, ctxSize, "prompt");
+            }
+            promptTokens[i] = prompt.length;
             for (int j = 0; j < g.n; j++) {
-                requests.add(g.request(prompt, j, DEFAULT_MAX_TOKENS, null, adapter));
+                requests.add(g.request(prompt, j, DEFAULT_MAX_TOKENS, adapter));
             }
         }
-        Response r = new Response(ctx, prompts, g, "cmpl-" + Ids.random(), adapter != null ? adapter : ctx.model.name);
-        GenerationStream stream = ctx.submit(requests);
-        try {
-            if (g.stream) {
-                r.stream(stream, new SseWriter(res));
-            } else {
-                OpenAiServer.sendJson(res, 200, r.collect(stream));
-            }
-        } finally {
-            stream.cancel();
-            ctx.finished(stream);
-        }
-    }
-
-    static void checkContext(int promptTokens, int ctxSize, String param) {
-        if (promptTokens >= ctxSize) {
-            throw new OpenAiError(400, "invalid_request_error", "This model's context holds " + ctxSize
-                    + " tokens, but the prompt has " + promptTokens + " (and at least one token must be generated);"
-                    + " shorten the prompt", param, "context_length_exceeded");
-        }
+        new Response(ctx, g, adapter != null ? adapter : ctx.model.name, promptTokens).serve(requests, res);
     }
 
     private List<int[]> prompts(Params p) {
@@ -144,141 +130,53 @@ final class CompletionsHandler {
         return ids;
     }
 
-    /** One completions response, streamed or whole. */
-    private static final class Response {
-        private final ServerContext ctx;
-        private final List<int[]> prompts;
-        private final GenerationOptions g;
-        private final String id;
-        /** The model the request named: the served model or one of its adapters. */
-        private final String model;
-        private final long created = System.currentTimeMillis() / 1000;
-        private final Logprobs logprobs;
+    /** One completions response: each choice's text as generated. */
+    private static final class Response extends CompletionResponse {
+        /** Streaming: each choice's text so far, in characters (the log-probabilities' text_offset). */
+        private final int[] offsets;
 
-        Response(ServerContext ctx, List<int[]> prompts, GenerationOptions g, String id, String model) {
-            this.ctx = ctx;
-            this.model = model;
-            this.prompts = prompts;
-            this.g = g;
-            this.id = id;
-            this.logprobs = new Logprobs(ctx.llama().tokenizer(), ctx.llama().eosIds());
+        Response(ServerContext ctx, GenerationOptions g, String model, int[] promptTokens) {
+            super(ctx, g, "cmpl-" + Ids.random(), model, "text_completion", "text_completion", promptTokens,
+                    ctx.llama().eosIds());
+            offsets = new int[promptTokens.length * g.n];
         }
 
-        ObjectNode collect(GenerationStream stream) {
-            int choices = prompts.size() * g.n;
-            GenerationResult[] results = new GenerationResult[choices];
-            EventPump.run(stream, choices, ctx.options.keepAlive(), e -> {
-                if (e instanceof GenerationStream.Finished f) {
-                    results[f.choice()] = f.result();
-                } else if (e instanceof GenerationStream.Failed f) {
-                    throw Errors.toOpenAi(f.error());
-                }
-            }, null);
-            ObjectNode root = envelope("text_completion");
-            ArrayNode arr = root.putArray("choices");
-            int completion = 0;
-            for (int i = 0; i < choices; i++) {
-                GenerationResult r = results[i];
-                if (r.finishReason() == FinishReason.CANCELLED) {
-                    throw OpenAiError.unavailable("The server is shutting down; the request was cancelled");
-                }
-                ObjectNode c = arr.addObject();
-                c.put("index", i);
-                c.put("text", r.text());
-                if (g.topLogprobs >= 0) {
-                    c.set("logprobs", logprobs.completion(r.events(), 0));
-                } else {
-                    c.putNull("logprobs");
-                }
-                c.put("finish_reason", r.finishReason().openAiName());
-                completion += r.tokens().length;
+        @Override
+        protected void wholeChoice(ObjectNode c, int index, GenerationResult r) {
+            c.put("text", r.text());
+            if (g.topLogprobs >= 0) {
+                c.set("logprobs", logprobs.completion(r.events(), 0));
+            } else {
+                c.putNull("logprobs");
             }
-            root.set("usage", usage(results, completion));
-            return root;
+            c.put("finish_reason", r.finishReason().wireName());
         }
 
-        void stream(GenerationStream stream, SseWriter sse) {
-            int choices = prompts.size() * g.n;
-            GenerationResult[] results = new GenerationResult[choices];
-            int[] offsets = new int[choices];
-            sse.open();
-            try {
-                EventPump.run(stream, choices, ctx.options.keepAlive(), e -> {
-                    switch (e) {
-                        case GenerationStream.Token t -> {
-                            TokenEvent ev = t.event();
-                            boolean lp = g.topLogprobs >= 0 && logprobs.reportable(ev);
-                            if (!ev.text().isEmpty() || lp) {
-                                ObjectNode chunk = chunk(t.choice(), ev.text(), null);
-                                if (lp) {
-                                    ((ObjectNode) chunk.get("choices").get(0)).set("logprobs",
-                                            logprobs.completion(List.of(ev), offsets[t.choice()]));
-                                }
-                                offsets[t.choice()] += ev.text().length();
-                                sse.data(chunk);
-                            }
-                        }
-                        case GenerationStream.Finished f -> {
-                            results[f.choice()] = f.result();
-                            if (f.result().finishReason() == FinishReason.CANCELLED) {
-                                sse.data(OpenAiError.unavailable("The server is shutting down; the request was"
-                                        + " cancelled").body());
-                            } else {
-                                sse.data(chunk(f.choice(), "", f.result().finishReason().openAiName()));
-                            }
-                        }
-                        case GenerationStream.Failed f -> sse.data(Errors.toOpenAi(f.error()).body());
-                    }
-                }, sse::keepAlive);
-                if (g.includeUsage) {
-                    ObjectNode last = envelope("text_completion");
-                    last.putArray("choices");
-                    int completion = 0;
-                    for (GenerationResult r : results) {
-                        completion += r == null ? 0 : r.tokens().length;
-                    }
-                    last.set("usage", usage(results, completion));
-                    sse.data(last);
+        @Override
+        protected void streamToken(int index, TokenEvent ev, SseWriter sse) {
+            boolean lp = g.topLogprobs >= 0 && logprobs.reportable(ev);
+            if (!ev.text().isEmpty() || lp) {
+                ObjectNode chunk = chunk(index, ev.text(), null);
+                if (lp) {
+                    choiceOf(chunk).set("logprobs", logprobs.completion(List.of(ev), offsets[index]));
                 }
-                sse.done();
-            } catch (SseWriter.ClientGoneException gone) {
-                stream.cancel();
-                ctx.metrics.clientDisconnected();
-            } finally {
-                sse.close();
+                offsets[index] += ev.text().length();
+                sse.data(chunk);
             }
+        }
+
+        @Override
+        protected void streamFinish(int index, GenerationResult r, SseWriter sse) {
+            sse.data(chunk(index, "", r.finishReason().wireName()));
         }
 
         private ObjectNode chunk(int index, String text, String finish) {
-            ObjectNode root = envelope("text_completion");
-            ObjectNode c = root.putArray("choices").addObject();
-            c.put("index", index);
+            ObjectNode root = chunk(index);
+            ObjectNode c = choiceOf(root);
             c.put("text", text);
             c.putNull("logprobs");
             c.put("finish_reason", finish);
             return root;
-        }
-
-        private ObjectNode envelope(String object) {
-            ObjectNode root = JsonSupport.MAPPER.createObjectNode();
-            root.put("id", id);
-            root.put("object", object);
-            root.put("created", created);
-            root.put("model", model);
-            root.put("system_fingerprint", OpenAiServer.FINGERPRINT);
-            return root;
-        }
-
-        private ObjectNode usage(GenerationResult[] results, int completion) {
-            int prompt = 0;
-            for (int[] p : prompts) {
-                prompt += p.length;
-            }
-            int cached = 0;
-            for (int i = 0; i < results.length; i += g.n) {
-                cached += results[i] == null ? 0 : results[i].cachedPromptTokens();
-            }
-            return Usage.json(prompt, completion, cached);
         }
     }
 }

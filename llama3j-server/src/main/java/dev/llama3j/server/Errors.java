@@ -20,9 +20,7 @@ final class Errors {
             return OpenAiError.overloaded(e.getMessage());
         }
         if (t instanceof InvalidRequestException e) {
-            String code = e.getMessage() != null && e.getMessage().contains("context") ? "context_length_exceeded"
-                    : "invalid_value";
-            return new OpenAiError(400, "invalid_request_error", e.getMessage(), e.param(), code);
+            return new OpenAiError(400, "invalid_request_error", e.getMessage(), e.param(), e.code().wireName());
         }
         if (t instanceof Llama3jException e) {
             return OpenAiError.invalid(e.getMessage(), null);

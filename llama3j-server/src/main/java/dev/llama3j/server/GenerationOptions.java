@@ -132,16 +132,9 @@ final class GenerationOptions {
         return new GenerationOptions(s, maxTokens, List.copyOf(stop), n, top, stream, includeUsage);
     }
 
-    /**
-     * The engine request of choice {@code choice}. With a seed, each choice gets its own (seed +
-     * choice), so that {@code n} seeded choices differ yet repeat run after run.
-     */
-    GenerationRequest request(int[] prompt, int choice, int defaultMaxTokens, int[] stopTokens, String adapter) {
-        SamplingParams s = sampling;
-        if (choice > 0 && s.seed() != null) {
-            s = s.withSeed(s.seed() + choice);
-        }
+    /** The engine request of choice {@code choice} ({@link SamplingParams#forChoice} gives it its seed). */
+    GenerationRequest request(int[] prompt, int choice, int defaultMaxTokens, String adapter) {
         int max = maxTokens != null ? maxTokens : defaultMaxTokens;
-        return new GenerationRequest(prompt, s, max, stopTokens, stop, topLogprobs, adapter);
+        return new GenerationRequest(prompt, sampling.forChoice(choice), max, null, stop, topLogprobs, adapter);
     }
 }

@@ -68,8 +68,4 @@ final class GenerationStream {
             g.cancel();
         }
     }
-
-    boolean isCancelled() {
-        return cancelled;
-    }
 }

@@ -7,9 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 
-/** The one Jackson mapper of the server, and request-body parsing with OpenAI-style errors. */
+/** The one Jackson mapper of the server: request bodies parsed with OpenAI-style errors, JSON answers sent. */
 final class JsonSupport {
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -62,5 +65,12 @@ final class JsonSupport {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Answers {@code body} as JSON with {@code status}. */
+    static void send(ServerResponse res, int status, JsonNode body) {
+        res.status(Status.create(status));
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(bytes(body));
     }
 }

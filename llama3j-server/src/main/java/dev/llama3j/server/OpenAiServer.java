@@ -42,7 +42,6 @@ import java.util.Set;
  * {@code POST /tokenize}, {@code POST /detokenize}, {@code GET /health}, {@code GET /metrics}.
  */
 public final class OpenAiServer implements AutoCloseable {
-    static final String FINGERPRINT = "llama3j";
     private static final Logger LOG = System.getLogger("dev.llama3j.server");
     private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/completions", "/v1/models",
             "/tokenize", "/detokenize", "/health", "/metrics");
@@ -156,15 +155,16 @@ public final class OpenAiServer implements AutoCloseable {
         });
         r.post("/v1/chat/completions", (req, res) -> withBody(ctx, req, res, body -> chat.handle(body, res)));
         r.post("/v1/completions", (req, res) -> withBody(ctx, req, res, body -> completions.handle(body, res)));
-        r.post("/tokenize", (req, res) -> withBody(ctx, req, res, body -> sendJson(res, 200, tokenize.tokenize(body))));
+        r.post("/tokenize",
+                (req, res) -> withBody(ctx, req, res, body -> JsonSupport.send(res, 200, tokenize.tokenize(body))));
         r.post("/detokenize",
-                (req, res) -> withBody(ctx, req, res, body -> sendJson(res, 200, tokenize.detokenize(body))));
-        r.get("/v1/models", (req, res) -> sendJson(res, 200, models(ctx)));
+                (req, res) -> withBody(ctx, req, res, body -> JsonSupport.send(res, 200, tokenize.detokenize(body))));
+        r.get("/v1/models", (req, res) -> JsonSupport.send(res, 200, models(ctx)));
         r.get("/v1/models/{id}", (req, res) -> {
             String id = req.path().pathParameters().get("id");
             for (JsonNode m : models(ctx).get("data")) {
                 if (m.get("id").asText().equals(id)) {
-                    sendJson(res, 200, m);
+                    JsonSupport.send(res, 200, m);
                     return;
                 }
             }
@@ -173,7 +173,7 @@ public final class OpenAiServer implements AutoCloseable {
         r.get("/health", (req, res) -> {
             ObjectNode o = JsonSupport.MAPPER.createObjectNode();
             o.put("status", ctx.isDraining() ? "shutting down" : "ok");
-            sendJson(res, ctx.isDraining() ? 503 : 200, o);
+            JsonSupport.send(res, ctx.isDraining() ? 503 : 200, o);
         });
         r.get("/metrics", (req, res) -> {
             res.status(Status.OK_200);
@@ -273,14 +273,8 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    static void sendJson(ServerResponse res, int status, JsonNode body) {
-        res.status(Status.create(status));
-        res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(JsonSupport.bytes(body));
-    }
-
     static void sendError(ServerResponse res, OpenAiError e) {
-        sendJson(res, e.status(), e.body());
+        JsonSupport.send(res, e.status(), e.body());
     }
 
     /** Errors Helidon answers before routing (bad HTTP, a body over the limit) get the same JSON shape. */

@@ -42,10 +42,6 @@ final class SseWriter {
         flush();
     }
 
-    boolean isOpen() {
-        return out != null;
-    }
-
     void data(JsonNode chunk) {
         byte[] json = JsonSupport.bytes(chunk);
         byte[] frame = new byte[6 + json.length + 2];

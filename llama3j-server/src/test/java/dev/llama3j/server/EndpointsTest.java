@@ -205,7 +205,7 @@ class EndpointsTest {
             if (p.get("tools") != null || !((Map<?, ?>) p.get("kwargs")).isEmpty()) {
                 continue;
             }
-            ObjectNode b = ChatFormatTest.body(p).put("model", TestServer.MODEL).put("temperature", 0);
+            ObjectNode b = ChatRequestReaderTest.body(p).put("model", TestServer.MODEL).put("temperature", 0);
             var r = s.post("/v1/chat/completions", b);
             assertEquals(200, r.status(), r.body());
             JsonNode j = r.json();
@@ -260,7 +260,7 @@ class EndpointsTest {
     @Test
     void chatLogprobs() {
         Map<String, Object> france = probes().get(0);
-        ObjectNode b = ChatFormatTest.body(france).put("temperature", 0).put("logprobs", true)
+        ObjectNode b = ChatRequestReaderTest.body(france).put("temperature", 0).put("logprobs", true)
                 .put("top_logprobs", 3).put("max_tokens", 2);
         var r = s.post("/v1/chat/completions", b);
         assertEquals(200, r.status(), r.body());
@@ -291,7 +291,7 @@ class EndpointsTest {
         Map<String, Object> tokyo = probes().stream()
                 .filter(p -> String.valueOf(p.get("messages")).contains("Tokyo") && p.get("tools") != null)
                 .findFirst().orElseThrow();
-        ObjectNode b = ChatFormatTest.body(tokyo).put("temperature", 0);
+        ObjectNode b = ChatRequestReaderTest.body(tokyo).put("temperature", 0);
         JsonNode c = s.post("/v1/chat/completions", b).json().get("choices").get(0);
         assertEquals("tool_calls", c.get("finish_reason").asText());
         assertTrue(c.get("message").get("content").isNull());
@@ -337,7 +337,7 @@ class EndpointsTest {
                 .filter(p -> String.valueOf(p.get("messages")).contains("Tokyo") && p.get("tools") != null)
                 .findFirst().orElseThrow();
         for (String choice : List.of("required", "named")) {
-            ObjectNode b = ChatFormatTest.body(tokyo).put("temperature", 0).put("stream", true).put("n", 2);
+            ObjectNode b = ChatRequestReaderTest.body(tokyo).put("temperature", 0).put("stream", true).put("n", 2);
             if (choice.equals("required")) {
                 b.put("tool_choice", "required");
             } else {
@@ -364,7 +364,7 @@ class EndpointsTest {
     void builtinToolCall() {
         Map<String, Object> menlo = probes().stream()
                 .filter(p -> String.valueOf(p.get("messages")).contains("Menlo Park")).findFirst().orElseThrow();
-        ObjectNode b = ChatFormatTest.body(menlo).put("temperature", 0);
+        ObjectNode b = ChatRequestReaderTest.body(menlo).put("temperature", 0);
         JsonNode c = s.post("/v1/chat/completions", b).json().get("choices").get(0);
         assertEquals("tool_calls", c.get("finish_reason").asText());
         JsonNode call = c.get("message").get("tool_calls").get(0);
@@ -373,7 +373,7 @@ class EndpointsTest {
                 parse(call.get("function").get("arguments").asText()).get("query").asText());
 
         // The same tools as OpenAI function tools named like the built-ins.
-        ObjectNode asTools = ChatFormatTest.body(menlo).put("temperature", 0);
+        ObjectNode asTools = ChatRequestReaderTest.body(menlo).put("temperature", 0);
         ((ObjectNode) asTools.get("chat_template_kwargs")).remove("builtin_tools");
         var tools = asTools.putArray("tools");
         for (String name : List.of("brave_search", "wolfram_alpha")) {
@@ -388,7 +388,7 @@ class EndpointsTest {
     void toolResultRoundTrip() {
         // The Paris probe: a brave_search call and its ipython result, then the answer.
         Map<String, Object> paris = probes().get(probes().size() - 1);
-        ObjectNode b = ChatFormatTest.body(paris).put("temperature", 0);
+        ObjectNode b = ChatRequestReaderTest.body(paris).put("temperature", 0);
         JsonNode c = s.post("/v1/chat/completions", b).json().get("choices").get(0);
         assertEquals(((String) paris.get("greedy_text")).replace("<|eot_id|>", ""),
                 c.get("message").get("content").asText());

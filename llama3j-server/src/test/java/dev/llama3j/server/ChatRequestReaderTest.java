@@ -3,12 +3,15 @@ package dev.llama3j.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llama3j.ChatPrompt;
+import dev.llama3j.ChatRequest;
 import dev.llama3j.chat.ChatTemplate;
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.sampling.SamplingParams;
 import dev.llama3j.testing.Fixtures;
 import dev.llama3j.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -17,15 +20,18 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** OpenAI request bodies through the server's chat format: the probes' prompt ids, tools, tool_choice. */
-class ChatFormatTest {
+/**
+ * OpenAI request bodies read into the core's chat request and rendered by the core: the probes'
+ * prompt ids, tools, tool_choice.
+ */
+class ChatRequestReaderTest {
     static Tokenizer tokenizer;
-    static ChatFormat format;
+    static ChatTemplate template;
 
     @BeforeAll
     static void load() {
         tokenizer = Tokenizer.load(Fixtures.chatModel());
-        format = new ChatFormat(ChatTemplate.fromTokenizerDir(Fixtures.chatModel()), tokenizer);
+        template = ChatTemplate.fromTokenizerDir(Fixtures.chatModel());
     }
 
     /** A golden case as an OpenAI request body (tools and template kwargs in their OpenAI places). */
@@ -43,17 +49,31 @@ class ChatFormatTest {
         return b;
     }
 
-    static ChatFormat.Rendered render(ObjectNode body) {
-        return format.render(ChatRequest.parse(new Params(body)));
+    static ChatRequest read(ObjectNode body) {
+        Params p = new Params(body);
+        return ChatRequestReader.read(p, GenerationOptions.parse(p, SamplingParams.greedy(), true, 16), null);
+    }
+
+    static ChatPrompt render(ObjectNode body) {
+        return ChatPrompt.render(template, tokenizer, read(body));
     }
 
     @Test
     void chatModelProbePrompts() {
         for (Map<String, Object> p : EndpointsTest.probes()) {
-            ChatFormat.Rendered r = render(body(p));
+            ChatPrompt r = render(body(p));
             assertArrayEquals(Fixtures.ints(p.get("prompt_ids")), r.ids(), String.valueOf(p.get("messages")));
             assertEquals("", r.outputPrefix());
         }
+    }
+
+    @Test
+    void textPartsAreJoinedByTheCoresRule() {
+        ObjectNode b = JsonSupport.MAPPER.createObjectNode();
+        var parts = b.putArray("messages").addObject().put("role", "user").putArray("content");
+        parts.addObject().put("type", "text").put("text", "first");
+        parts.addObject().put("type", "text").put("text", "second");
+        assertEquals("first\nsecond", read(b).messages().get(0).text());
     }
 
     @Test
@@ -79,10 +99,10 @@ class ChatFormatTest {
 
     @Test
     void builtinNamedFunctionsBecomeBuiltinTools() {
-        ChatRequest r = ChatRequest.parse(new Params(toolsBody()));
-        assertEquals(List.of("brave_search"), r.builtinTools);
-        assertEquals(1, r.tools.size());
-        assertEquals("get_current_conditions", r.tools.get(0).name());
+        ChatRequest r = read(toolsBody());
+        assertEquals(List.of("brave_search"), r.builtinTools());
+        assertEquals(1, r.tools().size());
+        assertEquals("get_current_conditions", r.tools().get(0).name());
         String text = tokenizer.decode(render(toolsBody()).ids());
         assertTrue(text.contains("Tools: brave_search\n"), text);
         assertTrue(text.contains("\"name\": \"get_current_conditions\""), text);
@@ -105,7 +125,7 @@ class ChatFormatTest {
         b.put("tool_choice", "none");
         r = render(b);
         assertFalse(tokenizer.decode(r.ids()).contains("Environment: ipython"));
-        assertNull(format.parser(ChatRequest.parse(new Params(b))));
+        assertFalse(read(b).toolsEnabled(), "tool_choice none: the answer is not read for calls");
     }
 
     @Test
@@ -117,8 +137,10 @@ class ChatFormatTest {
         for (int i = 0; i < 2; i++) {
             calls.addObject().put("type", "function").putObject("function").put("name", "f").put("arguments", "{}");
         }
-        OpenAiError e = assertThrows(OpenAiError.class, () -> render(b));
-        assertEquals(400, e.status());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> render(b));
         assertEquals("messages", e.param());
+        OpenAiError answer = Errors.toOpenAi(e);
+        assertEquals(400, answer.status());
+        assertEquals("invalid_value", answer.code());
     }
 }
