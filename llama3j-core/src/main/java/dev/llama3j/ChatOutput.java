@@ -5,7 +5,7 @@ import dev.llama3j.chat.ParsedMessage;
 import dev.llama3j.chat.StreamingToolCallParser;
 import dev.llama3j.chat.ToolCall;
 import dev.llama3j.chat.ToolCallParser;
-import dev.llama3j.engine.FinishReason;
+import dev.llama3j.chat.FinishReason;
 import dev.llama3j.engine.GenerationResult;
 import java.util.List;
 

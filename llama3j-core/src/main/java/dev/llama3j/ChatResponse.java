@@ -1,6 +1,6 @@
 package dev.llama3j;
 
-import dev.llama3j.engine.FinishReason;
+import dev.llama3j.chat.FinishReason;
 import dev.llama3j.chat.ParsedMessage;
 import dev.llama3j.engine.GenerationResult;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.engine.FinishReason;
+import dev.llama3j.chat.FinishReason;
 import dev.llama3j.chat.Message;
 import dev.llama3j.chat.RenderOptions;
 import dev.llama3j.chat.Tool;

@@ -2,7 +2,7 @@ package dev.llama3j.cli;
 
 import dev.llama3j.Llama;
 import dev.llama3j.error.Llama3jException;
-import dev.llama3j.engine.FinishReason;
+import dev.llama3j.chat.FinishReason;
 import dev.llama3j.chat.ToolCall;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

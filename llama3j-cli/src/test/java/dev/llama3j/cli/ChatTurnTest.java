@@ -8,7 +8,7 @@ import dev.llama3j.ChatRequest;
 import dev.llama3j.Llama;
 import dev.llama3j.LlamaOptions;
 import dev.llama3j.chat.Message;
-import dev.llama3j.engine.FinishReason;
+import dev.llama3j.chat.FinishReason;
 import dev.llama3j.sampling.SamplingParams;
 import dev.llama3j.testing.Fixtures;
 import java.util.List;

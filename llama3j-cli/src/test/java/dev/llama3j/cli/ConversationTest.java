@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.llama3j.ChatRequest;
-import dev.llama3j.engine.FinishReason;
+import dev.llama3j.chat.FinishReason;
 import dev.llama3j.chat.Message;
 import dev.llama3j.chat.ParsedMessage;
 import dev.llama3j.chat.Role;

@@ -1,6 +1,5 @@
 package dev.llama3j.chat;
 
-import dev.llama3j.engine.FinishReason;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
 import java.security.SecureRandom;

@@ -163,9 +163,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         if (p.length >= options.contextSize()) {
-            throw new InvalidRequestException("the prompt has " + p.length + " tokens but the context holds "
-                    + options.contextSize() + " (prompt plus at least one generated token); shorten it or raise"
-                    + " the context size", "messages");
+            throw InvalidRequestException.contextLengthExceeded(p.length, options.contextSize(), "messages");
         }
         if (r.maxTokens() < 1) {
             throw new InvalidRequestException("max_tokens must be at least 1, got " + r.maxTokens(), "max_tokens");

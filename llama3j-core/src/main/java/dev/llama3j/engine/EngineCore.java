@@ -1,5 +1,6 @@
 package dev.llama3j.engine;
 
+import dev.llama3j.chat.FinishReason;
 import dev.llama3j.model.Batch;
 import dev.llama3j.model.KvCache;
 

@@ -1,5 +1,6 @@
 package dev.llama3j.engine;
 
+import dev.llama3j.chat.FinishReason;
 import java.util.List;
 
 /**

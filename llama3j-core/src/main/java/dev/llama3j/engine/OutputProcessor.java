@@ -1,5 +1,6 @@
 package dev.llama3j.engine;
 
+import dev.llama3j.chat.FinishReason;
 import dev.llama3j.sampling.TopK;
 import java.util.Collections;
 import java.util.List;

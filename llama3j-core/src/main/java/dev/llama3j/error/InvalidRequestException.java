@@ -47,8 +47,8 @@ public class InvalidRequestException extends Llama3jException {
      * {@code contextSize}; {@code param} names the field that holds the prompt.
      */
     public static InvalidRequestException contextLengthExceeded(int promptTokens, int contextSize, String param) {
-        return new InvalidRequestException("This model's context holds " + contextSize + " tokens, but the prompt has "
-                + promptTokens + " (and at least one token must be generated); shorten the prompt", param,
+        return new InvalidRequestException("the prompt has " + promptTokens + " tokens but the context holds "
+                + contextSize + " (prompt plus at least one generated token); shorten it or raise the context size", param,
                 Code.CONTEXT_LENGTH_EXCEEDED);
     }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.engine.FinishReason;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.engine.FinishReason;
 import dev.llama3j.json.Json;
 import dev.llama3j.testing.Fixtures;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.llama3j.engine;
 
+import dev.llama3j.chat.FinishReason;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

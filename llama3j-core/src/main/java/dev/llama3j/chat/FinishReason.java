@@ -1,4 +1,4 @@
-package dev.llama3j.engine;
+package dev.llama3j.chat;
 
 /**
  * Why a generation or an assistant message ended; the one list that the engine, the chat API and the
