@@ -144,12 +144,17 @@ final class RegexToGbnf {
         return q;
     }
 
-    private String escape() {
+    /** Steps over a backslash and returns the character it escapes. */
+    private char escapedChar() {
         pos++;
         if (pos >= pattern.length()) {
             throw unsupported("a '\\' at the end");
         }
-        char e = pattern.charAt(pos++);
+        return pattern.charAt(pos++);
+    }
+
+    private String escape() {
+        char e = escapedChar();
         int[] set = classEscape(e);
         if (set != null) {
             return charClassOf(set, Character.isUpperCase(e));
@@ -230,11 +235,7 @@ final class RegexToGbnf {
             first = false;
             int lo;
             if (c == '\\') {
-                pos++;
-                if (pos >= pattern.length()) {
-                    throw unsupported("a '\\' at the end");
-                }
-                char e = pattern.charAt(pos++);
+                char e = escapedChar();
                 int[] set = classEscape(e);
                 if (set != null) {
                     if (Character.isUpperCase(e)) {

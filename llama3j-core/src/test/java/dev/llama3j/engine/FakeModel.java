@@ -80,17 +80,7 @@ final class FakeModel implements ForwardPass {
         Sequence s = new Sequence(request, listener, new Generation(),
                 new Sampler(request.sampling() == null ? SamplingParams.greedy() : request.sampling(), VOCAB,
                         request.prompt()),
-                new TextDecoder() {
-                    @Override
-                    public String feed(int token) {
-                        return "<" + token + ">";
-                    }
-
-                    @Override
-                    public String flush() {
-                        return "";
-                    }
-                });
+                EngineTest.idDecoder());
         s.adapter = adapter;
         return s;
     }
