@@ -74,7 +74,7 @@ abstract class CompletionResponse {
             if (g.stream) {
                 stream(stream, new SseWriter(response));
             } else {
-                JsonSupport.send(response, 200, collect(stream));
+                whole(stream, new WholeAnswer(response));
             }
         } finally {
             stream.cancel();
@@ -82,14 +82,29 @@ abstract class CompletionResponse {
         }
     }
 
-    private ObjectNode collect(GenerationStream stream) {
+    /** The whole answer, with a space per silent keep-alive interval to find a client that left. */
+    private void whole(GenerationStream stream, WholeAnswer answer) {
+        try {
+            answer.send(200, collect(stream, answer));
+        } catch (ClientGoneException gone) {
+            stream.cancel();
+            ctx.metrics.clientDisconnected();
+        } catch (OpenAiError e) {
+            if (!answer.started()) {
+                throw e;
+            }
+            answer.send(e.status(), e.body());
+        }
+    }
+
+    private ObjectNode collect(GenerationStream stream, WholeAnswer answer) {
         EventPump.run(stream, results.length, ctx.options.keepAlive(), e -> {
             if (e instanceof GenerationStream.Finished f) {
                 results[f.choice()] = f.result();
             } else if (e instanceof GenerationStream.Failed f) {
                 throw Errors.toOpenAi(f.error());
             }
-        }, null);
+        }, answer::keepAlive);
         ObjectNode root = envelope(object);
         ArrayNode choices = root.putArray("choices");
         for (int i = 0; i < results.length; i++) {
@@ -129,7 +144,7 @@ abstract class CompletionResponse {
                 sse.data(last);
             }
             sse.done();
-        } catch (SseWriter.ClientGoneException gone) {
+        } catch (ClientGoneException gone) {
             stream.cancel();
             ctx.metrics.clientDisconnected();
         } finally {

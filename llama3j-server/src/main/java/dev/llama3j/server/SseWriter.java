@@ -18,13 +18,6 @@ final class SseWriter {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** The client closed the connection. */
-    static final class ClientGoneException extends RuntimeException {
-        ClientGoneException(Throwable cause) {
-            super("the client closed the connection", cause, false, false);
-        }
-    }
-
     private final ServerResponse response;
     private OutputStream out;
 

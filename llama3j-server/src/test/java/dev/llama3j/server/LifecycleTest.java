@@ -103,4 +103,66 @@ class LifecycleTest {
         hog.await();
         s.awaitIdle();
     }
+
+    @Test
+    void aClientThatLeavesAWholeAnswerIsCancelledToo() throws Exception {
+        // Not streamed: the handler writes nothing until the answer is ready, so only the keep-alive
+        // space (one per silent interval) can find the closed connection while the request waits.
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch stalled = new CountDownLatch(1);
+        Generation hog = stall(release, stalled);
+        long disconnects = disconnects();
+        try {
+            assertTrue(stalled.await(30, TimeUnit.SECONDS));
+            try (RawStream answer = new RawStream(s.server.port(), "/v1/completions",
+                    LONG.replace("\"stream\": true", "\"stream\": false"))) {
+                assertEquals("HTTP/1.1 200 OK", answer.lineStartingWith("HTTP/1.1"));
+                await(() -> s.server.inFlight() == 1 && s.llama.engine().queued() == 1, "the request to queue");
+            }
+            await(() -> s.server.inFlight() == 0, "the handler to give up");
+            assertEquals(disconnects + 1, disconnects());
+        } finally {
+            release.countDown();
+        }
+        hog.await();
+        s.awaitIdle();
+        assertEquals(0, s.llama.engine().queued());
+    }
+
+    @Test
+    void aWholeAnswerThatWaitedStillParses() throws Exception {
+        // Queued past a keep-alive interval, the answer arrives after spaces and is still one JSON object.
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch stalled = new CountDownLatch(1);
+        Generation hog = stall(release, stalled);
+        assertTrue(stalled.await(30, TimeUnit.SECONDS));
+        var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> s.post("/v1/completions",
+                "{\"prompt\": \"Hi\", \"max_tokens\": 3, \"temperature\": 0}"));
+        await(() -> s.llama.engine().queued() == 1, "the request to queue");
+        Thread.sleep(500);
+        release.countDown();
+        hog.await();
+        var r = pending.get(30, TimeUnit.SECONDS);
+        assertEquals(200, r.status());
+        assertTrue(r.body().startsWith(" "), "the keep-alive spaces come first");
+        assertEquals("text_completion", r.json().get("object").asText());
+        s.awaitIdle();
+    }
+
+    /** Submits a generation whose first token blocks the scheduler until {@code release}. */
+    private static Generation stall(CountDownLatch release, CountDownLatch stalled) {
+        int[] prompt = s.llama.tokenizer().prependBos(s.llama.tokenizer().encode("Hi", false));
+        return s.llama.engine().submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 2),
+                new GenerationListener() {
+                    @Override
+                    public void onToken(TokenEvent event) {
+                        stalled.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+    }
 }
