@@ -180,8 +180,10 @@ public record Message(Role role, Object content, List<ToolCall> toolCalls, Strin
 
     /**
      * The one rule for an array of text content parts, wherever a message comes from (the Java API,
-     * the HTTP server): one text, the parts joined with newlines, as vLLM and llama.cpp's server do
-     * for templates that read a string.
+     * the HTTP server): one text, the parts joined with newlines. Both servers do this for a template
+     * that reads content as a string, as Llama 3.1's does: vLLM's {@code _parse_chat_message_content_parts}
+     * ({@code "\n".join(texts)}) and llama.cpp's {@code common_chat_msgs_to_json_oaicompat} with
+     * {@code concat_typed_text} (a newline between text parts).
      */
     public static String joinTextParts(List<String> texts) {
         return String.join("\n", texts);

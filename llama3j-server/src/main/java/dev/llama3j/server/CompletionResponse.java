@@ -29,8 +29,8 @@ abstract class CompletionResponse {
     private final String object;
     private final String chunkObject;
     private final long created = System.currentTimeMillis() / 1000;
-    /** Prompt lengths; each has {@code g.n} choices, in order. */
-    private final int[] promptTokens;
+    /** The prompts' token ids; each has {@code g.n} choices, in order. */
+    private final List<int[]> prompts;
     private final GenerationResult[] results;
 
     /**
@@ -39,20 +39,28 @@ abstract class CompletionResponse {
      * @param stopIds the end tokens, which log-probabilities leave out
      */
     CompletionResponse(ServerContext ctx, GenerationOptions g, String id, String model, String object,
-            String chunkObject, int[] promptTokens, int[] stopIds) {
+            String chunkObject, List<int[]> prompts, int[] stopIds) {
         this.ctx = ctx;
         this.g = g;
         this.id = id;
         this.model = model;
         this.object = object;
         this.chunkObject = chunkObject;
-        this.promptTokens = promptTokens;
-        this.results = new GenerationResult[promptTokens.length * g.n];
+        this.prompts = prompts;
+        this.results = new GenerationResult[prompts.size() * g.n];
         this.logprobs = new Logprobs(ctx.llama().tokenizer(), stopIds);
     }
 
     /** One choice of the whole answer: fill {@code choice} (its index is set) from its result. */
     protected abstract void wholeChoice(ObjectNode choice, int index, GenerationResult r);
+
+    /**
+     * Where {@code return_token_ids} puts the prompt's ids: in each choice (text completions, whose
+     * choices may come from several prompts) or once beside the choices (chat), as vLLM does.
+     */
+    protected boolean promptIdsPerChoice() {
+        return false;
+    }
 
     /** Streaming: what the client gets before any token (nothing by default). */
     protected void streamStart(SseWriter sse) {}
@@ -114,6 +122,15 @@ abstract class CompletionResponse {
             ObjectNode c = choices.addObject();
             c.put("index", i);
             wholeChoice(c, i, results[i]);
+            if (g.returnTokenIds) {
+                if (promptIdsPerChoice()) {
+                    c.set("prompt_token_ids", ids(prompts.get(i / g.n)));
+                }
+                c.set("token_ids", ids(results[i].tokens()));
+            }
+        }
+        if (g.returnTokenIds && !promptIdsPerChoice()) {
+            root.set("prompt_token_ids", ids(prompts.get(0)));
         }
         root.set("usage", usage());
         return root;
@@ -168,6 +185,14 @@ abstract class CompletionResponse {
         return (ObjectNode) chunk.get("choices").get(0);
     }
 
+    private static ArrayNode ids(int[] ids) {
+        ArrayNode a = JsonSupport.MAPPER.createArrayNode();
+        for (int id : ids) {
+            a.add(id);
+        }
+        return a;
+    }
+
     private ObjectNode envelope(String kind) {
         ObjectNode root = JsonSupport.MAPPER.createObjectNode();
         root.put("id", id);
@@ -182,8 +207,8 @@ abstract class CompletionResponse {
     private ObjectNode usage() {
         int prompt = 0;
         int cached = 0;
-        for (int p = 0; p < promptTokens.length; p++) {
-            prompt += promptTokens[p];
+        for (int p = 0; p < prompts.size(); p++) {
+            prompt += prompts.get(p).length;
             GenerationResult first = results[p * g.n];
             cached += first == null ? 0 : first.cachedPromptTokens();
         }

@@ -93,6 +93,11 @@ class BadInputTest {
     }
 
     @Test
+    void tokenIdsAreForWholeAnswersOnly() {
+        error(chat(TestServer.chat("hi").put("stream", true).put("return_token_ids", true)), 400, "return_token_ids");
+    }
+
+    @Test
     void outOfRange() {
         error(chat(TestServer.chat("hi").put("max_tokens", 0)), 400, "max_tokens");
         error(chat(TestServer.chat("hi").put("temperature", 3)), 400, "temperature");

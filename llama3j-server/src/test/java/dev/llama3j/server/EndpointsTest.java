@@ -427,4 +427,23 @@ class EndpointsTest {
         }
         return out;
     }
+
+    @Test
+    void textCompletionsReturnEachChoicesPromptAndTokenIds() {
+        ObjectNode b = TestServer.json().put("prompt", "The capital of France is").put("max_tokens", 4)
+                .put("temperature", 0).put("n", 2).put("return_token_ids", true);
+        JsonNode j = s.post("/v1/completions", b).json();
+        int[] prompt = s.llama.tokenizer().prependBos(s.llama.tokenizer().encode("The capital of France is", true));
+        int completion = 0;
+        for (JsonNode c : j.get("choices")) {
+            JsonNode ids = c.get("prompt_token_ids");
+            assertEquals(prompt.length, ids.size(), c.toString());
+            for (int i = 0; i < prompt.length; i++) {
+                assertEquals(prompt[i], ids.get(i).asInt());
+            }
+            completion += c.get("token_ids").size();
+        }
+        assertEquals(completion, j.get("usage").get("completion_tokens").asInt());
+        assertEquals(null, j.get("prompt_token_ids"), "text completions carry the prompt in each choice");
+    }
 }
