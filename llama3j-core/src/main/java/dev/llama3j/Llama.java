@@ -8,6 +8,7 @@ import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TextDecoder;
+import dev.llama3j.grammar.TokenTrie;
 import dev.llama3j.lora.LoraLoader;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaModel;
@@ -43,6 +44,7 @@ public final class Llama implements AutoCloseable {
     private final int[] eosIds;
     private final Engine engine;
     private final ChatTemplate chatTemplate;
+    private volatile TokenTrie tokenTrie;
 
     private Llama(Path path, LlamaModel model, Tokenizer tokenizer, GenerationConfig generationConfig,
             ChatTemplate chatTemplate, LlamaOptions options) {
@@ -53,8 +55,23 @@ public final class Llama implements AutoCloseable {
         this.generationConfig = generationConfig;
         this.eosIds = IntStream.concat(Arrays.stream(model.config().eosTokenIds()),
                 Arrays.stream(generationConfig.eosTokenIds())).distinct().toArray();
-        this.engine = new Engine(model, this::newDecoder, eosIds, EngineOptions.forModel(model, options.parallel(),
-                options.contextSize(), options.maxBatchTokens(), options.cacheType()));
+        this.engine = new Engine(model, this::newDecoder, this::tokenTrie, eosIds, EngineOptions.forModel(model,
+                options.parallel(), options.contextSize(), options.maxBatchTokens(), options.cacheType()));
+    }
+
+    /** The vocabulary as a trie of token bytes, for grammars: built on first use, then shared. */
+    public TokenTrie tokenTrie() {
+        TokenTrie t = tokenTrie;
+        if (t == null) {
+            synchronized (this) {
+                t = tokenTrie;
+                if (t == null) {
+                    t = TokenTrie.of(tokenizer);
+                    tokenTrie = t;
+                }
+            }
+        }
+        return t;
     }
 
     /** Loads a Hugging Face model folder or a GGUF file with default options. */

@@ -1,6 +1,8 @@
 package dev.llama3j.engine;
 
 import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.grammar.GrammarConstraint;
+import dev.llama3j.grammar.TokenTrie;
 import dev.llama3j.model.KvCache;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.sampling.Sampler;
@@ -28,6 +30,9 @@ import java.util.function.Supplier;
 public final class Engine implements AutoCloseable {
     private final LlamaModel model;
     private final Supplier<TextDecoder> decoders;
+    /** The vocabulary's token bytes for grammars (built once, on the first grammar), or null: none. */
+    private final Supplier<TokenTrie> tokenTrie;
+    private final int[] eosIds;
     private final EngineOptions options;
     private final int vocab;
     private final EngineMetrics metrics = new EngineMetrics();
@@ -45,8 +50,19 @@ public final class Engine implements AutoCloseable {
      * @param eosIds ids that end every generation (the model's end-of-turn tokens)
      */
     public Engine(LlamaModel model, Supplier<TextDecoder> decoders, int[] eosIds, EngineOptions options) {
+        this(model, decoders, null, eosIds, options);
+    }
+
+    /**
+     * @param tokenTrie the vocabulary's token bytes, for requests with a grammar (asked for on the
+     *     first such request; the caller memoises it), or null when grammars are not supported
+     */
+    public Engine(LlamaModel model, Supplier<TextDecoder> decoders, Supplier<TokenTrie> tokenTrie, int[] eosIds,
+            EngineOptions options) {
         this.model = model;
         this.decoders = decoders;
+        this.tokenTrie = tokenTrie;
+        this.eosIds = eosIds.clone();
         this.options = options;
         this.vocab = model.config().vocabSize();
         int batchTokens = Math.min(options.maxBatchTokens(), model.maxBatch());
@@ -128,6 +144,9 @@ public final class Engine implements AutoCloseable {
         int adapter = validate(request);
         Generation handle = new Generation();
         Sampler sampler = new Sampler(request.sampling(), vocab, request.prompt());
+        if (request.grammar() != null) {
+            sampler.constrain(new GrammarConstraint(request.grammar(), tokenTrie.get(), endIds(request)));
+        }
         Sequence seq = new Sequence(request, listener, handle, sampler, decoders.get());
         seq.adapter = adapter;
         lock.lock();
@@ -168,10 +187,21 @@ public final class Engine implements AutoCloseable {
         if (r.maxTokens() < 1) {
             throw new InvalidRequestException("max_tokens must be at least 1, got " + r.maxTokens(), "max_tokens");
         }
+        if (r.grammar() != null && tokenTrie == null) {
+            throw new InvalidRequestException("this engine was built without the tokenizer's token bytes, so it"
+                    + " cannot follow a grammar", "grammar");
+        }
         if (r.topLogprobs() > 20) {
             throw new InvalidRequestException("top_logprobs must be at most 20, got " + r.topLogprobs(), "top_logprobs");
         }
         return adapter;
+    }
+
+    /** The ids that may end a constrained generation: the model's end-of-turn ids and the request's. */
+    private int[] endIds(GenerationRequest r) {
+        int[] ids = java.util.Arrays.copyOf(eosIds, eosIds.length + r.stopTokens().length);
+        System.arraycopy(r.stopTokens(), 0, ids, eosIds.length, r.stopTokens().length);
+        return ids;
     }
 
     private void schedulerLoop() {

@@ -1,5 +1,6 @@
 package dev.llama3j.engine;
 
+import dev.llama3j.grammar.Grammar;
 import dev.llama3j.sampling.SamplingParams;
 import java.util.List;
 
@@ -14,6 +15,8 @@ import java.util.List;
  * @param topLogprobs how many alternatives to report per token with their log-probabilities; -1 for
  *     no log-probabilities at all, 0 for the chosen token's only
  * @param adapter name of a LoRA adapter to apply, or null for the base model
+ * @param grammar a grammar the generated text must follow (GBNF, or a JSON schema converted), or null;
+ *     the generation ends when its sentence is complete and nothing may follow
  */
 public record GenerationRequest(
         int[] prompt,
@@ -22,11 +25,23 @@ public record GenerationRequest(
         int[] stopTokens,
         List<String> stopStrings,
         int topLogprobs,
-        String adapter) {
+        String adapter,
+        Grammar grammar) {
 
     public GenerationRequest {
         stopTokens = stopTokens == null ? new int[0] : stopTokens;
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
+    }
+
+    /** Without a grammar. */
+    public GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int[] stopTokens,
+            List<String> stopStrings, int topLogprobs, String adapter) {
+        this(prompt, sampling, maxTokens, stopTokens, stopStrings, topLogprobs, adapter, null);
+    }
+
+    /** The same generation, constrained by {@code g} (null: none). */
+    public GenerationRequest withGrammar(Grammar g) {
+        return new GenerationRequest(prompt, sampling, maxTokens, stopTokens, stopStrings, topLogprobs, adapter, g);
     }
 
     public static GenerationRequest of(int[] prompt, SamplingParams sampling, int maxTokens) {

@@ -66,7 +66,7 @@ final class OutputProcessor {
         TokenEvent event = new TokenEvent(token, delta, logprob, topIds, topValues);
         s.events.add(event);
         s.listener.onToken(event);
-        if (eos || s.stops.stopped()) {
+        if (eos || s.stops.stopped() || s.sampler.grammarMustEnd()) {
             return FinishReason.STOP;
         }
         if (s.generatedCount() >= s.request.maxTokens()

@@ -165,11 +165,11 @@ final class GrammarAutomaton {
             if (b < 0x80) {
                 next = advance(set, b);
             } else if (b >= 0xC2 && b <= 0xDF) {
-                next = partial(set, b & 0x1F, 1);
+                next = partial(set, b & 0x1F, 1, 0x80);
             } else if (b >= 0xE0 && b <= 0xEF) {
-                next = partial(set, b & 0x0F, 2);
+                next = partial(set, b & 0x0F, 2, 0x800);
             } else if (b >= 0xF0 && b <= 0xF4) {
-                next = partial(set, b & 0x07, 3);
+                next = partial(set, b & 0x07, 3, 0x10000);
             } else {
                 next = DEAD; // a continuation byte without a lead byte, or a byte UTF-8 never uses
             }
@@ -179,7 +179,7 @@ final class GrammarAutomaton {
             value = (value << 6) | (b & 0x3F);
             left--;
             if (left > 0) {
-                next = partial(set, value, left);
+                next = partial(set, value, left, 0);
             } else if (value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
                 next = DEAD;
             } else {
@@ -210,10 +210,15 @@ final class GrammarAutomaton {
         return false;
     }
 
-    /** A state in the middle of a code point, if some stack accepts a code point that starts so. */
-    private int partial(int set, int value, int left) {
-        int from = value << (6 * left);
-        int to = from + (1 << (6 * left)) - 1;
+    /**
+     * A state in the middle of a code point, if some stack accepts a code point that starts so.
+     *
+     * @param min the least code point a sequence of this length encodes: after a lead byte alone the
+     *     bits read so far also cover overlong forms (E0 alone reads as 0..0xFFF), which never come
+     */
+    private int partial(int set, int value, int left, int min) {
+        int from = Math.max(value << (6 * left), min);
+        int to = Math.min((value << (6 * left)) + (1 << (6 * left)) - 1, 0x10FFFF);
         for (int i = 0, n = setLength[set]; i < n; i++) {
             int node = setPool.get(setStart[set] + i);
             if (node != BOTTOM && grammar.intersects(Grammar.charSetIndex(elements[nodePos[node]]), from, to)) {

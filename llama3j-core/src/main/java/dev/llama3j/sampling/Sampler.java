@@ -1,5 +1,6 @@
 package dev.llama3j.sampling;
 
+import dev.llama3j.grammar.GrammarConstraint;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -7,6 +8,12 @@ import java.util.SplittableRandom;
  * Chooses next tokens for one sequence: penalties, then temperature, top-k, top-p, min-p, and a
  * seeded draw (llama.cpp's order). Keeps the sequence's token counts for the penalties and its own
  * random stream, so the same seed gives the same output. Buffers are allocated once per sampler.
+ *
+ * <p>With a grammar ({@link #constrain}) only tokens the grammar allows can be chosen. As llama.cpp's
+ * sampler does, the pick is made first without the grammar and checked (one token's bytes); only when
+ * the grammar rejects it are the disallowed tokens masked out and the pick made again. That is
+ * rejection sampling: the result follows the model's distribution restricted to the allowed tokens,
+ * and most steps never compute the whole mask.
  */
 public final class Sampler {
     private final SamplingParams params;
@@ -21,6 +28,9 @@ public final class Sampler {
     private float[] unpenalized;
     private int[] candidates;
     private long[] sortKeys;
+    /** The grammar the output must follow, or null; with its mask buffer (one bit per token id). */
+    private GrammarConstraint grammar;
+    private long[] allowed;
 
     public Sampler(SamplingParams params, int vocab, int[] prompt) {
         this.params = params;
@@ -42,10 +52,24 @@ public final class Sampler {
         return params;
     }
 
+    /** From now on only tokens {@code constraint} allows are chosen; {@link #accept} moves it on. */
+    public void constrain(GrammarConstraint constraint) {
+        this.grammar = constraint;
+        this.allowed = new long[constraint.maskWords()];
+    }
+
+    /** Whether the grammar's sentence is complete and nothing may follow it (false without a grammar). */
+    public boolean grammarMustEnd() {
+        return grammar != null && grammar.mustEnd();
+    }
+
     /** Records a token that was chosen (by this sampler or forced). */
     public void accept(int token) {
         generatedCounts[token]++;
         seen[token] = true;
+        if (grammar != null) {
+            grammar.accept(token);
+        }
     }
 
     /**
@@ -55,6 +79,27 @@ public final class Sampler {
      */
     public int sample(float[] logits, int off) {
         applyPenalties(logits, off);
+        int token = pick(logits, off);
+        if (grammar == null || grammar.isAllowed(token)) {
+            return token;
+        }
+        grammar.allowed(allowed);
+        boolean any = false;
+        for (int i = 0; i < vocab; i++) {
+            if ((allowed[i >>> 6] & 1L << i) == 0) {
+                logits[off + i] = Float.NEGATIVE_INFINITY;
+            } else {
+                any = true;
+            }
+        }
+        if (!any) {
+            throw new IllegalStateException("the grammar allows no token here");
+        }
+        return pick(logits, off);
+    }
+
+    /** The draw itself, over logits already penalised (and masked, on a grammar's second try). */
+    private int pick(float[] logits, int off) {
         if (params.isGreedy()) {
             return argmax(logits, off);
         }

@@ -28,11 +28,10 @@ class GbnfRandomOutputTest {
 
     @Test
     void list() {
-        Pattern list = Pattern.compile("(- [^\\r\\n\\x00-\\x1F]{1,20}\\n){1,5}");
         Grammar g = Grammar.parse(SampleGrammars.LIST);
         for (int seed = 0; seed < SEEDS; seed++) {
             String out = walk.generate(g, seed, 4000);
-            assertTrue(list.matcher(out).matches(), out);
+            assertTrue(isList(out), out);
         }
     }
 
@@ -41,20 +40,37 @@ class GbnfRandomOutputTest {
         Grammar g = Grammar.parse(SampleGrammars.ARITHMETIC);
         for (int seed = 0; seed < SEEDS; seed++) {
             String out = walk.generate(g, seed, 4000);
-            assertTrue(new Arithmetic(out).root(), out);
+            assertTrue(isArithmetic(out), out);
         }
     }
 
     @Test
     void smallLanguage() {
         Grammar g = Grammar.parse(SampleGrammars.SMALL_LANGUAGE);
-        Pattern words = Pattern.compile("[\\sa-zA-Z_0-9(){}=;,+*/<>-]*");
         for (int seed = 0; seed < SEEDS; seed++) {
             String out = walk.generate(g, seed, 4000);
-            assertTrue(words.matcher(out).matches(), out);
-            assertTrue(out.chars().filter(c -> c == '{').count() == out.chars().filter(c -> c == '}').count(), out);
-            assertTrue(GbnfParserTest.matches(g, out), out);
+            assertTrue(isSmallLanguage(out), out);
         }
+    }
+
+    private static final Pattern LIST = Pattern.compile("(- [^\\r\\n\\x00-\\x1F]{1,20}\\n){1,5}");
+    private static final Pattern SMALL_LANGUAGE_WORDS = Pattern.compile("[\\sa-zA-Z_0-9(){}=;,+*/<>-]*");
+
+    /** The list grammar, as a regex. */
+    static boolean isList(String out) {
+        return LIST.matcher(out).matches();
+    }
+
+    /** The arithmetic grammar, by a hand-written parser. */
+    static boolean isArithmetic(String out) {
+        return new Arithmetic(out).root();
+    }
+
+    /** The small language: its characters, balanced braces, and the grammar's own matcher. */
+    static boolean isSmallLanguage(String out) {
+        return SMALL_LANGUAGE_WORDS.matcher(out).matches()
+                && out.chars().filter(c -> c == '{').count() == out.chars().filter(c -> c == '}').count()
+                && GbnfParserTest.matches(Grammar.parse(SampleGrammars.SMALL_LANGUAGE), out);
     }
 
     /**

@@ -96,6 +96,20 @@ class GrammarMatcherTest {
     }
 
     @Test
+    void aLeadByteAloneIsRejectedWhenOnlyOverlongFormsWouldMatch() {
+        // E0 alone reads as code points 0..0xFFF, but a three-byte sequence encodes 0x800 and up: ASCII
+        // whitespace must not let it in (a random model once wrote E0 after JSON's trailing space).
+        GrammarMatcher m = GrammarMatcher.of(Grammar.parse("root ::= \"a\" [ \\t]{0,20}\n"));
+        assertTrue(m.acceptString("a \t"));
+        assertFalse(m.copy().acceptBytes(new byte[] {(byte) 0xE0}, 0, 1));
+        assertFalse(m.copy().acceptBytes(new byte[] {(byte) 0xF0}, 0, 1));
+        assertFalse(m.copy().acceptBytes(new byte[] {(byte) 0xC2}, 0, 1));
+        GrammarMatcher wide = GrammarMatcher.of(Grammar.parse("root ::= [\\x00-\\U0010FFFF]\n"));
+        assertTrue(wide.copy().acceptBytes(new byte[] {(byte) 0xE0}, 0, 1));
+        assertTrue(wide.copy().acceptBytes(new byte[] {(byte) 0xF4}, 0, 1));
+    }
+
+    @Test
     void overlongAndSurrogateEncodingsAreRejected() {
         GrammarMatcher m = GrammarMatcher.of(Grammar.parse("root ::= .*\n"));
         assertFalse(m.copy().acceptBytes(new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0x80}, 0, 3));
