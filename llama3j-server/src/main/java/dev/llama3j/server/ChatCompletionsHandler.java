@@ -42,12 +42,17 @@ final class ChatCompletionsHandler {
 
         Response(ServerContext ctx, PreparedChat chat, GenerationOptions g, String model) {
             super(ctx, g, "chatcmpl-" + Ids.random(), model, "chat.completion", "chat.completion.chunk",
-                    new int[] {chat.prompt().ids().length}, chat.endTokens());
+                    new int[][] {chat.prompt().ids()}, chat.endTokens());
             outputs = new ChatOutput[chat.choices()];
             for (int i = 0; i < outputs.length; i++) {
                 outputs[i] = chat.newOutput();
                 pending.add(new ArrayList<>());
             }
+        }
+
+        @Override
+        protected boolean promptIdsOnEachChoice() {
+            return false;
         }
 
         @Override

@@ -29,8 +29,8 @@ abstract class CompletionResponse {
     private final String object;
     private final String chunkObject;
     private final long created = System.currentTimeMillis() / 1000;
-    /** Prompt lengths; each has {@code g.n} choices, in order. */
-    private final int[] promptTokens;
+    /** The prompts' token ids; each has {@code g.n} choices, in order. */
+    private final int[][] prompts;
     private final GenerationResult[] results;
 
     /**
@@ -39,20 +39,28 @@ abstract class CompletionResponse {
      * @param stopIds the end tokens, which log-probabilities leave out
      */
     CompletionResponse(ServerContext ctx, GenerationOptions g, String id, String model, String object,
-            String chunkObject, int[] promptTokens, int[] stopIds) {
+            String chunkObject, int[][] prompts, int[] stopIds) {
         this.ctx = ctx;
         this.g = g;
         this.id = id;
         this.model = model;
         this.object = object;
         this.chunkObject = chunkObject;
-        this.promptTokens = promptTokens;
-        this.results = new GenerationResult[promptTokens.length * g.n];
+        this.prompts = prompts;
+        this.results = new GenerationResult[prompts.length * g.n];
         this.logprobs = new Logprobs(ctx.llama().tokenizer(), stopIds);
     }
 
     /** One choice of the whole answer: fill {@code choice} (its index is set) from its result. */
     protected abstract void wholeChoice(ObjectNode choice, int index, GenerationResult r);
+
+    /**
+     * Where {@code return_token_ids} puts the prompt's ids: on each choice, as vLLM's completions do
+     * (each choice may have its own prompt), or once at the top, as vLLM's chat completions do.
+     */
+    protected boolean promptIdsOnEachChoice() {
+        return true;
+    }
 
     /** Streaming: what the client gets before any token (nothing by default). */
     protected void streamStart(SseWriter sse) {}
@@ -99,6 +107,15 @@ abstract class CompletionResponse {
             ObjectNode c = choices.addObject();
             c.put("index", i);
             wholeChoice(c, i, results[i]);
+            if (g.returnTokenIds) {
+                if (promptIdsOnEachChoice()) {
+                    c.set("prompt_token_ids", ids(prompts[i / g.n]));
+                }
+                c.set("token_ids", ids(results[i].tokens()));
+            }
+        }
+        if (g.returnTokenIds && !promptIdsOnEachChoice()) {
+            root.set("prompt_token_ids", ids(prompts[0]));
         }
         root.set("usage", usage());
         return root;
@@ -163,12 +180,20 @@ abstract class CompletionResponse {
         return root;
     }
 
+    private static ArrayNode ids(int[] ids) {
+        ArrayNode a = JsonSupport.MAPPER.createArrayNode();
+        for (int id : ids) {
+            a.add(id);
+        }
+        return a;
+    }
+
     /** Each prompt counted once whatever {@code n}, as are its cached tokens; every choice's tokens. */
     private ObjectNode usage() {
         int prompt = 0;
         int cached = 0;
-        for (int p = 0; p < promptTokens.length; p++) {
-            prompt += promptTokens[p];
+        for (int p = 0; p < prompts.length; p++) {
+            prompt += prompts[p].length;
             GenerationResult first = results[p * g.n];
             cached += first == null ? 0 : first.cachedPromptTokens();
         }

@@ -52,18 +52,18 @@ final class CompletionsHandler {
         }
         int ctxSize = ctx.model.contextSize();
         List<GenerationRequest> requests = new ArrayList<>();
-        int[] promptTokens = new int[prompts.size()];
+        int[][] promptIds = new int[prompts.size()][];
         for (int i = 0; i < prompts.size(); i++) {
             int[] prompt = prompts.get(i);
             if (prompt.length >= ctxSize) {
                 throw InvalidRequestException.contextLengthExceeded(prompt.length, ctxSize, "prompt");
             }
-            promptTokens[i] = prompt.length;
+            promptIds[i] = prompt;
             for (int j = 0; j < g.n; j++) {
                 requests.add(g.request(prompt, j, DEFAULT_MAX_TOKENS, adapter));
             }
         }
-        new Response(ctx, g, adapter != null ? adapter : ctx.model.name, promptTokens).serve(requests, res);
+        new Response(ctx, g, adapter != null ? adapter : ctx.model.name, promptIds).serve(requests, res);
     }
 
     private List<int[]> prompts(Params p) {
@@ -135,10 +135,10 @@ final class CompletionsHandler {
         /** Streaming: each choice's text so far, in characters (the log-probabilities' text_offset). */
         private final int[] offsets;
 
-        Response(ServerContext ctx, GenerationOptions g, String model, int[] promptTokens) {
-            super(ctx, g, "cmpl-" + Ids.random(), model, "text_completion", "text_completion", promptTokens,
+        Response(ServerContext ctx, GenerationOptions g, String model, int[][] prompts) {
+            super(ctx, g, "cmpl-" + Ids.random(), model, "text_completion", "text_completion", prompts,
                     ctx.llama().eosIds());
-            offsets = new int[promptTokens.length * g.n];
+            offsets = new int[prompts.length * g.n];
         }
 
         @Override

@@ -24,9 +24,11 @@ final class GenerationOptions {
     final int topLogprobs;
     final boolean stream;
     final boolean includeUsage;
+    /** vLLM's {@code return_token_ids}: the answer also carries the prompt's and each choice's token ids. */
+    final boolean returnTokenIds;
 
     private GenerationOptions(SamplingParams sampling, Integer maxTokens, List<String> stop, int n, int topLogprobs,
-            boolean stream, boolean includeUsage) {
+            boolean stream, boolean includeUsage, boolean returnTokenIds) {
         this.sampling = sampling;
         this.maxTokens = maxTokens;
         this.stop = stop;
@@ -34,6 +36,7 @@ final class GenerationOptions {
         this.topLogprobs = topLogprobs;
         this.stream = stream;
         this.includeUsage = includeUsage;
+        this.returnTokenIds = returnTokenIds;
     }
 
     /**
@@ -129,7 +132,11 @@ final class GenerationOptions {
             }
             includeUsage = so.bool("include_usage", false);
         }
-        return new GenerationOptions(s, maxTokens, List.copyOf(stop), n, top, stream, includeUsage);
+        boolean returnTokenIds = p.bool("return_token_ids", false);
+        if (returnTokenIds && stream) {
+            throw OpenAiError.invalid("'return_token_ids' is supported only without 'stream'", "return_token_ids");
+        }
+        return new GenerationOptions(s, maxTokens, List.copyOf(stop), n, top, stream, includeUsage, returnTokenIds);
     }
 
     /** The engine request of choice {@code choice} ({@link SamplingParams#forChoice} gives it its seed). */
