@@ -82,7 +82,10 @@ abstract class CompletionResponse {
             if (g.stream) {
                 stream(stream, new SseWriter(response));
             } else {
-                JsonSupport.send(response, 200, collect(stream));
+                ObjectNode whole = collect(stream);
+                if (whole != null) {
+                    JsonSupport.send(response, 200, whole);
+                }
             }
         } finally {
             stream.cancel();
@@ -90,14 +93,28 @@ abstract class CompletionResponse {
         }
     }
 
+    /** The whole answer, or null when the client went away before it was ready. */
     private ObjectNode collect(GenerationStream stream) {
-        EventPump.run(stream, results.length, ctx.options.keepAlive(), e -> {
-            if (e instanceof GenerationStream.Finished f) {
-                results[f.choice()] = f.result();
-            } else if (e instanceof GenerationStream.Failed f) {
-                throw Errors.toOpenAi(f.error());
+        // Nothing is written until the end, so the client's socket is watched instead.
+        ClientConnection.Watch client = ClientConnection.watch();
+        Runnable checkClient = () -> {
+            if (client.gone()) {
+                throw new SseWriter.ClientGoneException(null);
             }
-        }, null);
+        };
+        try {
+            EventPump.run(stream, results.length, ctx.options.keepAlive(), e -> {
+                checkClient.run();
+                if (e instanceof GenerationStream.Finished f) {
+                    results[f.choice()] = f.result();
+                } else if (e instanceof GenerationStream.Failed f) {
+                    throw Errors.toOpenAi(f.error());
+                }
+            }, checkClient);
+        } catch (SseWriter.ClientGoneException gone) {
+            clientGone(stream);
+            return null;
+        }
         ObjectNode root = envelope(object);
         ArrayNode choices = root.putArray("choices");
         for (int i = 0; i < results.length; i++) {
@@ -147,11 +164,15 @@ abstract class CompletionResponse {
             }
             sse.done();
         } catch (SseWriter.ClientGoneException gone) {
-            stream.cancel();
-            ctx.metrics.clientDisconnected();
+            clientGone(stream);
         } finally {
             sse.close();
         }
+    }
+
+    private void clientGone(GenerationStream stream) {
+        stream.cancel();
+        ctx.metrics.clientDisconnected();
     }
 
     private static OpenAiError cancelled() {
