@@ -20,8 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,19 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ChatParityTest {
     static final int MAX_TOKENS = 40;
-    static TestServer s;
-
-    @BeforeAll
-    static void start() {
-        s = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s != null) {
-            s.close();
-        }
-    }
+    @AutoClose
+    static final TestServer s = TestServer.start();
 
     /**
      * @param body the chat completions body (messages, tools, tool_choice, chat_template_kwargs …)
