@@ -82,10 +82,7 @@ abstract class CompletionResponse {
             if (g.stream) {
                 stream(stream, new SseWriter(response));
             } else {
-                ObjectNode whole = collect(stream);
-                if (whole != null) {
-                    JsonSupport.send(response, 200, whole);
-                }
+                JsonSupport.send(response, 200, collect(stream));
             }
         } finally {
             stream.cancel();
@@ -93,28 +90,14 @@ abstract class CompletionResponse {
         }
     }
 
-    /** The whole answer, or null when the client went away before it was ready. */
     private ObjectNode collect(GenerationStream stream) {
-        // Nothing is written until the end, so the client's socket is watched instead.
-        ClientConnection.Watch client = ClientConnection.watch();
-        Runnable checkClient = () -> {
-            if (client.gone()) {
-                throw new SseWriter.ClientGoneException(null);
+        EventPump.run(stream, results.length, ctx.options.keepAlive(), e -> {
+            if (e instanceof GenerationStream.Finished f) {
+                results[f.choice()] = f.result();
+            } else if (e instanceof GenerationStream.Failed f) {
+                throw Errors.toOpenAi(f.error());
             }
-        };
-        try {
-            EventPump.run(stream, results.length, ctx.options.keepAlive(), e -> {
-                checkClient.run();
-                if (e instanceof GenerationStream.Finished f) {
-                    results[f.choice()] = f.result();
-                } else if (e instanceof GenerationStream.Failed f) {
-                    throw Errors.toOpenAi(f.error());
-                }
-            }, checkClient);
-        } catch (SseWriter.ClientGoneException gone) {
-            clientGone(stream);
-            return null;
-        }
+        }, null);
         ObjectNode root = envelope(object);
         ArrayNode choices = root.putArray("choices");
         for (int i = 0; i < results.length; i++) {
@@ -164,15 +147,11 @@ abstract class CompletionResponse {
             }
             sse.done();
         } catch (SseWriter.ClientGoneException gone) {
-            clientGone(stream);
+            stream.cancel();
+            ctx.metrics.clientDisconnected();
         } finally {
             sse.close();
         }
-    }
-
-    private void clientGone(GenerationStream stream) {
-        stream.cancel();
-        ctx.metrics.clientDisconnected();
     }
 
     private static OpenAiError cancelled() {

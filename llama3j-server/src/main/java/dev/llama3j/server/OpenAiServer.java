@@ -12,7 +12,6 @@ import io.helidon.http.Method;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -74,11 +73,6 @@ public final class OpenAiServer implements AutoCloseable {
                 // routing (answered by the direct handler below); ours stops a chunked body.
                 .maxPayloadSize(options.maxBodyBytes() + 1)
                 .shutdownGracePeriod(Duration.ofMillis(500))
-                // Blocking sockets: their idle monitor finds a client that hung up (ClientConnection);
-                // the NIO socket's does nothing.
-                .useNio(false)
-                .connectionOptions(o -> o.readTimeout(ServerOptions.READ_TIMEOUT))
-                .addProtocol(Http1Config.builder().addReceiveListener(new ClientConnection()).build())
                 .directHandlers(directHandlers(options))
                 .routing(routing)
                 .build()

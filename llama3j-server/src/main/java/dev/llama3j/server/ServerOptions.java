@@ -20,12 +20,6 @@ public record ServerOptions(String host, int port, String apiKey, String servedM
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
-    /**
-     * How long a connection may send nothing while a request is read or answered: also how long a
-     * non-streaming answer may take before the server counts its silent client as gone
-     * ({@link ClientConnection}). 600 s, llama.cpp's {@code --timeout} default.
-     */
-    public static final Duration READ_TIMEOUT = Duration.ofSeconds(600);
 
     public ServerOptions {
         if (host == null || host.isBlank()) {

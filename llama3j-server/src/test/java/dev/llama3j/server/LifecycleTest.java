@@ -61,24 +61,6 @@ class LifecycleTest {
         assertEquals(disconnects + 1, disconnects());
     }
 
-    @Test
-    void disconnectWhileWaitingForAWholeAnswerCancelsTheGeneration() throws Exception {
-        long cancelled = s.llama.engine().metrics().requestsCancelled.get();
-        long disconnects = disconnects();
-        long tokens = s.llama.engine().metrics().generatedTokens.get();
-        String whole = LONG.replace("\"stream\": true", "\"stream\": false");
-        try (RawStream request = new RawStream(s.server.port(), "/v1/completions", whole)) {
-            await(() -> s.llama.engine().running() == 1
-                    && s.llama.engine().metrics().generatedTokens.get() > tokens + 2, "the generation to start");
-        }
-        // Nothing was written to the client; its closed socket is found while the handler waits.
-        long closedAt = System.nanoTime();
-        await(() -> s.llama.engine().running() == 0 && s.server.inFlight() == 0, "the sequence to be freed");
-        assertTrue(System.nanoTime() - closedAt < TimeUnit.SECONDS.toNanos(5), "freed quickly");
-        assertEquals(cancelled + 1, s.llama.engine().metrics().requestsCancelled.get());
-        assertEquals(disconnects + 1, disconnects());
-    }
-
     static long disconnects() {
         for (String line : s.get("/metrics").body().split("\n")) {
             if (line.startsWith("llama3j_client_disconnects_total ")) {
