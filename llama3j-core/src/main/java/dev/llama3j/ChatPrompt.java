@@ -76,7 +76,8 @@ public record ChatPrompt(int[] ids, String outputPrefix) {
         ToolChoice c = r.toolChoice();
         if (c.mode() == ToolChoice.Mode.NAMED) {
             if (r.builtinTools().contains(c.name())) {
-                return Llama3Tokens.PYTHON_TAG_TEXT + c.name() + ".call(";
+                // Token-aligned like a JSON start: "(" would cut the "(query" the model was trained on.
+                return Llama3Tokens.PYTHON_TAG_TEXT + tokenAligned(tokenizer, c.name() + ".call(");
             }
             return tokenAligned(tokenizer, "{\"name\": \"" + c.name() + "\", \"parameters\": {\"");
         }

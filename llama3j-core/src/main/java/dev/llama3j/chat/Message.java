@@ -180,13 +180,26 @@ public record Message(Role role, Object content, List<ToolCall> toolCalls, Strin
 
     /**
      * The one rule for an array of text content parts, wherever a message comes from (the Java API,
-     * the HTTP server): one text, the parts joined with newlines. Both servers do this for a template
-     * that reads content as a string, as Llama 3.1's does: vLLM's {@code _parse_chat_message_content_parts}
-     * ({@code "\n".join(texts)}) and llama.cpp's {@code common_chat_msgs_to_json_oaicompat} with
-     * {@code concat_typed_text} (a newline between text parts).
+     * the HTTP server): the non-empty parts joined with {@code "\n"}. That is vLLM's rule for a
+     * template that reads content as a string, as Llama 3.1's does ({@code vllm/entrypoints/chat_utils.py}
+     * {@code _parse_chat_message_content_parts}: each part is kept only {@code if parse_res}, so an
+     * empty text is dropped, then {@code "\n".join(texts)}). llama.cpp's server gives the same text
+     * unless a part is empty ({@code common/chat.cpp} {@code common_chat_msgs_to_json_oaicompat} with
+     * {@code concat_typed_text}: {@code if (!text.empty()) text += '\n';} before every part, so an
+     * empty part after some text still adds a newline).
      */
     public static String joinTextParts(List<String> texts) {
-        return String.join("\n", texts);
+        StringBuilder out = new StringBuilder();
+        for (String t : texts) {
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (!out.isEmpty()) {
+                out.append('\n');
+            }
+            out.append(t);
+        }
+        return out.toString();
     }
 
     private static String optionalString(Map<?, ?> m, String key, String where) {

@@ -42,6 +42,14 @@ class MessageTest {
     }
 
     @Test
+    void textPartsJoinLikeVllmDroppingEmptyParts() {
+        assertEquals("a\nb", Message.joinTextParts(List.of("a", "b")));
+        assertEquals("a\nb", Message.joinTextParts(List.of("", "a", "", "b", "")));
+        assertEquals("", Message.joinTextParts(List.of("", "")));
+        assertEquals("a\n\n\nb", Message.joinTextParts(List.of("a\n", "\nb")));
+    }
+
+    @Test
     void badMessagesAreInvalidRequestsNamingTheField() {
         InvalidRequestException role = assertThrows(InvalidRequestException.class,
                 () -> Message.listFromJson(Json.parse("[{\"role\": \"user\", \"content\": \"x\"}, {\"role\": \"wizard\", \"content\": \"x\"}]")));

@@ -58,6 +58,11 @@ final class ChatRequestReader {
         // Like Hugging Face and vLLM, leave date_string to the template unless the client sets it:
         // the same conversation then renders the same on every day (and reuses the prefix cache).
         RenderOptions options = RenderOptions.defaults().dateString(null);
+        // vLLM's add_generation_prompt: false renders the conversation without the assistant header.
+        Boolean addGenerationPrompt = p.bool("add_generation_prompt");
+        if (addGenerationPrompt != null) {
+            options = options.addGenerationPrompt(addGenerationPrompt);
+        }
         Params kw = p.object("chat_template_kwargs");
         LinkedHashSet<String> builtins = new LinkedHashSet<>();
         if (kw != null) {

@@ -134,7 +134,7 @@ final class GenerationOptions {
         }
         boolean returnTokenIds = p.bool("return_token_ids", false);
         if (returnTokenIds && stream) {
-            throw OpenAiError.invalid("'return_token_ids' is supported for whole answers only; send 'stream': false",
+            throw OpenAiError.invalid("'return_token_ids' is supported only without 'stream' (whole answers)",
                     "return_token_ids");
         }
         return new GenerationOptions(s, maxTokens, List.copyOf(stop), n, top, stream, includeUsage, returnTokenIds);

@@ -81,6 +81,11 @@ class BadInputTest {
         error(chat(TestServer.chat("hi").put("stop", 5)), 400, "stop");
         error(chat(TestServer.chat("hi").put("seed", "x")), 400, "seed");
         error(chat(TestServer.chat("hi").put("model", 7)), 400, "model");
+        error(chat(TestServer.chat("hi").put("add_generation_prompt", "no")), 400, "add_generation_prompt");
+        error(chat(TestServer.chat("hi").put("return_token_ids", 1)), 400, "return_token_ids");
+        JsonNode e = error(chat(TestServer.chat("hi").put("return_token_ids", true).put("stream", true)), 400,
+                "return_token_ids");
+        assertTrue(e.get("message").asText().contains("without 'stream'"), e.toString());
         ObjectNode m = TestServer.chat("hi");
         ((ObjectNode) m.get("messages").get(0)).put("content", 42);
         error(chat(m), 400, "messages[0].content");
@@ -90,11 +95,6 @@ class BadInputTest {
         d.putArray("tokens").add("a");
         error(s.post("/detokenize", d), 400, "tokens");
         error(s.post("/tokenize", TestServer.json().put("content", 3)), 400, "content");
-    }
-
-    @Test
-    void tokenIdsAreForWholeAnswersOnly() {
-        error(chat(TestServer.chat("hi").put("stream", true).put("return_token_ids", true)), 400, "return_token_ids");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.llama3j.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llama3j.ChatRequest;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.TestFactory;
  * (with vLLM's {@code return_token_ids}) and read by the core's own JSON reader into
  * {@link ChatRequest} for {@code Llama.chat} must give the same prompt ids and the same greedy answer
  * (tokens, content, tool calls, finish reason). Conversations: the 10 chat-template goldens (whose
- * ids are also checked where they asked for the generation prompt), the 18 chat-model probes (also
+ * ids are also checked, but where OpenAI's shape differs or a message types special-token text), the 18 chat-model probes (also
  * checked against transformers' prompt ids and greedy tokens),
  * {@code tool_choice} required and named, and content given as arrays of text parts.
  */
@@ -93,6 +94,10 @@ class ChatParityTest {
         assertEquals(api.message().content(), message.get("content").isNull() ? null : message.get("content").asText(),
                 "content");
         List<ToolCall> calls = api.message().toolCalls();
+        Object forced = c.body().get("tool_choice");
+        if ("required".equals(forced) || forced instanceof Map) {
+            assertTrue(!calls.isEmpty(), "a forced call: " + api.message());
+        }
         JsonNode httpCalls = message.get("tool_calls");
         assertEquals(calls.size(), httpCalls == null ? 0 : httpCalls.size(), "tool calls");
         for (int i = 0; i < calls.size(); i++) {
@@ -116,7 +121,8 @@ class ChatParityTest {
                 tools.add(Tool.fromJson(t));
             }
         }
-        RenderOptions o = RenderOptions.defaults().dateString(null);
+        RenderOptions o = RenderOptions.defaults().dateString(null)
+                .addGenerationPrompt(!Boolean.FALSE.equals(body.get("add_generation_prompt")));
         Object kwargs = body.get("chat_template_kwargs");
         if (kwargs != null) {
             for (Map.Entry<String, Object> e : Json.asObject(kwargs, "chat_template_kwargs").entrySet()) {
@@ -145,12 +151,12 @@ class ChatParityTest {
         List<Case> cases = new ArrayList<>();
         for (Map<String, Object> g : Fixtures.goldenList("chat_template")) {
             Map<String, Object> body = conversation(g.get("messages"), g.get("tools"), g.get("kwargs"));
-            // A chat completion always ends with the assistant header; the golden without it still
-            // checks HTTP against the Java API.
+            if (Boolean.FALSE.equals(g.get("add_generation_prompt"))) {
+                body.put("add_generation_prompt", false);
+            }
             // Special-token text inside a message is plain text to llama3j (not a control token, as
             // it is in the golden's ids), so that conversation is checked HTTP against Java only.
-            boolean sameAsGolden = Boolean.TRUE.equals(g.get("add_generation_prompt")) && !openAiReshaped(g)
-                    && !Json.write(g.get("messages")).contains("<|");
+            boolean sameAsGolden = !openAiReshaped(g) && !Json.write(g.get("messages")).contains("<|");
             cases.add(new Case("template " + g.get("name"), body, sameAsGolden ? Fixtures.ints(g.get("ids")) : null));
         }
         List<Object> probes = Json.asArray(Json.asObject(Fixtures.goldens().get("chat_model"), "chat_model").get("probes"),

@@ -121,6 +121,11 @@ class EndpointsTest {
             arr.add(id);
         }
         assertEquals(direct.text(), s.post("/v1/completions", byIds).json().get("choices").get(0).get("text").asText());
+
+        // vLLM's return_token_ids: each choice carries its prompt's ids and its generated ids.
+        JsonNode c = s.post("/v1/completions", b.put("return_token_ids", true)).json().get("choices").get(0);
+        assertEquals(java.util.Arrays.toString(ids), c.get("prompt_token_ids").toString().replace(",", ", "));
+        assertEquals(java.util.Arrays.toString(direct.tokens()), c.get("token_ids").toString().replace(",", ", "));
     }
 
     @Test
