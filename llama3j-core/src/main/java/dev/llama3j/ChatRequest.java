@@ -4,6 +4,7 @@ import dev.llama3j.chat.Message;
 import dev.llama3j.chat.RenderOptions;
 import dev.llama3j.chat.Tool;
 import dev.llama3j.chat.ToolChoice;
+import dev.llama3j.grammar.Grammar;
 import dev.llama3j.sampling.SamplingParams;
 import java.util.List;
 
@@ -27,6 +28,8 @@ import java.util.List;
  * @param n how many choices to generate for the same prompt (each with seed + index when seeded)
  * @param topLogprobs -1 for no log-probabilities, else how many alternatives per token
  * @param adapter LoRA adapter name, or null for the base model
+ * @param grammar a grammar the answer must follow (GBNF, or a JSON schema through
+ *     {@link dev.llama3j.grammar.JsonSchemaToGbnf}), or null; OpenAI's {@code response_format}
  */
 public record ChatRequest(
         List<Message> messages,
@@ -39,7 +42,8 @@ public record ChatRequest(
         List<String> stop,
         int n,
         int topLogprobs,
-        String adapter) {
+        String adapter,
+        Grammar grammar) {
 
     public ChatRequest {
         messages = List.copyOf(messages);
@@ -51,7 +55,7 @@ public record ChatRequest(
     }
 
     public static ChatRequest of(List<Message> messages) {
-        return new ChatRequest(messages, null, null, null, null, null, 1024, null, 1, -1, null);
+        return new ChatRequest(messages, null, null, null, null, null, 1024, null, 1, -1, null, null);
     }
 
     /** Whether tools are offered: the template shows them and the answer is read for calls. */
@@ -61,56 +65,62 @@ public record ChatRequest(
 
     public ChatRequest withMessages(List<Message> m) {
         return new ChatRequest(m, tools, builtinTools, toolChoice, options, sampling, maxTokens, stop, n, topLogprobs,
-                adapter);
+                adapter, grammar);
     }
 
     public ChatRequest withTools(List<Tool> t) {
         return new ChatRequest(messages, t, builtinTools, toolChoice, options, sampling, maxTokens, stop, n,
-                topLogprobs, adapter);
+                topLogprobs, adapter, grammar);
     }
 
     public ChatRequest withBuiltinTools(List<String> b) {
         return new ChatRequest(messages, tools, b, toolChoice, options, sampling, maxTokens, stop, n, topLogprobs,
-                adapter);
+                adapter, grammar);
     }
 
     public ChatRequest withToolChoice(ToolChoice c) {
         return new ChatRequest(messages, tools, builtinTools, c, options, sampling, maxTokens, stop, n, topLogprobs,
-                adapter);
+                adapter, grammar);
     }
 
     public ChatRequest withOptions(RenderOptions o) {
         return new ChatRequest(messages, tools, builtinTools, toolChoice, o, sampling, maxTokens, stop, n, topLogprobs,
-                adapter);
+                adapter, grammar);
     }
 
     public ChatRequest withSampling(SamplingParams s) {
         return new ChatRequest(messages, tools, builtinTools, toolChoice, options, s, maxTokens, stop, n, topLogprobs,
-                adapter);
+                adapter, grammar);
     }
 
     public ChatRequest withMaxTokens(int max) {
         return new ChatRequest(messages, tools, builtinTools, toolChoice, options, sampling, max, stop, n, topLogprobs,
-                adapter);
+                adapter, grammar);
     }
 
     public ChatRequest withStop(List<String> s) {
         return new ChatRequest(messages, tools, builtinTools, toolChoice, options, sampling, maxTokens, s, n,
-                topLogprobs, adapter);
+                topLogprobs, adapter, grammar);
     }
 
     public ChatRequest withN(int choices) {
         return new ChatRequest(messages, tools, builtinTools, toolChoice, options, sampling, maxTokens, stop, choices,
-                topLogprobs, adapter);
+                topLogprobs, adapter, grammar);
     }
 
     public ChatRequest withTopLogprobs(int k) {
         return new ChatRequest(messages, tools, builtinTools, toolChoice, options, sampling, maxTokens, stop, n, k,
-                adapter);
+                adapter, grammar);
     }
 
     public ChatRequest withAdapter(String a) {
         return new ChatRequest(messages, tools, builtinTools, toolChoice, options, sampling, maxTokens, stop, n,
-                topLogprobs, a);
+                topLogprobs, a, grammar);
+    }
+
+    /** The answer must follow {@code g} (null: free text). */
+    public ChatRequest withGrammar(Grammar g) {
+        return new ChatRequest(messages, tools, builtinTools, toolChoice, options, sampling, maxTokens, stop, n,
+                topLogprobs, adapter, g);
     }
 }

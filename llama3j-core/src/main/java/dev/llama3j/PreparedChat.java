@@ -52,7 +52,7 @@ public final class PreparedChat {
         List<GenerationRequest> g = new ArrayList<>(request.n());
         for (int i = 0; i < request.n(); i++) {
             g.add(new GenerationRequest(prompt.ids(), sampling.forChoice(i), max, endTokens, request.stop(),
-                    request.topLogprobs(), request.adapter()));
+                    request.topLogprobs(), request.adapter(), request.grammar()));
         }
         this.generations = List.copyOf(g);
     }

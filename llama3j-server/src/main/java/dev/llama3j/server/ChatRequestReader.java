@@ -125,7 +125,7 @@ final class ChatRequestReader {
         return ChatRequest.of(messages).withTools(tools).withBuiltinTools(List.copyOf(builtins))
                 .withToolChoice(toolChoice(p)).withOptions(options).withSampling(g.sampling)
                 .withMaxTokens(g.maxTokens != null ? g.maxTokens : 0).withStop(g.stop).withN(g.n)
-                .withTopLogprobs(g.topLogprobs).withAdapter(adapter);
+                .withTopLogprobs(g.topLogprobs).withAdapter(adapter).withGrammar(g.grammar);
     }
 
     private static ToolChoice toolChoice(Params p) {

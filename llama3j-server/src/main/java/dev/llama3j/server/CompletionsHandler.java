@@ -31,9 +31,10 @@ final class CompletionsHandler {
         Params p = new Params(body);
         String adapter = ctx.model.adapterFor(p.string("model"));
         List<int[]> prompts = prompts(p);
-        for (String unsupported : List.of("suffix")) {
+        for (String unsupported : List.of("suffix", "response_format")) {
             if (p.has(unsupported)) {
-                throw OpenAiError.invalid("'" + unsupported + "' is not supported by this server", unsupported);
+                throw OpenAiError.invalid("'" + unsupported + "' is not supported on text completions"
+                        + (unsupported.equals("response_format") ? "; use 'json_schema' or 'grammar'" : ""), unsupported);
             }
         }
         if (p.bool("echo", false)) {

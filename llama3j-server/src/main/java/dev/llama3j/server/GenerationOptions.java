@@ -2,6 +2,7 @@ package dev.llama3j.server;
 
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.engine.GenerationRequest;
+import dev.llama3j.grammar.Grammar;
 import dev.llama3j.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,11 @@ final class GenerationOptions {
     final boolean includeUsage;
     /** vLLM's {@code return_token_ids}: the answer also carries the prompt's and each choice's token ids. */
     final boolean returnTokenIds;
+    /** What the output must follow ({@link OutputConstraint}), or null. */
+    final Grammar grammar;
 
     private GenerationOptions(SamplingParams sampling, Integer maxTokens, List<String> stop, int n, int topLogprobs,
-            boolean stream, boolean includeUsage, boolean returnTokenIds) {
+            boolean stream, boolean includeUsage, boolean returnTokenIds, Grammar grammar) {
         this.sampling = sampling;
         this.maxTokens = maxTokens;
         this.stop = stop;
@@ -37,6 +40,7 @@ final class GenerationOptions {
         this.stream = stream;
         this.includeUsage = includeUsage;
         this.returnTokenIds = returnTokenIds;
+        this.grammar = grammar;
     }
 
     /**
@@ -137,12 +141,13 @@ final class GenerationOptions {
             throw OpenAiError.invalid("'return_token_ids' is supported only without 'stream' (whole answers)",
                     "return_token_ids");
         }
-        return new GenerationOptions(s, maxTokens, List.copyOf(stop), n, top, stream, includeUsage, returnTokenIds);
+        return new GenerationOptions(s, maxTokens, List.copyOf(stop), n, top, stream, includeUsage, returnTokenIds,
+                OutputConstraint.read(p, chat));
     }
 
     /** The engine request of choice {@code choice} ({@link SamplingParams#forChoice} gives it its seed). */
     GenerationRequest request(int[] prompt, int choice, int defaultMaxTokens, String adapter) {
         int max = maxTokens != null ? maxTokens : defaultMaxTokens;
-        return new GenerationRequest(prompt, sampling.forChoice(choice), max, null, stop, topLogprobs, adapter);
+        return new GenerationRequest(prompt, sampling.forChoice(choice), max, null, stop, topLogprobs, adapter, grammar);
     }
 }
