@@ -1,6 +1,7 @@
 package dev.llama3j.cli;
 
 import dev.llama3j.ChatRequest;
+import dev.llama3j.grammar.Grammar;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.chat.RenderOptions;
@@ -21,6 +22,9 @@ import picocli.CommandLine.Option;
             "Without a terminal (e.g. echo \"What is the capital of France?\" | llama3j chat) every input line"
                     + " is a message and only the answers are printed."})
 final class ChatCommand implements Callable<Integer> {
+    @Mixin
+    GrammarOptions grammar = new GrammarOptions();
+
     @Mixin
     ModelOptions model = new ModelOptions();
 
@@ -58,6 +62,7 @@ final class ChatCommand implements Callable<Integer> {
         ChatTools chatTools = ChatTools.parse(tools);
         RenderOptions options = date != null ? RenderOptions.defaults().dateString(date) : RenderOptions.defaults();
         LoraOptions adapters = lora.single("chat");
+        Grammar constraint = grammar.load();
         try (Llama llama = model.load(adapters)) {
             ChatRequest base = ChatRequest.of(List.of())
                     .withAdapter(LoraCliOptions.applied(adapters))
@@ -65,7 +70,8 @@ final class ChatCommand implements Callable<Integer> {
                     .withBuiltinTools(chatTools.builtinTools())
                     .withOptions(options)
                     .withSampling(sampling.apply(llama.generationConfig().sampling()))
-                    .withMaxTokens(maxTokens);
+                    .withMaxTokens(maxTokens)
+                    .withGrammar(constraint);
             Conversation conversation = new Conversation(base, system);
             String toolNames = String.join(", ", chatTools.names());
             try (ChatConsole console = openConsole()) {

@@ -6,6 +6,7 @@ import dev.llama3j.engine.GenerationListener;
 import dev.llama3j.engine.GenerationRequest;
 import dev.llama3j.engine.GenerationResult;
 import dev.llama3j.engine.TokenEvent;
+import dev.llama3j.grammar.Grammar;
 import dev.llama3j.json.Json;
 import dev.llama3j.lora.LoraOptions;
 import java.io.PrintStream;
@@ -31,6 +32,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     LoraCliOptions lora = new LoraCliOptions();
+
+    @Mixin
+    GrammarOptions grammar = new GrammarOptions();
 
     static final class Prompt {
         @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
@@ -60,11 +64,12 @@ final class GenerateCommand implements Callable<Integer> {
             throw new InvalidRequestException("--max-tokens must be at least 1, got " + maxTokens);
         }
         LoraOptions adapters = lora.single("generate");
+        Grammar constraint = grammar.load(); // bad files fail before the model loads
         try (Llama llama = model.load(adapters)) {
             int[] ids = prompt.ids != null ? prompt.ids : PromptText.encode(llama, prompt.text);
             GenerationRequest request = new GenerationRequest(ids,
                     sampling.apply(llama.generationConfig().sampling()), maxTokens, null, stop, -1,
-                    LoraCliOptions.applied(adapters));
+                    LoraCliOptions.applied(adapters), constraint);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             GenerationListener listener = json ? new GenerationListener() {} : new GenerationListener() {
                 @Override
