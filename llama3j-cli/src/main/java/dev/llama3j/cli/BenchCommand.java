@@ -3,10 +3,13 @@ package dev.llama3j.cli;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.bench.Benchmark;
+import dev.llama3j.grammar.Grammar;
+import dev.llama3j.grammar.GrammarConstraint;
 import dev.llama3j.json.Json;
 import dev.llama3j.model.KvCacheType;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -39,6 +42,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"pp_tok_s\", \"tg_tok_s\", \"rss_mb\", …} as one JSON object")
     boolean json;
 
+    @Option(names = "--json-schema", paramLabel = "FILE", description = "Also time generation with sampling,"
+            + " without and with this JSON Schema as a constraint (tg_sampled, tg_json_schema)")
+    Path jsonSchema;
+
     @Option(names = "--write-synthetic", paramLabel = "FILE",
             description = "Instead of measuring, write a random-weight GGUF of --shape and --type to FILE")
     java.nio.file.Path writeSynthetic;
@@ -59,12 +66,22 @@ final class BenchCommand implements Callable<Integer> {
             throw new InvalidRequestException("--prompt-tokens, --gen-tokens and --depth must be >= 0, "
                     + "--repetitions and --batch-size >= 1");
         }
+        GrammarOptions constraint = new GrammarOptions();
+        constraint.jsonSchema = jsonSchema;
+        Grammar schemaGrammar = constraint.load(); // a bad file fails before the model loads
         long t0 = System.nanoTime();
         KvCacheType cacheType = KvCacheType.parse(model.cacheType);
         try (Llama llama = Llama.load(model.modelPath(), model.options().withMaxBatchTokens(batch).withContextSize(
                 Math.max(2, Math.max(promptTokens, depth + genTokens) + 1)))) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             Benchmark.Result r = Benchmark.run(llama.model(), promptTokens, genTokens, depth, reps, cacheType);
+            double tgSampled = 0;
+            double tgSchema = 0;
+            if (schemaGrammar != null && genTokens > 0) {
+                tgSampled = Benchmark.sampledGeneration(llama.model(), genTokens, reps, cacheType, null);
+                tgSchema = Benchmark.sampledGeneration(llama.model(), genTokens, reps, cacheType,
+                        new GrammarConstraint(schemaGrammar, llama.tokenTrie(), llama.eosIds()));
+            }
             long[] rss = Benchmark.residentMemory();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             if (json) {
@@ -78,6 +95,10 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("pp_std", round(r.ppStd()));
                 o.put("tg_tok_s", round(r.tgTokS()));
                 o.put("tg_std", round(r.tgStd()));
+                if (schemaGrammar != null) {
+                    o.put("tg_sampled_tok_s", round(tgSampled));
+                    o.put("tg_json_schema_tok_s", round(tgSchema));
+                }
                 o.put("rss_mb", round(rss[0] / 1e6));
                 o.put("peak_rss_mb", round(rss[1] / 1e6));
                 o.put("weights_mb", round(llama.model().weights().bytes() / 1e6));
@@ -92,6 +113,10 @@ final class BenchCommand implements Callable<Integer> {
                 if (genTokens > 0) {
                     out.printf("tg%-6d %10.2f ± %.2f tok/s%s%n", genTokens, r.tgTokS(), r.tgStd(),
                             depth > 0 ? " @ depth " + depth : "");
+                }
+                if (schemaGrammar != null && genTokens > 0) {
+                    out.printf("tg%-6d %10.2f tok/s sampled, %.2f tok/s under %s (%.1f%% slower)%n", genTokens, tgSampled,
+                            tgSchema, jsonSchema.getFileName(), 100 * (1 - tgSchema / tgSampled));
                 }
                 out.printf("rss %.0f MB (peak %.0f MB), weights %.0f MB%n", rss[0] / 1e6, rss[1] / 1e6,
                         llama.model().weights().bytes() / 1e6);

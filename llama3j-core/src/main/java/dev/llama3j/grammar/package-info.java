@@ -23,12 +23,13 @@
  *       complete.</li>
  * </ul>
  *
- * <h2>How it plugs into sampling (next step, after the engine refactor)</h2>
- * A request with a grammar (GBNF, a JSON schema, {@code response_format}, strict tools) gets a
+ * <h2>How it plugs into sampling</h2>
+ * A request with a grammar ({@code GenerationRequest.withGrammar}, {@code ChatRequest.withGrammar}; the
+ * server's {@code response_format}, {@code grammar} and {@code json_schema}) gets, in the engine, a
  * {@code GrammarConstraint} over the model's shared {@code TokenTrie} and its end ids. Each step the
- * sampler may first draw as usual and check the pick with {@code isAllowed} (cheap: one token's bytes);
+ * sampler first draws as usual and checks the pick with {@code isAllowed} (cheap: one token's bytes);
  * only if it is rejected does it compute {@code allowed(mask)}, set the logits of masked-out ids to
  * -infinity and draw again. After the draw, {@code accept(id)}; when {@code mustEnd()} the sequence
- * ends without sampling.
+ * ends after that token.
  */
 package dev.llama3j.grammar;
