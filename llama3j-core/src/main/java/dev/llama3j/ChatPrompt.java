@@ -15,9 +15,10 @@ import java.util.BitSet;
  * A chat request's prompt as the model sees it: the conversation rendered with the chat template,
  * tokenized so that only the template's markup becomes control tokens.
  *
- * <p>{@code tool_choice} required or named is honoured by starting the assistant's answer with the
- * beginning of a call ({@code {"name": "f", "parameters": {"} or {@code <|python_tag|>f.call(}):
- * without constrained decoding this is the surest way to get a call. That start is the
+ * <p>{@code tool_choice} required or named with custom tools is honoured by a grammar
+ * ({@link ToolCallGrammar}: the whole JSON call, arguments valid against the tool's schema). Built-in
+ * tools are called in Python syntax, so for them the assistant's answer starts with the beginning of a
+ * call ({@code <|python_tag|>} or {@code <|python_tag|>brave_search.call}). That start is the
  * {@link #outputPrefix}; the tool-call parser reads it before the generated text ({@link ChatOutput}).
  *
  * @param ids prompt token ids
@@ -74,20 +75,15 @@ public record ChatPrompt(int[] ids, String outputPrefix) {
 
     private static String outputPrefix(Tokenizer tokenizer, ChatRequest r) {
         ToolChoice c = r.toolChoice();
-        if (c.mode() == ToolChoice.Mode.NAMED) {
-            if (r.builtinTools().contains(c.name())) {
-                // Token-aligned like a JSON start: "(" would cut the "(query" the model was trained on.
-                return Llama3Tokens.PYTHON_TAG_TEXT + tokenAligned(tokenizer, c.name() + ".call(");
-            }
-            return tokenAligned(tokenizer, "{\"name\": \"" + c.name() + "\", \"parameters\": {\"");
+        if (ToolCallGrammar.applies(r)) {
+            return ""; // the call grammar makes the whole call, its arguments included
         }
-        if (c.mode() == ToolChoice.Mode.REQUIRED) {
-            if (r.tools().isEmpty()) {
-                return Llama3Tokens.PYTHON_TAG_TEXT;
-            }
-            if (r.builtinTools().isEmpty()) {
-                return tokenAligned(tokenizer, "{\"name\": \"");
-            }
+        if (c.mode() == ToolChoice.Mode.NAMED) {
+            // Token-aligned: "(" would cut the "(query" token the model was trained on.
+            return Llama3Tokens.PYTHON_TAG_TEXT + tokenAligned(tokenizer, c.name() + ".call(");
+        }
+        if (c.mode() == ToolChoice.Mode.REQUIRED && r.tools().isEmpty()) {
+            return Llama3Tokens.PYTHON_TAG_TEXT;
         }
         return "";
     }

@@ -1,6 +1,7 @@
 package dev.llama3j;
 
 import dev.llama3j.engine.GenerationRequest;
+import dev.llama3j.grammar.Grammar;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.sampling.SamplingParams;
 import java.util.ArrayList;
@@ -49,10 +50,12 @@ public final class PreparedChat {
         SamplingParams sampling = request.sampling() != null ? request.sampling()
                 : llama.generationConfig().sampling();
         int max = request.maxTokens() > 0 ? request.maxTokens() : contextSize - prompt.ids().length;
+        Grammar callGrammar = ToolCallGrammar.of(request);
+        Grammar grammar = callGrammar != null ? callGrammar : request.grammar();
         List<GenerationRequest> g = new ArrayList<>(request.n());
         for (int i = 0; i < request.n(); i++) {
             g.add(new GenerationRequest(prompt.ids(), sampling.forChoice(i), max, endTokens, request.stop(),
-                    request.topLogprobs(), request.adapter(), request.grammar()));
+                    request.topLogprobs(), request.adapter(), grammar));
         }
         this.generations = List.copyOf(g);
     }

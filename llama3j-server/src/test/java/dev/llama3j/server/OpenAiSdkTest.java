@@ -205,4 +205,42 @@ class OpenAiSdkTest {
         assertEquals("model", e.param().orElse(null));
         assertEquals(TestServer.MODEL, client.models().list().data().get(0).id());
     }
+
+    @Test
+    void strictToolCallsAlwaysValidate() throws Exception {
+        // A schema the demo model was never trained on, sampled at temperature 1: only the grammar keeps
+        // the arguments inside it.
+        FunctionParameters params = FunctionParameters.builder()
+                .putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(Map.of(
+                        "sku", Map.of("type", "string", "pattern", "^[A-Z]{3}-[0-9]{4}$"),
+                        "quantity", Map.of("type", "integer", "minimum", 1, "maximum", 99),
+                        "gift", Map.of("type", "boolean"))))
+                .putAdditionalProperty("required", JsonValue.from(List.of("sku", "quantity", "gift")))
+                .putAdditionalProperty("additionalProperties", JsonValue.from(false))
+                .build();
+        ChatCompletionFunctionTool order = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                .name("place_order").description("Order an item").parameters(params).strict(true).build()).build();
+        for (int seed = 0; seed < 5; seed++) {
+            ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                    .model(TestServer.MODEL)
+                    .addUserMessage("Order two blue mugs, please.")
+                    .addTool(order)
+                    .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.REQUIRED)
+                    .temperature(1.0)
+                    .seed(seed)
+                    .maxCompletionTokens(120)
+                    .build());
+            ChatCompletion.Choice choice = c.choices().get(0);
+            assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason(), c.toString());
+            ChatCompletionMessageFunctionToolCall call = choice.message().toolCalls().orElseThrow().get(0).asFunction();
+            assertEquals("place_order", call.function().name());
+            var args = JsonSupport.MAPPER.readTree(call.function().arguments());
+            assertEquals(3, args.size(), args.toString());
+            assertTrue(args.get("sku").asText().matches("[A-Z]{3}-[0-9]{4}"), args.toString());
+            assertTrue(args.get("quantity").isInt() && args.get("quantity").asInt() >= 1
+                    && args.get("quantity").asInt() <= 99, args.toString());
+            assertTrue(args.get("gift").isBoolean(), args.toString());
+        }
+    }
 }

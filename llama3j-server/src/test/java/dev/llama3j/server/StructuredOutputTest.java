@@ -117,4 +117,20 @@ class StructuredOutputTest {
         // Text completions have no response_format in OpenAI's API; it is not silently ignored.
         BadInputTest.error(s.post("/v1/completions", onCompletions), 400, "response_format");
     }
+
+    @Test
+    void aForcedCallWhoseSchemaCannotConstrainItIs400() {
+        ObjectNode b = TestServer.chat("Order a mug");
+        ObjectNode f = b.putArray("tools").addObject().put("type", "function").putObject("function");
+        f.put("name", "order");
+        f.set("parameters", json("{\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"number\","
+                + " \"multipleOf\": 2}}}"));
+        b.put("tool_choice", "required");
+        JsonNode e = BadInputTest.error(s.post("/v1/chat/completions", b), 400, "tools");
+        assertTrue(e.get("message").asText().contains("multipleOf"), e.toString());
+
+        f.set("parameters", json("{\"type\": \"object\"}"));
+        b.putObject("response_format").put("type", "json_object");
+        BadInputTest.error(s.post("/v1/chat/completions", b), 400, "response_format");
+    }
 }
