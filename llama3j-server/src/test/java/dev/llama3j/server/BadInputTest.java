@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import dev.llama3j.engine.TokenEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -212,18 +211,7 @@ class BadInputTest {
         CountDownLatch stalled = new CountDownLatch(1);
         List<Generation> hogs = new ArrayList<>();
         int[] prompt = s.llama.tokenizer().prependBos(s.llama.tokenizer().encode("Once upon a time", false));
-        hogs.add(s.llama.engine().submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 100),
-                new GenerationListener() {
-                    @Override
-                    public void onToken(TokenEvent event) {
-                        stalled.countDown();
-                        try {
-                            release.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                }));
+        hogs.add(s.stallEngine("Once upon a time", 100, stalled, release));
         try {
             assertTrue(stalled.await(30, TimeUnit.SECONDS));
             while (true) {

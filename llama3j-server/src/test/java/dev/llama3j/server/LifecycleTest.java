@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llama3j.engine.Generation;
-import dev.llama3j.engine.GenerationListener;
-import dev.llama3j.engine.GenerationRequest;
-import dev.llama3j.engine.TokenEvent;
-import dev.llama3j.sampling.SamplingParams;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -75,19 +71,7 @@ class LifecycleTest {
         // Stall the scheduler so that the request stays queued and no token is ever written to it.
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch stalled = new CountDownLatch(1);
-        int[] prompt = s.llama.tokenizer().prependBos(s.llama.tokenizer().encode("Hi", false));
-        Generation hog = s.llama.engine().submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 2),
-                new GenerationListener() {
-                    @Override
-                    public void onToken(TokenEvent event) {
-                        stalled.countDown();
-                        try {
-                            release.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                });
+        Generation hog = s.stallEngine("Hi", 2, stalled, release);
         try {
             assertTrue(stalled.await(30, TimeUnit.SECONDS));
             try (RawStream stream = new RawStream(s.server.port(), "/v1/completions", LONG)) {
@@ -110,7 +94,7 @@ class LifecycleTest {
         // space (one per silent interval) can find the closed connection while the request waits.
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch stalled = new CountDownLatch(1);
-        Generation hog = stall(release, stalled);
+        Generation hog = s.stallEngine("Hi", 2, stalled, release);
         long disconnects = disconnects();
         try {
             assertTrue(stalled.await(30, TimeUnit.SECONDS));
@@ -134,7 +118,7 @@ class LifecycleTest {
         // Queued past a keep-alive interval, the answer arrives after spaces and is still one JSON object.
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch stalled = new CountDownLatch(1);
-        Generation hog = stall(release, stalled);
+        Generation hog = s.stallEngine("Hi", 2, stalled, release);
         assertTrue(stalled.await(30, TimeUnit.SECONDS));
         var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> s.post("/v1/completions",
                 "{\"prompt\": \"Hi\", \"max_tokens\": 3, \"temperature\": 0}"));
@@ -147,22 +131,5 @@ class LifecycleTest {
         assertTrue(r.body().startsWith(" "), "the keep-alive spaces come first");
         assertEquals("text_completion", r.json().get("object").asText());
         s.awaitIdle();
-    }
-
-    /** Submits a generation whose first token blocks the scheduler until {@code release}. */
-    private static Generation stall(CountDownLatch release, CountDownLatch stalled) {
-        int[] prompt = s.llama.tokenizer().prependBos(s.llama.tokenizer().encode("Hi", false));
-        return s.llama.engine().submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 2),
-                new GenerationListener() {
-                    @Override
-                    public void onToken(TokenEvent event) {
-                        stalled.countDown();
-                        try {
-                            release.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                });
     }
 }

@@ -148,4 +148,26 @@ final class TestServer implements AutoCloseable {
             llama.close();
         }
     }
+
+    /**
+     * Submits a generation straight to the engine whose first token holds the scheduler thread until
+     * {@code release}: the engine stalls, so requests sent meanwhile stay queued. {@code stalled}
+     * counts down when the hold begins.
+     */
+    dev.llama3j.engine.Generation stallEngine(String prompt, int maxTokens, java.util.concurrent.CountDownLatch stalled,
+            java.util.concurrent.CountDownLatch release) {
+        int[] ids = llama.tokenizer().prependBos(llama.tokenizer().encode(prompt, false));
+        return llama.engine().submit(dev.llama3j.engine.GenerationRequest.of(ids,
+                dev.llama3j.sampling.SamplingParams.greedy(), maxTokens), new dev.llama3j.engine.GenerationListener() {
+                    @Override
+                    public void onToken(dev.llama3j.engine.TokenEvent event) {
+                        stalled.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+    }
 }
