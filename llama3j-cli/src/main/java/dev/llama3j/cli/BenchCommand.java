@@ -42,6 +42,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"pp_tok_s\", \"tg_tok_s\", \"rss_mb\", …} as one JSON object")
     boolean json;
 
+    @Option(names = {"--parallel", "-npl"}, paramLabel = "N", description = "N sequences at once through the"
+            + " engine, like llama-batched-bench: each its own -p prompt, then -n tokens by all together; tg is"
+            + " the aggregate")
+    int parallel = 0;
+
     @Option(names = "--json-schema", paramLabel = "FILE", description = "Also time generation with sampling,"
             + " without and with this JSON Schema as a constraint (tg_sampled, tg_json_schema)")
     Path jsonSchema;
@@ -69,6 +74,12 @@ final class BenchCommand implements Callable<Integer> {
         GrammarOptions constraint = new GrammarOptions();
         constraint.jsonSchema = jsonSchema;
         Grammar schemaGrammar = constraint.load(); // a bad file fails before the model loads
+        if (parallel < 0) {
+            throw new InvalidRequestException("--parallel must be at least 1, got " + parallel, "parallel");
+        }
+        if (parallel > 0) {
+            return runParallel();
+        }
         long t0 = System.nanoTime();
         KvCacheType cacheType = KvCacheType.parse(model.cacheType);
         try (Llama llama = Llama.load(model.modelPath(), model.options().withMaxBatchTokens(batch).withContextSize(
@@ -120,6 +131,36 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 out.printf("rss %.0f MB (peak %.0f MB), weights %.0f MB%n", rss[0] / 1e6, rss[1] / 1e6,
                         llama.model().weights().bytes() / 1e6);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code --parallel N}: the engine with N slots, aggregate speeds (see {@link Benchmark#parallel}). */
+    private int runParallel() {
+        if (genTokens < 1) {
+            throw new InvalidRequestException("--parallel needs --gen-tokens of at least 1", "gen-tokens");
+        }
+        try (Llama llama = Llama.load(model.modelPath(), model.options().withParallel(parallel)
+                .withMaxBatchTokens(Math.max(batch, parallel)).withContextSize(promptTokens + genTokens + 2))) {
+            Benchmark.ParallelResult r = Benchmark.parallel(llama.engine(), llama.model().config().vocabSize(),
+                    parallel, promptTokens, genTokens, reps);
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("model", model.modelPath().getFileName().toString());
+                o.put("threads", model.threads);
+                o.put("parallel", parallel);
+                o.put("pp_tokens", promptTokens);
+                o.put("tg_tokens", genTokens);
+                o.put("pp_tok_s", round(r.ppTokS()));
+                o.put("tg_tok_s", round(r.tgTokS()));
+                out.println(Json.write(o, -1, false));
+            } else {
+                out.printf("model %s, %d threads, %d sequences at once (best of %d)%n", model.modelPath().getFileName(),
+                        model.threads, parallel, reps);
+                out.printf("pp%-6d %10.2f tok/s aggregate%n", promptTokens, r.ppTokS());
+                out.printf("tg%-6d %10.2f tok/s aggregate%n", genTokens, r.tgTokS());
             }
             return 0;
         }

@@ -1,5 +1,10 @@
 package dev.llama3j.bench;
 
+import dev.llama3j.engine.Engine;
+import dev.llama3j.engine.Generation;
+import dev.llama3j.engine.GenerationListener;
+import dev.llama3j.engine.GenerationRequest;
+import dev.llama3j.engine.TokenEvent;
 import dev.llama3j.grammar.GrammarConstraint;
 import dev.llama3j.model.Batch;
 import dev.llama3j.model.KvCache;
@@ -10,6 +15,8 @@ import dev.llama3j.sampling.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -103,6 +110,70 @@ public final class Benchmark {
             }
         }
         return sum / reps;
+    }
+
+    /** Many sequences at once: aggregate generation speed while all decode together, and the prompts' rate. */
+    public record ParallelResult(double tgTokS, double ppTokS, int sequences) {}
+
+    /**
+     * Like {@code llama-batched-bench}: {@code sequences} requests, each with its own prompt of
+     * {@code promptTokens} random ids, go through the engine's continuous batching, then generate
+     * {@code genTokens} tokens each. The generation rate counts the tokens made after the last
+     * sequence's first token (from then on all of them decode in every step) over that time; the
+     * prompt rate is all prompt tokens over the time to that first token. Best of {@code reps} runs
+     * after a warm-up. The engine needs {@code sequences} slots of {@code promptTokens + genTokens}.
+     */
+    public static ParallelResult parallel(Engine engine, int vocab, int sequences, int promptTokens, int genTokens,
+            int reps) {
+        SplittableRandom random = new SplittableRandom(42);
+        double bestTg = 0;
+        double bestPp = 0;
+        for (int rep = -1; rep < reps; rep++) {
+            long[][] times = new long[sequences][genTokens];
+            int[] counts = new int[sequences];
+            List<Generation> gens = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < sequences; i++) {
+                int[] prompt = new int[Math.max(1, promptTokens)];
+                for (int k = 0; k < prompt.length; k++) {
+                    prompt[k] = random.nextInt(Math.min(vocab, 128000)); // no special tokens
+                }
+                int seq = i;
+                gens.add(engine.submit(GenerationRequest.of(prompt, SamplingParams.greedy(), genTokens),
+                        new GenerationListener() {
+                            @Override
+                            public void onToken(TokenEvent event) {
+                                if (event.token() >= 0 && counts[seq] < genTokens) {
+                                    times[seq][counts[seq]++] = System.nanoTime();
+                                }
+                            }
+                        }));
+            }
+            for (Generation g : gens) {
+                g.await();
+            }
+            long allStarted = 0;
+            long end = 0;
+            for (int i = 0; i < sequences; i++) {
+                if (counts[i] > 0) {
+                    allStarted = Math.max(allStarted, times[i][0]);
+                    end = Math.max(end, times[i][counts[i] - 1]);
+                }
+            }
+            int after = 0;
+            for (int i = 0; i < sequences; i++) {
+                for (int k = 0; k < counts[i]; k++) {
+                    if (times[i][k] > allStarted) {
+                        after++;
+                    }
+                }
+            }
+            if (rep >= 0 && end > allStarted) {
+                bestTg = Math.max(bestTg, after / ((end - allStarted) / 1e9));
+                bestPp = Math.max(bestPp, (double) sequences * promptTokens / ((allStarted - start) / 1e9));
+            }
+        }
+        return new ParallelResult(bestTg, bestPp, sequences);
     }
 
     private static void prefill(LlamaModel model, KvCache cache, Batch batch, float[] logits, int n,
