@@ -1,0 +1,49 @@
+package dev.llama3j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llama3j.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bench command's modes run and report what they say (speeds are not asserted: they live in bench/). */
+class BenchCommandTest {
+    @TempDir
+    Path dir;
+
+    private static JsonNode json(Cli.Result r) throws Exception {
+        assertEquals(0, r.exitCode(), r.err());
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    @Test
+    void parallelReportsTheAggregate() throws Exception {
+        JsonNode o = json(Cli.run("bench", "--model", Fixtures.chatModel().toString(), "-p", "8", "-n", "4", "-r", "1",
+                "-npl", "3", "--json"));
+        assertEquals(3, o.get("parallel").asInt());
+        assertTrue(o.get("tg_tok_s").asDouble() > 0 && o.get("pp_tok_s").asDouble() > 0, o.toString());
+    }
+
+    @Test
+    void jsonSchemaAddsSampledFigures() throws Exception {
+        Path schema = Files.writeString(dir.resolve("s.json"), "{\"type\": \"array\", \"items\": {\"type\": \"integer\"}}");
+        JsonNode o = json(Cli.run("bench", "--model", Fixtures.chatModel().toString(), "-p", "0", "-n", "8", "-r", "1",
+                "--json-schema", schema.toString(), "--json"));
+        assertTrue(o.get("tg_sampled_tok_s").asDouble() > 0 && o.get("tg_json_schema_tok_s").asDouble() > 0, o.toString());
+    }
+
+    @Test
+    void badValuesAreOneErrorLine() {
+        Cli.Result r = Cli.run("bench", "--model", Fixtures.chatModel().toString(), "--parallel", "-2");
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
+        assertTrue(r.err().contains("--parallel"), r.err());
+        r = Cli.run("bench", "--model", Fixtures.chatModel().toString(), "--json-schema", dir.resolve("none.json").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
+        assertTrue(r.err().contains("--json-schema"), r.err());
+    }
+}
