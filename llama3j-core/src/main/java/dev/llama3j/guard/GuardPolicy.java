@@ -1,6 +1,7 @@
 package dev.llama3j.guard;
 
 import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.json.Json;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -69,6 +70,41 @@ public record GuardPolicy(List<GuardCategory> categories) {
             }
         }
         return new GuardPolicy(kept);
+    }
+
+    /**
+     * A policy from parsed JSON: {@code {"categories": [{"code", "name", "definition"?}],
+     * "excluded_category_keys": [codes]}}, both keys optional (no categories: Llama Guard 3's list).
+     */
+    public static GuardPolicy fromJson(Object json) {
+        Map<String, Object> root = Json.asObject(json, "guard policy");
+        for (String key : root.keySet()) {
+            if (!key.equals("categories") && !key.equals("excluded_category_keys")) {
+                throw new InvalidRequestException("unknown guard policy key \"" + key
+                        + "\"; expected \"categories\" and/or \"excluded_category_keys\"", key);
+            }
+        }
+        GuardPolicy policy = llamaGuard3();
+        if (root.containsKey("categories")) {
+            List<GuardCategory> list = new ArrayList<>();
+            List<Object> items = Json.asArray(root.get("categories"), "categories");
+            for (int i = 0; i < items.size(); i++) {
+                Map<String, Object> c = Json.asObject(items.get(i), "categories[" + i + "]");
+                Object definition = c.get("definition");
+                list.add(new GuardCategory(Json.asString(c.get("code"), "categories[" + i + "].code"),
+                        Json.asString(c.get("name"), "categories[" + i + "].name"),
+                        definition == null ? "" : Json.asString(definition, "categories[" + i + "].definition")));
+            }
+            policy = new GuardPolicy(list);
+        }
+        if (root.containsKey("excluded_category_keys")) {
+            Set<String> excluded = new HashSet<>();
+            for (Object code : Json.asArray(root.get("excluded_category_keys"), "excluded_category_keys")) {
+                excluded.add(Json.asString(code, "excluded_category_keys[]"));
+            }
+            policy = policy.excluding(excluded);
+        }
+        return policy;
     }
 
     public Optional<GuardCategory> find(String code) {
