@@ -21,7 +21,7 @@ STAMP="$CACHE/native-build.stamp"
 JOBS="${JOBS:-2}"
 BUNDLE="$HERE/node_modules/node-llama-cpp/llama/gitRelease.bundle"
 
-TARGETS=(llama-bench llama-perplexity llama-quantize llama-gguf llama-simple llama-completion llama-tokenize)
+TARGETS=(llama-bench llama-batched-bench llama-perplexity llama-quantize llama-gguf llama-simple llama-completion llama-tokenize)
 
 CMAKE_FLAGS=(
   -DCMAKE_BUILD_TYPE=Release
