@@ -21,8 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -36,21 +35,10 @@ import org.junit.jupiter.api.TestFactory;
  * {@code tool_choice} required and named, and content given as arrays of text parts.
  */
 class ChatParityTest {
-    static TestServer s;
+    @AutoClose
+    static final TestServer s = TestServer.start();
     /** Enough for the longest forced call of the demo model (about 30 tokens). */
     static final int MAX_TOKENS = 48;
-
-    @BeforeAll
-    static void start() {
-        s = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s != null) {
-            s.close();
-        }
-    }
 
     /** A case: the request body's conversation fields, and the golden prompt ids when there are some. */
     record Case(String name, Map<String, Object> body, int[] goldenIds, int[] goldenGreedy) {

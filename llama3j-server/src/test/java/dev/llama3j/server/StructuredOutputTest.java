@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,22 +14,11 @@ import org.junit.jupiter.api.Test;
  * (whole and streamed, sampled), and a constraint that cannot be used is a 400 naming the field.
  */
 class StructuredOutputTest {
-    static TestServer s;
+    @AutoClose
+    static final TestServer s = TestServer.start();
     static final String SCHEMA = "{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\", \"maxLength\": 20},"
             + " \"population\": {\"type\": \"integer\", \"minimum\": 0, \"maximum\": 100000000}}, \"required\":"
             + " [\"city\", \"population\"], \"additionalProperties\": false}";
-
-    @BeforeAll
-    static void start() {
-        s = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s != null) {
-            s.close();
-        }
-    }
 
     private static JsonNode json(String text) {
         try {
