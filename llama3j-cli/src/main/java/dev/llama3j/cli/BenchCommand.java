@@ -71,9 +71,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new InvalidRequestException("--prompt-tokens, --gen-tokens and --depth must be >= 0, "
                     + "--repetitions and --batch-size >= 1");
         }
-        GrammarOptions constraint = new GrammarOptions();
-        constraint.jsonSchema = jsonSchema;
-        Grammar schemaGrammar = constraint.load(); // a bad file fails before the model loads
+        Grammar schemaGrammar = jsonSchema == null ? null : GrammarOptions.jsonSchema(jsonSchema); // before the model loads
         if (parallel < 0) {
             throw new InvalidRequestException("--parallel must be at least 1, got " + parallel, "parallel");
         }
@@ -96,11 +94,7 @@ final class BenchCommand implements Callable<Integer> {
             long[] rss = Benchmark.residentMemory();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             if (json) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("model", model.modelPath().getFileName().toString());
-                o.put("threads", model.threads);
-                o.put("pp_tokens", promptTokens);
-                o.put("tg_tokens", genTokens);
+                Map<String, Object> o = jsonHeader();
                 o.put("depth", depth);
                 o.put("pp_tok_s", round(r.ppTokS()));
                 o.put("pp_std", round(r.ppStd()));
@@ -147,12 +141,8 @@ final class BenchCommand implements Callable<Integer> {
                     parallel, promptTokens, genTokens, reps);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             if (json) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("model", model.modelPath().getFileName().toString());
-                o.put("threads", model.threads);
+                Map<String, Object> o = jsonHeader();
                 o.put("parallel", parallel);
-                o.put("pp_tokens", promptTokens);
-                o.put("tg_tokens", genTokens);
                 o.put("pp_tok_s", round(r.ppTokS()));
                 o.put("tg_tok_s", round(r.tgTokS()));
                 out.println(Json.write(o, -1, false));
@@ -164,6 +154,16 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /** What every {@code --json} answer starts with: the file, the threads and the token counts. */
+    private Map<String, Object> jsonHeader() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", model.modelPath().getFileName().toString());
+        o.put("threads", model.threads);
+        o.put("pp_tokens", promptTokens);
+        o.put("tg_tokens", genTokens);
+        return o;
     }
 
     private static double round(double v) {

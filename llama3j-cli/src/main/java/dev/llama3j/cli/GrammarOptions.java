@@ -23,17 +23,30 @@ final class GrammarOptions {
         if (grammar != null && jsonSchema != null) {
             throw new InvalidRequestException("give --grammar or --json-schema, not both");
         }
-        try {
-            if (grammar != null) {
-                return Grammar.parse(read(grammar, "--grammar"));
-            }
-            if (jsonSchema != null) {
-                return JsonSchemaToGbnf.grammar(read(jsonSchema, "--json-schema"));
-            }
-        } catch (GrammarException e) {
-            throw new GrammarException((grammar != null ? grammar : jsonSchema) + ": " + e.getMessage(), e.param());
+        if (jsonSchema != null) {
+            return jsonSchema(jsonSchema);
         }
-        return null;
+        if (grammar == null) {
+            return null;
+        }
+        try {
+            return Grammar.parse(read(grammar, "--grammar"));
+        } catch (GrammarException e) {
+            throw named(grammar, e);
+        }
+    }
+
+    /** The grammar of a {@code --json-schema} file; an unreadable or unusable one is an error naming it. */
+    static Grammar jsonSchema(Path file) {
+        try {
+            return JsonSchemaToGbnf.grammar(read(file, "--json-schema"));
+        } catch (GrammarException e) {
+            throw named(file, e);
+        }
+    }
+
+    private static GrammarException named(Path file, GrammarException e) {
+        return new GrammarException(file + ": " + e.getMessage(), e.param());
     }
 
     private static String read(Path file, String flag) {

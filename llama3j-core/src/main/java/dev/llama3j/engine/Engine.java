@@ -6,6 +6,7 @@ import dev.llama3j.grammar.TokenTrie;
 import dev.llama3j.model.KvCache;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.sampling.Sampler;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -199,7 +200,7 @@ public final class Engine implements AutoCloseable {
 
     /** The ids that may end a constrained generation: the model's end-of-turn ids and the request's. */
     private int[] endIds(GenerationRequest r) {
-        int[] ids = java.util.Arrays.copyOf(eosIds, eosIds.length + r.stopTokens().length);
+        int[] ids = Arrays.copyOf(eosIds, eosIds.length + r.stopTokens().length);
         System.arraycopy(r.stopTokens(), 0, ids, eosIds.length, r.stopTokens().length);
         return ids;
     }

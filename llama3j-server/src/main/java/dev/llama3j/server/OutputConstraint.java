@@ -56,6 +56,7 @@ final class OutputConstraint {
                 if (js == null) {
                     throw OpenAiError.missing(rf.path("json_schema"));
                 }
+                // Read only to check their types: a strict schema is always followed here.
                 js.string("name");
                 js.bool("strict");
                 JsonNode schema = js.raw("schema");

@@ -65,13 +65,7 @@ final class SseWriter {
     }
 
     private void write(byte[] bytes) {
-        try {
-            out.write(bytes);
-            out.flush();
-        } catch (IOException | RuntimeException e) {
-            // Helidon reports a closed socket as one of several unchecked exceptions.
-            throw new ClientGoneException(e);
-        }
+        ClientGoneException.writeTo(out, bytes);
     }
 
     private void flush() {

@@ -35,18 +35,12 @@ final class WholeAnswer {
 
     /** One space, flushed; throws {@link ClientGoneException} when the client is gone. */
     void keepAlive() {
-        try {
-            if (out == null) {
-                response.status(Status.OK_200);
-                response.header(HeaderValues.CONTENT_TYPE_JSON);
-                out = response.outputStream();
-            }
-            out.write(SPACE);
-            out.flush();
-        } catch (IOException | RuntimeException e) {
-            // Helidon reports a closed socket as one of several unchecked exceptions.
-            throw new ClientGoneException(e);
+        if (out == null) {
+            response.status(Status.OK_200);
+            response.header(HeaderValues.CONTENT_TYPE_JSON);
+            out = response.outputStream();
         }
+        ClientGoneException.writeTo(out, SPACE);
     }
 
     /** Sends the answer: with {@code status} when nothing went out yet, else after the spaces. */
