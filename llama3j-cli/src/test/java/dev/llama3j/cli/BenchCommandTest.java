@@ -42,6 +42,9 @@ class BenchCommandTest {
         Cli.Result r = Cli.run("bench", "--model", Fixtures.chatModel().toString(), "--parallel", "-2");
         assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
         assertTrue(r.err().contains("--parallel"), r.err());
+        r = Cli.run("bench", "--model", Fixtures.chatModel().toString(), "--parallel", "2", "-n", "0");
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
+        assertTrue(r.err().contains("--gen-tokens"), r.err());
         r = Cli.run("bench", "--model", Fixtures.chatModel().toString(), "--json-schema", dir.resolve("none.json").toString());
         assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
         assertTrue(r.err().contains("--json-schema"), r.err());

@@ -180,6 +180,12 @@ class EngineTest {
             assertThrows(InvalidRequestException.class,
                     () -> engine.submit(GenerationRequest.of(new int[0], SamplingParams.greedy(), 4),
                             new GenerationListener() {}));
+            // Built without the tokenizer's bytes: a grammar is refused by name, not ignored.
+            e = assertThrows(InvalidRequestException.class, () -> engine.submit(GenerationRequest.of(
+                    new int[] {128000}, SamplingParams.greedy(), 4).withGrammar(dev.llama3j.grammar.Grammar.parse(
+                    "root ::= \"a\"\n")), new GenerationListener() {}));
+            assertEquals("grammar", e.param());
+            assertTrue(e.getMessage().contains("cannot follow a grammar"), e.getMessage());
         }
     }
 }

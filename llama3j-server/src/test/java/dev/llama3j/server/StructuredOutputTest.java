@@ -92,6 +92,12 @@ class StructuredOutputTest {
         e = BadInputTest.error(s.post("/v1/completions", nothing), 400, "json_schema");
         assertTrue(e.get("message").asText().contains("admits no value"), e.toString());
 
+        BadInputTest.error(s.post("/v1/chat/completions", TestServer.chat("hi").put("response_format", "json")), 400,
+                "response_format");
+        ObjectNode noSchemaObject = TestServer.chat("hi");
+        noSchemaObject.putObject("response_format").put("type", "json_schema");
+        BadInputTest.error(s.post("/v1/chat/completions", noSchemaObject), 400, "response_format.json_schema");
+
         ObjectNode type = TestServer.chat("hi");
         type.putObject("response_format").put("type", "yaml");
         BadInputTest.error(s.post("/v1/chat/completions", type), 400, "response_format.type");
