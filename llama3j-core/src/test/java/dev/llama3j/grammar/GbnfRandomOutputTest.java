@@ -54,6 +54,7 @@ class GbnfRandomOutputTest {
     }
 
     private static final Pattern LIST = Pattern.compile("(- [^\\r\\n\\x00-\\x1F]{1,20}\\n){1,5}");
+    private static final Grammar SMALL_LANGUAGE = Grammar.parse(SampleGrammars.SMALL_LANGUAGE);
     private static final Pattern SMALL_LANGUAGE_WORDS = Pattern.compile("[\\sa-zA-Z_0-9(){}=;,+*/<>-]*");
 
     /** The list grammar, as a regex. */
@@ -70,7 +71,7 @@ class GbnfRandomOutputTest {
     static boolean isSmallLanguage(String out) {
         return SMALL_LANGUAGE_WORDS.matcher(out).matches()
                 && out.chars().filter(c -> c == '{').count() == out.chars().filter(c -> c == '}').count()
-                && GbnfParserTest.matches(Grammar.parse(SampleGrammars.SMALL_LANGUAGE), out);
+                && GbnfParserTest.matches(SMALL_LANGUAGE, out);
     }
 
     /**
