@@ -18,12 +18,15 @@ public final class Tool {
     private final String description;
     private final Map<String, Object> parameters;
     private final Map<String, Object> json;
+    private final boolean strict;
 
-    private Tool(String name, String description, Map<String, Object> parameters, Map<String, Object> json) {
+    private Tool(String name, String description, Map<String, Object> parameters, Map<String, Object> json,
+            boolean strict) {
         this.name = name;
         this.description = description;
         this.parameters = parameters;
         this.json = json;
+        this.strict = strict;
     }
 
     /**
@@ -45,7 +48,16 @@ public final class Tool {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("type", "function");
         json.put("function", function);
-        return new Tool(name, description, parameters, Collections.unmodifiableMap(json));
+        return new Tool(name, description, parameters, Collections.unmodifiableMap(json), false);
+    }
+
+    /**
+     * This tool with OpenAI's {@code strict: true}: its calls always follow its parameter schema, also
+     * when the model chooses whether to call ({@code tool_choice} auto). The prompt is unchanged (the
+     * template prints {@code name}, {@code description} and {@code parameters}).
+     */
+    public Tool asStrict() {
+        return new Tool(name, description, parameters, json, true);
     }
 
     /** @throws InvalidRequestException when the JSON is not a function tool with a name */
@@ -72,7 +84,12 @@ public final class Tool {
         if (parameters != null && !(parameters instanceof Map)) {
             throw new InvalidRequestException("tool function.parameters must be a JSON schema object", "tools");
         }
-        return new Tool(name, (String) description, (Map<String, Object>) parameters, (Map<String, Object>) m);
+        Object strict = f.get("strict");
+        if (strict != null && !(strict instanceof Boolean)) {
+            throw new InvalidRequestException("tool function.strict must be true or false", "tools");
+        }
+        return new Tool(name, (String) description, (Map<String, Object>) parameters, (Map<String, Object>) m,
+                Boolean.TRUE.equals(strict));
     }
 
     /** Reads a request's {@code tools} array; null gives an empty list. */
@@ -106,6 +123,11 @@ public final class Tool {
     /** The JSON schema of the arguments; may be null. */
     public Map<String, Object> parameters() {
         return parameters;
+    }
+
+    /** Whether calls must follow the parameter schema whether or not the call was forced ({@code strict}). */
+    public boolean strict() {
+        return strict;
     }
 
     /** The tool as the template sees it. */

@@ -243,4 +243,53 @@ class OpenAiSdkTest {
             assertTrue(args.get("gift").isBoolean(), args.toString());
         }
     }
+
+    @Test
+    void strictToolsUnderAutoGiveTextOrACallThatValidates() throws Exception {
+        // The demo model was trained to call get_current_conditions with free-form locations; this strict
+        // version wants "City, CC" and a narrower enum. Sampled at temperature 1, it answers weather
+        // questions with calls (which must validate) and other questions with text.
+        FunctionParameters params = FunctionParameters.builder()
+                .putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(Map.of(
+                        "location", Map.of("type", "string", "pattern", "^[A-Z][a-z]{1,12}, [A-Z]{2}$"),
+                        "unit", Map.of("type", "string", "enum", List.of("Celsius")))))
+                .putAdditionalProperty("required", JsonValue.from(List.of("location", "unit")))
+                .putAdditionalProperty("additionalProperties", JsonValue.from(false))
+                .build();
+        ChatCompletionFunctionTool weather = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                .name("get_current_conditions").description("Get the current weather conditions for a specific location")
+                .parameters(params).strict(true).build()).build();
+        int calls = 0;
+        int texts = 0;
+        for (String question : List.of("Question: what is the weather like in Tokyo?",
+                "Question: what is the weather like in Florence?", "What is the capital of France?")) {
+            for (int seed = 0; seed < 3; seed++) {
+                ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                        .model(TestServer.MODEL)
+                        .addUserMessage(question)
+                        .addTool(weather)
+                        .temperature(1.0)
+                        .seed(seed)
+                        .maxCompletionTokens(60)
+                        .build());
+                ChatCompletion.Choice choice = c.choices().get(0);
+                if (choice.message().toolCalls().isPresent() && !choice.message().toolCalls().get().isEmpty()) {
+                    calls++;
+                    assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason(), c.toString());
+                    var call = choice.message().toolCalls().get().get(0).asFunction();
+                    var args = JsonSupport.MAPPER.readTree(call.function().arguments());
+                    assertEquals("get_current_conditions", call.function().name());
+                    assertTrue(args.get("location").asText().matches("[A-Z][a-z]{1,12}, [A-Z]{2}"), args.toString());
+                    assertEquals("Celsius", args.get("unit").asText(), args.toString());
+                    assertEquals(2, args.size(), args.toString());
+                } else {
+                    texts++;
+                    String content = choice.message().content().orElse("");
+                    assertFalse(content.strip().startsWith("{"), content);
+                }
+            }
+        }
+        assertTrue(calls > 0 && texts > 0, calls + " calls, " + texts + " texts");
+    }
 }
