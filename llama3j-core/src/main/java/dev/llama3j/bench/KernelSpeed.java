@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
  * Matrix-vector speed of the weight layouts on the Llama 3.2 1B shapes (2048×2048, 8192×2048,
  * 2048×8192), as GB/s of weight bytes read per product: Q4_0 and Q8_0 (llama3j's own repacked
  * layouts) beside grouped INT4 (AWQ/GPTQ) and FP8 (weight-only and per-token dynamic). Also the
- * prompt path (64 tokens) in GFLOP/s. Rounds interleave the layouts and the best round counts, so
- * that other load on the machine disturbs the comparison less. A program, not a test:
+ * prompt path (64 tokens) in GFLOP/s. Rounds interleave the layouts and the fastest product of all
+ * rounds counts, so that other load on the machine disturbs the comparison less. A program, not a test:
  * <pre>java --add-modules jdk.incubator.vector -cp llama3j-core/target/classes dev.llama3j.bench.KernelSpeed [threads [rounds [rows cols]]]</pre>
  */
 public final class KernelSpeed {
@@ -108,7 +108,11 @@ public final class KernelSpeed {
         return out;
     }
 
-    /** Products per second of {@code m} with {@code n} input vectors, run for about {@code seconds}. */
+    /**
+     * Products per second of {@code m} with {@code n} input vectors, from the fastest single product in
+     * about {@code seconds} of them: on a machine shared with other work the fastest is the one least
+     * disturbed.
+     */
     private static double perSecond(WeightMatrix m, int n, WorkerPool pool, double seconds) {
         int rows = m.rows();
         int cols = m.cols();
@@ -122,16 +126,16 @@ public final class KernelSpeed {
         int grain = m.rowGrain();
         int units = (rows + grain - 1) / grain;
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        long start = System.nanoTime();
-        int count = 0;
+        long best = Long.MAX_VALUE;
         do {
+            long start = System.nanoTime();
             in.set(x, n, cols); // each product prepares its input, as a forward pass does
             if (m.usesQuantizedInput(n)) {
                 in.ensureQuantized();
             }
             pool.parallelFor(units, 1, (u0, u1) -> m.matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
-            count++;
+            best = Math.min(best, System.nanoTime() - start);
         } while (System.nanoTime() < deadline);
-        return count / ((System.nanoTime() - start) / 1e9);
+        return 1e9 / best;
     }
 }
