@@ -144,48 +144,34 @@ public final class Fp8Matrix extends WeightMatrix {
             float[] aux = in.preparedAux;
             for (int t = 0; t < n; t++) {
                 int o = t * cols;
-                float amax = 0;
-                for (int k = 0; k < cols; k++) {
-                    amax = Math.max(amax, Math.abs(x[o + k]));
-                }
+                float amax = Fp8.maxAbs(x, o, cols);
+                // Raw (2^-120-scaled) weights need the input 2^64 up for products in fp32's normal
+                // range; huge weight-only inputs get less, so that their sums stay finite.
+                int e = !raw ? 0 : activations.kind() != Fp8Activations.Kind.WEIGHT_ONLY || amax < 0x1p36f
+                        ? 64 : 100 - Math.getExponent(amax);
+                float up = Math.scalb(1f, e);
                 float xScale;
                 switch (activations.kind()) {
                     case WEIGHT_ONLY -> {
-                        System.arraycopy(x, o, q, o, cols);
+                        for (int k = 0; k < cols; k++) {
+                            q[o + k] = x[o + k] * up;
+                        }
                         xScale = 1f;
                     }
                     case DYNAMIC_PER_TOKEN -> {
                         // fbgemm's quantize_fp8_per_row: the largest magnitude clamped to [1e-12, bound],
                         // values multiplied by 448 / it, the scale kept as its reciprocal.
                         float inv = Fp8.E4M3_MAX / Math.min(Math.max(amax, 1e-12f), activations.value());
-                        for (int k = 0; k < cols; k++) {
-                            q[o + k] = Fp8.roundToE4m3(x[o + k] * inv);
-                        }
+                        Fp8.quantizeRow(x, o, cols, inv, false, up, q, o);
                         xScale = 1f / inv;
-                        amax = Fp8.E4M3_MAX;
                     }
                     case STATIC -> {
-                        float s = activations.value();
-                        for (int k = 0; k < cols; k++) {
-                            q[o + k] = Fp8.roundToE4m3(x[o + k] / s);
-                        }
-                        xScale = s;
-                        amax = Fp8.E4M3_MAX;
+                        Fp8.quantizeRow(x, o, cols, activations.value(), true, up, q, o);
+                        xScale = activations.value();
                     }
                     default -> throw new IllegalStateException(activations.kind().toString());
                 }
-                if (raw) {
-                    // Products of 2^-120-scaled weights need the input 2^64 up to stay normal; huge
-                    // inputs get less so that their sums stay finite.
-                    int e = amax < 0x1p36f ? 64 : 100 - Math.getExponent(amax);
-                    float up = Math.scalb(1f, e);
-                    for (int k = 0; k < cols; k++) {
-                        q[o + k] *= up;
-                    }
-                    aux[t] = xScale * Math.scalb(1f, 120 - e);
-                } else {
-                    aux[t] = xScale;
-                }
+                aux[t] = raw ? xScale * Math.scalb(1f, 120 - e) : xScale;
             }
         }
     }

@@ -42,6 +42,20 @@ public final class Int4GroupMatrix extends WeightMatrix {
      * the signed top nibble.
      */
     private static final float[] NIBBLE_SCALE = {1f, 0x1p-4f, 0x1p-8f, 0x1p-12f, 0x1p-16f, 0x1p-20f, 0x1p-24f, 0x1p-28f};
+    /** {@link #NIBBLE_SCALE} for vector lanes: entry {@code i} is that of column {@code i mod 8}. */
+    private static final float[] LANE_SCALES = lanePattern(NIBBLE_SCALE);
+    /** 1 in the lanes of top-nibble columns ({@code c mod 8 = 7}), else 0. */
+    private static final float[] TOP_LANES = lanePattern(new float[] {0, 0, 0, 0, 0, 0, 0, 1});
+
+    /** {@code perColumn} (8 entries) repeated over {@code V + 8} entries, read from offset {@code c mod 8}. */
+    private static float[] lanePattern(float[] perColumn) {
+        float[] a = new float[V + WORD];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = perColumn[i % WORD];
+        }
+        return a;
+    }
+
     /** Up to this many tokens (with 16-float vectors) go through {@link #kernel4}, not the fp32 panel. */
     static final int FUSED_MAX_TOKENS = 16;
 
@@ -168,19 +182,24 @@ public final class Int4GroupMatrix extends WeightMatrix {
             float[] sums = in.preparedAux;
             for (int t = 0; t < n; t++) {
                 int base = t * cols;
-                for (int grp = 0; grp < groups; grp++) {
-                    float sum = 0;
-                    float top = 0;
-                    for (int c = grp * groupSize; c < (grp + 1) * groupSize; c++) {
-                        float v = order == null ? x[base + c] : x[base + order[c]];
-                        sum += v;
-                        if ((c & 7) == 7) {
-                            top += v;
-                        }
-                        xs[base + c] = v * NIBBLE_SCALE[c & 7];
+                float[] src = x;
+                if (order != null) {
+                    for (int c = 0; c < cols; c++) {
+                        xs[base + c] = x[base + order[c]];
                     }
-                    sums[2 * (t * groups + grp)] = sum;
-                    sums[2 * (t * groups + grp) + 1] = 8 * top;
+                    src = xs; // scaled in place below: each value is read before it is overwritten
+                }
+                for (int grp = 0; grp < groups; grp++) {
+                    FloatVector sum = FloatVector.zero(F);
+                    FloatVector top = sum;
+                    for (int c = grp * groupSize; c < (grp + 1) * groupSize; c += V) {
+                        FloatVector v = FloatVector.fromArray(F, src, base + c);
+                        sum = v.add(sum);
+                        top = v.fma(FloatVector.fromArray(F, TOP_LANES, c & 7), top);
+                        v.mul(FloatVector.fromArray(F, LANE_SCALES, c & 7)).intoArray(xs, base + c);
+                    }
+                    sums[2 * (t * groups + grp)] = sum.reduceLanes(VectorOperators.ADD);
+                    sums[2 * (t * groups + grp) + 1] = 8 * top.reduceLanes(VectorOperators.ADD);
                 }
             }
         }
