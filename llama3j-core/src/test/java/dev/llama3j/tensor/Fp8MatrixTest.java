@@ -111,6 +111,31 @@ class Fp8MatrixTest {
     }
 
     @Test
+    void manyPanelsRepackInParallel() {
+        // More panels than the repack's parallel chunks, so buffers are reused, and a partial last panel.
+        int rows = 40 * Gemm.G + 5;
+        int cols = 48;
+        byte[] bytes = new byte[rows * cols];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) ((i * 7 + i / cols) % 0x7f);
+        }
+        Fp8Matrix m = Fp8Matrix.of("w", rows, cols, MemorySegment.ofArray(bytes), new float[] {0.5f},
+                Fp8Activations.none());
+        float[] row = new float[cols];
+        for (int i = 0; i < rows; i++) {
+            m.dequantizeRow(i, row, 0);
+            for (int k = 0; k < cols; k++) {
+                assertEquals(Fp8.e4m3ToFloat(bytes[i * cols + k]) * 0.5f, row[k], 0f, "row " + i + " col " + k);
+            }
+        }
+        // A NaN in a late panel is found too, whichever worker repacks it.
+        bytes[(rows - 3) * cols + 2] = (byte) 0x7f;
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Fp8Matrix.of("w", rows, cols,
+                MemorySegment.ofArray(bytes), new float[] {0.5f}, Fp8Activations.none()));
+        assertTrue(e.getMessage().contains("row " + (rows - 3) + ", column 2"), e.getMessage());
+    }
+
+    @Test
     void refusesNaNWeights() {
         byte[] bytes = new byte[4 * 32];
         bytes[2 * 32 + 5] = (byte) 0xff;
