@@ -3,6 +3,7 @@ package dev.llama3j.cli;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.bench.Benchmark;
+import dev.llama3j.bench.KernelSpeed;
 import dev.llama3j.grammar.Grammar;
 import dev.llama3j.grammar.GrammarConstraint;
 import dev.llama3j.json.Json;
@@ -10,7 +11,9 @@ import dev.llama3j.model.KvCacheType;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,6 +54,10 @@ final class BenchCommand implements Callable<Integer> {
             + " without and with this JSON Schema as a constraint (tg_sampled, tg_json_schema)")
     Path jsonSchema;
 
+    @Option(names = "--kernels", description = "Instead of a model, time each weight layout's matrix-vector"
+            + " product on the 1B shapes (GB/s), beside the machine's read bandwidth and the thread hand-off")
+    boolean kernels;
+
     @Option(names = "--write-synthetic", paramLabel = "FILE",
             description = "Instead of measuring, write a random-weight GGUF of --shape and --type to FILE")
     java.nio.file.Path writeSynthetic;
@@ -66,6 +73,9 @@ final class BenchCommand implements Callable<Integer> {
         if (writeSynthetic != null) {
             SyntheticGgufCommand.write(writeSynthetic, shape, type, 1, null);
             return 0;
+        }
+        if (kernels) {
+            return runKernels();
         }
         if (promptTokens < 0 || genTokens < 0 || depth < 0 || reps < 1 || batch < 1) {
             throw new InvalidRequestException("--prompt-tokens, --gen-tokens and --depth must be >= 0, "
@@ -154,6 +164,39 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /** {@code --kernels}: {@link KernelSpeed} with {@code -t} threads and {@code -r} rounds. */
+    private int runKernels() {
+        if (reps < 1 || model.threads < 1) {
+            throw new InvalidRequestException("--kernels needs --repetitions and --threads of at least 1");
+        }
+        KernelSpeed.Report r = KernelSpeed.run(model.threads, reps, KernelSpeed.SHAPES_1B, 1);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (!json) {
+            KernelSpeed.print(r, out);
+            return 0;
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("threads", r.threads());
+        o.put("read_gb_s", round(r.readGbPerSecond()));
+        o.put("hand_off_us", round(r.handOffMicros()));
+        List<Object> rows = new ArrayList<>();
+        for (KernelSpeed.Kernel k : r.kernels()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("layout", k.layout());
+            row.put("rows", k.rows());
+            row.put("cols", k.cols());
+            row.put("bits_per_weight", round(k.bitsPerWeight()));
+            row.put("matvec_us", round(k.bestMicros()));
+            row.put("matvec_median_us", round(k.medianMicros()));
+            row.put("gb_s", round(k.gbPerSecond()));
+            row.put("prompt_gflop_s", round(k.promptGflops()));
+            rows.add(row);
+        }
+        o.put("kernels", rows);
+        out.println(Json.write(o, -1, false));
+        return 0;
     }
 
     /** What every {@code --json} answer starts with: the file, the threads and the token counts. */

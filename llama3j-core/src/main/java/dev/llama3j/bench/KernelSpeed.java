@@ -9,20 +9,29 @@ import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.Quantizer;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Matrix-vector speed of the weight layouts on the Llama 3.2 1B shapes (2048×2048, 8192×2048,
- * 2048×8192), as the time of one product (median and best, the best also as GB/s of weight bytes):
- * Q4_0 and Q8_0 (llama3j's own repacked layouts) beside grouped INT4 (AWQ/GPTQ) and FP8 (weight-only
- * and per-token dynamic). Also the
- * prompt path (64 tokens) in GFLOP/s. Rounds interleave the layouts, so that other load on the machine
- * disturbs them alike. A program, not a test:
+ * Where generation time goes, kernel by kernel ({@code llama3j bench --kernels}): the matrix-vector
+ * product of each weight layout on the Llama 3.2 1B shapes (2048×2048, 8192×2048, 2048×8192) as the
+ * time of one product and the GB/s of weight bytes it reaches, beside what the machine can read at all
+ * with the same threads ({@link #readBandwidth}) and the cost of one hand-off to the worker threads
+ * and back ({@link #handOff}). Layouts: Q8_0, Q4_0, Q4_K, Q6_K (llama3j's repacked forms of the GGUF
+ * types), grouped INT4 (AWQ/GPTQ) and FP8 (weight-only and per-token dynamic); also the prompt path
+ * (64 tokens) in GFLOP/s. Rounds interleave the layouts, so that other load on the machine disturbs
+ * them alike; the best time of each is reported (the median beside it). Attention is measured at the
+ * model level, by {@code bench -d DEPTH} against depth 0.
  * <pre>java --add-modules jdk.incubator.vector -cp llama3j-core/target/classes dev.llama3j.bench.KernelSpeed [threads [rounds [rows cols]]]</pre>
  */
 public final class KernelSpeed {
@@ -30,15 +39,34 @@ public final class KernelSpeed {
 
     private record Candidate(String label, WeightMatrix m) {}
 
+    /** One layout on one shape: bits per weight, one product's best and median time, prompt GFLOP/s. */
+    public record Kernel(String layout, int rows, int cols, double bitsPerWeight, double bestMicros,
+            double medianMicros, double gbPerSecond, double promptGflops) {}
+
+    /** The whole report: the kernels, the read bandwidth probe (GB/s) and one hand-off (µs). */
+    public record Report(int threads, List<Kernel> kernels, double readGbPerSecond, double handOffMicros) {}
+
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int[][] shapes = args.length > 3
                 ? new int[][] {{Integer.parseInt(args[2]), Integer.parseInt(args[3])}}
-                : new int[][] {{2048, 2048}, {8192, 2048}, {2048, 8192}};
+                : SHAPES_1B;
+        print(run(threads, rounds, shapes, 1), System.out);
+    }
+
+    /** The 1B model's matrix shapes (rows × cols): attention, MLP up/gate, MLP down. */
+    public static final int[][] SHAPES_1B = {{2048, 2048}, {8192, 2048}, {2048, 8192}};
+
+    /**
+     * Measures every layout on every shape, then the read bandwidth and the hand-off, with {@code threads}.
+     *
+     * @param timeScale multiplies the time spent per measurement (1: about 4 s of warm-up and 0.4 s per
+     *     round for each layout and shape; tests use a small fraction)
+     */
+    public static Report run(int threads, int rounds, int[][] shapes, double timeScale) {
+        List<Kernel> kernels = new ArrayList<>();
         try (WorkerPool pool = new WorkerPool(threads); Arena arena = Arena.ofShared()) {
-            System.out.printf(Locale.ROOT, "%d threads, %d interleaved rounds; one token (matvec) and a 64-token prompt%n",
-                    threads, rounds);
             for (int[] shape : shapes) {
                 int rows = shape[0];
                 int cols = shape[1];
@@ -49,32 +77,103 @@ public final class KernelSpeed {
                     // Warm-up: interpreted, the vector kernels are a hundred times slower; run each path
                     // long enough for C2 to compile it.
                     for (int i = 0; i < 6; i++) {
-                        times(c.m(), 1, pool, 0.3);
-                        times(c.m(), 3, pool, 0.1);
-                        times(c.m(), 64, pool, 0.2);
+                        times(c.m(), 1, pool, 0.3 * timeScale);
+                        times(c.m(), 3, pool, 0.1 * timeScale);
+                        times(c.m(), 64, pool, 0.2 * timeScale);
                     }
                     one.add(new ArrayList<>());
                     many.add(new ArrayList<>());
                 }
                 for (int round = 0; round < rounds; round++) {
                     for (int i = 0; i < cs.size(); i++) {
-                        one.get(i).addAll(times(cs.get(i).m(), 1, pool, 0.2));
-                        many.get(i).addAll(times(cs.get(i).m(), 64, pool, 0.2));
+                        one.get(i).addAll(times(cs.get(i).m(), 1, pool, 0.2 * timeScale));
+                        many.get(i).addAll(times(cs.get(i).m(), 64, pool, 0.2 * timeScale));
                     }
                 }
-                System.out.printf(Locale.ROOT, "%d x %d (rows x cols)%n", rows, cols);
                 for (int i = 0; i < cs.size(); i++) {
                     WeightMatrix m = cs.get(i).m();
                     double bytes = m.data().byteSize();
                     double flops = 2.0 * rows * cols * 64;
-                    System.out.printf(Locale.ROOT, "  %-16s %5.2f bits/w  matvec µs median %7.1f (best %7.1f, %5.1f GB/s)"
-                            + "  prompt GFLOP/s median %5.1f (best %5.1f)%n", cs.get(i).label(),
-                            bytes * 8 / ((double) rows * cols), quantile(one.get(i), 0.5) / 1e3,
-                            quantile(one.get(i), 0) / 1e3, bytes / quantile(one.get(i), 0),
-                            flops / quantile(many.get(i), 0.5), flops / quantile(many.get(i), 0));
+                    double best = quantile(one.get(i), 0);
+                    kernels.add(new Kernel(cs.get(i).label(), rows, cols, bytes * 8 / ((double) rows * cols),
+                            best / 1e3, quantile(one.get(i), 0.5) / 1e3, bytes / best, flops / quantile(many.get(i), 0)));
                 }
             }
+            double read = 0;
+            double handOff = Double.MAX_VALUE;
+            MemorySegment probe = arena.allocate(timeScale >= 1 ? PROBE_BYTES : PROBE_BYTES >> 6, 64);
+            for (int round = 0; round < Math.max(3, rounds); round++) {
+                read = Math.max(read, readBandwidth(probe, pool));
+                handOff = Math.min(handOff, handOff(pool, (int) Math.max(100, 20_000 * timeScale)));
+            }
+            return new Report(threads, kernels, read, handOff);
         }
+    }
+
+    /** The report as a table. */
+    public static void print(Report r, PrintStream out) {
+        out.printf(Locale.ROOT, "%d threads; one token (matvec, best of interleaved rounds) and a 64-token prompt%n",
+                r.threads());
+        int[] last = null;
+        for (Kernel k : r.kernels()) {
+            if (last == null || last[0] != k.rows() || last[1] != k.cols()) {
+                out.printf(Locale.ROOT, "%d x %d (rows x cols)%n", k.rows(), k.cols());
+                last = new int[] {k.rows(), k.cols()};
+            }
+            out.printf(Locale.ROOT, "  %-16s %5.2f bits/w  matvec %7.1f µs (median %7.1f)  %5.1f GB/s = %3.0f%% of read"
+                    + "   prompt %5.1f GFLOP/s%n", k.layout(), k.bitsPerWeight(), k.bestMicros(), k.medianMicros(),
+                    k.gbPerSecond(), 100 * k.gbPerSecond() / r.readGbPerSecond(), k.promptGflops());
+        }
+        out.printf(Locale.ROOT, "read bandwidth (%d threads): %.1f GB/s%n", r.threads(), r.readGbPerSecond());
+        out.printf(Locale.ROOT, "hand-off to the workers and back: %.2f µs (a 1B token makes about %d)%n",
+                r.handOffMicros(), HAND_OFFS_PER_1B_TOKEN);
+    }
+
+    /** The probe's size: well beyond any last-level cache. */
+    private static final long PROBE_BYTES = 256L << 20;
+    /** Parallel sections per generated token of a 16-layer model (projections, attention, norms): about. */
+    private static final int HAND_OFFS_PER_1B_TOKEN = 16 * 7 + 1;
+
+    /**
+     * GB/s of reading {@code segment} once, split over the pool like a matrix's rows, summing its longs
+     * in vector lanes (the sum keeps the reads from being dropped).
+     */
+    static double readBandwidth(MemorySegment segment, WorkerPool pool) {
+        int chunks = pool.threads() * 16;
+        long chunkBytes = segment.byteSize() / chunks / 64 * 64;
+        long[] sums = new long[chunks];
+        long start = System.nanoTime();
+        pool.parallelFor(chunks, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                long from = c * chunkBytes;
+                long to = from + chunkBytes;
+                LongVector acc = LongVector.zero(LONGS);
+                for (long off = from; off < to; off += LONGS.vectorByteSize()) {
+                    acc = LongVector.fromMemorySegment(LONGS, segment, off, ByteOrder.LITTLE_ENDIAN).add(acc);
+                }
+                sums[c] = acc.reduceLanes(VectorOperators.ADD);
+            }
+        });
+        long nanos = System.nanoTime() - start;
+        if (sums[0] == 42) {
+            System.out.print(""); // keeps the sums alive
+        }
+        return (double) chunkBytes * chunks / nanos;
+    }
+
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+
+    /** The time of one parallel section that does nothing: waking the workers and waiting for them. */
+    static double handOff(WorkerPool pool, int n) {
+        int units = pool.threads();
+        for (int i = 0; i < n / 10; i++) {
+            pool.parallelFor(units, 1, (a, b) -> { });
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            pool.parallelFor(units, 1, (a, b) -> { });
+        }
+        return (System.nanoTime() - start) / 1e3 / n;
     }
 
     private static double quantile(List<Long> nanos, double q) {
@@ -89,10 +188,12 @@ public final class KernelSpeed {
             w[i] = (float) (r.nextGaussian() * 0.02);
         }
         List<Candidate> out = new ArrayList<>();
-        for (GgmlType t : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0}) {
+        for (GgmlType t : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q6_K}) {
             MemorySegment seg = MemorySegment.ofArray(Quantizer.quantize(t, w));
             out.add(new Candidate(t.name(), WeightMatrix.of("w", t, rows, cols, seg).optimized(arena, pool)));
         }
+        out.add(new Candidate("Q4_K", WeightMatrix.of("w", GgmlType.Q4_K, rows, cols, randomQ4K(rows, cols, r))
+                .optimized(arena, pool)));
         int groupSize = 128;
         int groups = cols / groupSize;
         byte[] codes = new byte[rows * cols];
@@ -117,6 +218,24 @@ public final class KernelSpeed {
         out.add(new Candidate("FP8 dynamic", Fp8Matrix.of("w", rows, cols, fp8, rowScale,
                 Fp8Activations.dynamicPerToken(1200f))));
         return out;
+    }
+
+    /**
+     * Random Q4_K blocks (llama3j does not quantize to Q4_K; speed does not depend on the values): the
+     * block scales {@code d} and {@code dmin} are set to 2^-10 so that no value is a NaN or subnormal.
+     */
+    private static MemorySegment randomQ4K(int rows, int cols, SplittableRandom r) {
+        long blocks = (long) rows * cols / GgmlType.Q4_K.blockSize;
+        byte[] bytes = new byte[Math.toIntExact(blocks * GgmlType.Q4_K.typeSize)];
+        r.nextBytes(bytes);
+        MemorySegment seg = MemorySegment.ofArray(bytes);
+        short scale = Float.floatToFloat16(1f / 1024);
+        ValueLayout.OfShort half = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (long b = 0; b < blocks; b++) {
+            seg.set(half, b * GgmlType.Q4_K.typeSize, scale);
+            seg.set(half, b * GgmlType.Q4_K.typeSize + 2, scale);
+        }
+        return seg;
     }
 
     /** The time in ns of each product of {@code m} with {@code n} input vectors, for about {@code seconds}. */
