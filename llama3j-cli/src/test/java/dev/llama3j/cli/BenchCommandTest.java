@@ -45,6 +45,9 @@ class BenchCommandTest {
         r = Cli.run("bench", "--model", Fixtures.chatModel().toString(), "--parallel", "2", "-n", "0");
         assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
         assertTrue(r.err().contains("--gen-tokens"), r.err());
+        r = Cli.run("bench", "--kernels", "-r", "0");
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
+        assertTrue(r.err().contains("--kernels needs --repetitions"), r.err());
         r = Cli.run("bench", "--model", Fixtures.chatModel().toString(), "--json-schema", dir.resolve("none.json").toString());
         assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
         assertTrue(r.err().contains("--json-schema"), r.err());
