@@ -51,6 +51,9 @@ class DatagenLocalModelTest {
             assertEquals(single.get(i).toJson(), r.toJson(), "row " + i);
         }
         assertTrue(batched.get(0).generations().get(0).contains("Paris"), batched.get(0).generations().get(0));
+        for (DatagenRow r : batched) {
+            RowSchema.assertValid(dev.llama3j.json.Json.writeCompact(r.toJson()));
+        }
     }
 
     @Test
