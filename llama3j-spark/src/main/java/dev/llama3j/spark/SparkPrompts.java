@@ -5,39 +5,57 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
- * The job's prompts as a Spark {@code Dataset}: Parquet (a file or a folder of part files, the
- * default), or JSON lines when the name ends in {@code .jsonl}, {@code .ndjson} or {@code .json}. Only
- * the prompt column is kept, as a string column of that name, with the row's position in the input
- * ({@link #POSITION}) so the output can be put back in input order.
+ * The job's prompts as a Spark {@code Dataset} of two columns: {@link #INDEX}, each prompt's 0-based
+ * position in the input (the key of its output row, as {@code PromptRow.index} locally), and the
+ * prompt column, as text. The input is Parquet (a file or a folder of part files, the default) or
+ * JSON lines when the name ends in {@code .jsonl}, {@code .ndjson} or {@code .json}; a malformed
+ * JSON line fails the job. Positions follow Spark's read order: for one file, its row order.
  */
 final class SparkPrompts {
-    /** The column with each prompt's 0-based position in the input. */
-    static final String POSITION = "position";
+    /** The column with each prompt's position in the input. */
+    static final String INDEX = "index";
 
     private SparkPrompts() {
     }
 
     static Dataset<Row> read(SparkSession spark, String path, String column) {
+        if (column.equals(INDEX)) {
+            throw new InvalidRequestException("--column " + INDEX + ": that name is the output's row position;"
+                    + " rename the prompt column", "column");
+        }
+        if (!exists(spark, path)) {
+            throw new InvalidRequestException("prompts file " + path + " does not exist", "prompts");
+        }
         String lower = path.toLowerCase(Locale.ROOT);
         boolean json = lower.endsWith(".jsonl") || lower.endsWith(".ndjson") || lower.endsWith(".json");
-        Dataset<Row> all = json ? spark.read().json(path) : spark.read().parquet(path);
+        Dataset<Row> all = json ? spark.read().option("mode", "FAILFAST").json(path) : spark.read().parquet(path);
         if (!Arrays.asList(all.columns()).contains(column)) {
-            throw new InvalidRequestException(path + ": no column \"" + column + "\" (columns: "
+            throw new InvalidRequestException(path + ": no column '" + column + "' (columns: "
                     + String.join(", ", all.columns()) + "); choose one with --column", "column");
         }
-        // zipWithIndex numbers rows in file order without moving them to one partition
-        Dataset<Row> prompts = all.select(functions.col(column).cast("string").as(column));
-        return spark.createDataFrame(prompts.javaRDD().zipWithIndex().map(p -> org.apache.spark.sql.RowFactory.create(
-                p._2(), p._1().isNullAt(0) ? null : p._1().getString(0))), schema(column));
+        Dataset<Row> prompts = all.select(functions.col(column).cast("string"));
+        // zipWithIndex numbers rows in read order without gathering them in one partition
+        StructType schema = new StructType()
+                .add(INDEX, DataTypes.LongType, false)
+                .add(column, DataTypes.StringType, true);
+        return spark.createDataFrame(prompts.javaRDD().zipWithIndex()
+                .map(p -> RowFactory.create(p._2(), p._1().isNullAt(0) ? null : p._1().getString(0))), schema);
     }
 
-    private static org.apache.spark.sql.types.StructType schema(String column) {
-        return new org.apache.spark.sql.types.StructType()
-                .add(POSITION, org.apache.spark.sql.types.DataTypes.LongType, false)
-                .add(column, org.apache.spark.sql.types.DataTypes.StringType, true);
+    /** Whether the path exists on its file system (local, HDFS, S3… as Hadoop sees it from the driver). */
+    private static boolean exists(SparkSession spark, String path) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        try {
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot look up prompts file " + path + ": " + e.getMessage(), e);
+        }
     }
 }
