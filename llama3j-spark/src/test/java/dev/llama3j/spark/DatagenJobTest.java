@@ -10,6 +10,7 @@ import dev.llama3j.datagen.DatagenProgress;
 import dev.llama3j.datagen.DatagenRow;
 import dev.llama3j.datagen.ModelPool;
 import dev.llama3j.datagen.PromptLoader;
+import dev.llama3j.datagen.RowSchemaCheck;
 import dev.llama3j.datagen.UltraFeedback;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.json.Json;
@@ -30,14 +31,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Spark job end to end in local mode on the embedded chat model: two generators with different
- * (greedy) settings and the same model as the judge. Its Parquet rows, read back as JSON, equal the
+ * (greedy) settings and the same model as the judge. Its Parquet rows, read back as JSON, are valid
+ * against the rows' JSON Schema ({@code row.schema.json}) and equal the
  * local pipeline's rows for the same prompts, row by row; a task failed once on purpose is retried
  * and the output still holds each prompt once.
  */
 class DatagenJobTest {
     private static final List<String> INSTRUCTIONS = List.of(
             "What is the capital of France?", "Name three colors.",
-            "What is 2 + 2?");
+            "What is 2 + 2?", "Say hello in Spanish.");
 
     @TempDir
     static Path dir;
@@ -153,9 +155,10 @@ class DatagenJobTest {
                 "--batch", "4", "--parallel", "4", "--threads", "1", "--partitions", "2");
     }
 
-    /** The output folder's rows as JSON values, by index. */
+    /** The output folder's rows as JSON values, by index, each checked against the rows' JSON Schema. */
     static List<Object> readRows(String out) {
         List<String> lines = spark.read().parquet(out).toJSON().collectAsList();
+        lines.forEach(RowSchemaCheck::assertValid);
         List<Object> rows = new ArrayList<>(lines.stream().map(Json::parse).toList());
         rows.sort(Comparator.comparingLong(r -> ((Number) ((Map<?, ?>) r).get("index")).longValue()));
         return rows;
