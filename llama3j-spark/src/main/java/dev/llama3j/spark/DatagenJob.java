@@ -1,5 +1,6 @@
 package dev.llama3j.spark;
 
+import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.error.Llama3jException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -50,6 +51,10 @@ public final class DatagenJob {
 
     /** Reads the prompts, runs the pipeline on every partition and writes the Parquet output. */
     static void run(SparkSession spark, DatagenJobArgs args) {
+        if (HadoopPaths.exists(spark, args.out())) {
+            throw new InvalidRequestException("--out " + args.out() + " already exists; the job writes a new folder"
+                    + " (Spark's retries keep it free of duplicates, so there is nothing to resume)", "out");
+        }
         Dataset<Row> prompts = SparkPrompts.read(spark, args.prompts(), args.column());
         if (args.partitions() > 0) {
             prompts = prompts.repartition(args.partitions());

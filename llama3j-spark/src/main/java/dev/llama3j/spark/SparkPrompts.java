@@ -30,7 +30,7 @@ final class SparkPrompts {
             throw new InvalidRequestException("--column " + INDEX + ": that name is the output's row position;"
                     + " rename the prompt column", "column");
         }
-        if (!exists(spark, path)) {
+        if (!HadoopPaths.exists(spark, path)) {
             throw new InvalidRequestException("prompts file " + path + " does not exist", "prompts");
         }
         String lower = path.toLowerCase(Locale.ROOT);
@@ -47,15 +47,5 @@ final class SparkPrompts {
                 .add(column, DataTypes.StringType, true);
         return spark.createDataFrame(prompts.javaRDD().zipWithIndex()
                 .map(p -> RowFactory.create(p._2(), p._1().isNullAt(0) ? null : p._1().getString(0))), schema);
-    }
-
-    /** Whether the path exists on its file system (local, HDFS, S3… as Hadoop sees it from the driver). */
-    private static boolean exists(SparkSession spark, String path) {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-        try {
-            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot look up prompts file " + path + ": " + e.getMessage(), e);
-        }
     }
 }

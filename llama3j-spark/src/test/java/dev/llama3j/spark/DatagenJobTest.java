@@ -145,6 +145,22 @@ class DatagenJobTest {
         assertTrue(e.getMessage().contains("absent.parquet does not exist"), e.getMessage());
     }
 
+    @Test
+    void anExistingOutputFolderIsRefused() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("taken"));
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> DatagenJob.run(spark, args(parquet, out.toString())));
+        assertTrue(e.getMessage().startsWith("--out " + out + " already exists"), e.getMessage());
+    }
+
+    @Test
+    void thePromptColumnCannotBeNamedIndex() {
+        DatagenJobArgs a = DatagenJobArgs.parse("--prompts", parquet, "--generator", "m", "--judge", "m",
+                "--out", dir.resolve("index-out").toString(), "--column", "index");
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> DatagenJob.run(spark, a));
+        assertTrue(e.getMessage().startsWith("--column index: that name is the output's row position"), e.getMessage());
+    }
+
     /** Two greedy generators that differ in repetition penalty, the same model as judge; few tokens. */
     static DatagenJobArgs args(String prompts, String out) {
         String model = TestSpark.chatModel().toString();
