@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             MemCommand.class,
             SyntheticGgufCommand.class,
+            DatagenCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -22,8 +22,19 @@ final class TerminalProgress implements ConversionProgress {
 
     /** A bar on stderr when it is a terminal, else {@link ConversionProgress#NONE}. */
     static ConversionProgress forConsole() {
+        return onTerminal() ? new TerminalProgress(System.err) : NONE;
+    }
+
+    /** Whether the console is an interactive terminal (progress bars draw only then). */
+    static boolean onTerminal() {
         Console console = System.console();
-        return console != null && console.isTerminal() ? new TerminalProgress(System.err) : NONE;
+        return console != null && console.isTerminal();
+    }
+
+    /** A bar of {@code #} and {@code .} for a fraction done in [0, 1]. */
+    static String bar(double fraction) {
+        int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * WIDTH);
+        return "[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "]";
     }
 
     @Override
@@ -36,10 +47,8 @@ final class TerminalProgress implements ConversionProgress {
         lastDraw = now;
         drawn = true;
         double f = bytesTotal == 0 ? 1 : (double) bytesDone / bytesTotal;
-        int filled = (int) Math.round(f * WIDTH);
-        String bar = "#".repeat(filled) + ".".repeat(WIDTH - filled);
         String name = tensor.length() > 28 ? tensor.substring(0, 28) : tensor;
-        err.printf(Locale.ROOT, "\r[%s] %3d%% %s / %s  %d/%d %-28s", bar, Math.round(f * 100), size(bytesDone),
+        err.printf(Locale.ROOT, "\r%s %3d%% %s / %s  %d/%d %-28s", bar(f), Math.round(f * 100), size(bytesDone),
                 size(bytesTotal), index + 1, count, name);
         if (last) {
             err.println();

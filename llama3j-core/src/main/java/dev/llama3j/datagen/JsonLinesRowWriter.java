@@ -52,20 +52,13 @@ public final class JsonLinesRowWriter implements RowWriter {
                     ch.truncate(keep);
                 }
                 ch.position(keep);
-                long lines = 0;
-                if (keep > 0) {
-                    ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(keep));
-                    ch.read(all, 0);
-                    String text = new String(all.array(), StandardCharsets.UTF_8);
-                    lines = text.chars().filter(c -> c == '\n').count();
-                }
-                return new JsonLinesRowWriter(file, ch, lines);
+                return new JsonLinesRowWriter(file, ch, countNewlines(ch, keep));
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open output " + file + ": " + e.getMessage(), e);
+            throw new InvalidRequestException("cannot open output " + file + ": " + e, "out");
         }
     }
 
@@ -85,6 +78,22 @@ public final class JsonLinesRowWriter implements RowWriter {
             end = from;
         }
         return 0;
+    }
+
+    private static long countNewlines(FileChannel ch, long length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        long lines = 0;
+        for (long at = 0; at < length; ) {
+            b.clear().limit((int) Math.min(b.capacity(), length - at));
+            int n = ch.read(b, at);
+            for (int i = 0; i < n; i++) {
+                if (b.get(i) == '\n') {
+                    lines++;
+                }
+            }
+            at += n;
+        }
+        return lines;
     }
 
     /** Rows already in the file (complete lines), which a resumed run skips. */

@@ -5,7 +5,6 @@ import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -58,7 +57,7 @@ public final class PromptLoader {
         } catch (NoSuchFileException e) {
             throw new InvalidRequestException("prompts file " + file + " does not exist", "prompts");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read prompts file " + file + ": " + e.getMessage(), e);
+            throw new InvalidRequestException("cannot read prompts file " + file + ": " + e, "prompts");
         }
         return rows;
     }

@@ -73,4 +73,10 @@ class JsonLinesRowWriterTest {
             assertTrue(e.getMessage().contains("line 1: not a JSON row"), e.getMessage());
         }
     }
+
+    @Test
+    void anOutputThatCannotBeOpenedIsNamed() {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> JsonLinesRowWriter.open(dir));
+        assertTrue(e.getMessage().startsWith("cannot open output " + dir), e.getMessage());
+    }
 }
