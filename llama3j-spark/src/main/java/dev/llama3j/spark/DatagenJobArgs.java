@@ -4,6 +4,7 @@ import dev.llama3j.datagen.ModelSpec;
 import dev.llama3j.datagen.PromptLoader;
 import dev.llama3j.datagen.UltraFeedbackAspect;
 import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.model.KvCacheType;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.List;
 /**
  * The job's arguments: those of {@code llama3j datagen} ({@code --prompts}, {@code --generator}
  * repeated, {@code --judge}, {@code --out}, {@code --column}, {@code --aspect}, {@code --batch},
- * {@code --parallel}, {@code --ctx-size}, {@code --threads}) and {@code --partitions}. The model specs
+ * {@code --parallel}, {@code --ctx-size} / {@code -c}, {@code --threads} / {@code -t}, {@code --cache-type}), with
+ * the command's defaults, and {@code --partitions}. The model specs
  * are checked on the driver ({@link ModelSpec#parse}) and kept as text: each executor parses them
  * again and loads the models from the paths they name, which every executor must see.
  *
@@ -19,17 +21,19 @@ import java.util.List;
  * @param parallel sequences each loaded model generates together (its continuous-batching slots)
  * @param contextSize positions per sequence (0: the model's default)
  * @param threads kernel threads per executor (0: the task's {@code spark.task.cpus})
+ * @param cacheType KV cache storage of every local model
  * @param partitions how many partitions the prompts are spread over (0: as read)
  */
 record DatagenJobArgs(String prompts, List<String> generators, String judge, String out, String column,
-        UltraFeedbackAspect aspect, int batch, int parallel, int contextSize, int threads, int partitions)
+        UltraFeedbackAspect aspect, int batch, int parallel, int contextSize, int threads, KvCacheType cacheType,
+        int partitions)
         implements Serializable {
 
     static final String USAGE = """
             usage: spark-submit --class dev.llama3j.spark.DatagenJob llama3j-spark.jar \\
                      --prompts FILE --generator SPEC --generator SPEC --judge SPEC --out DIR
-                     [--column instruction] [--aspect overall-rating] [--batch 32] [--parallel 8]
-                     [--ctx-size 0] [--threads 0] [--partitions 0]
+                     [--column instruction] [--aspect overall-rating] [--batch 16] [--parallel 8]
+                     [--ctx-size 0] [--threads 0] [--cache-type f16] [--partitions 0]
             FILE: Parquet (a file or a folder of part files) or JSON lines (*.jsonl, *.ndjson, *.json)
             DIR: the Parquet output folder (must not exist)
             SPEC: PATH[+ADAPTER][@OPTIONS] or URL#MODEL[@OPTIONS], as for llama3j datagen""";
@@ -45,18 +49,19 @@ record DatagenJobArgs(String prompts, List<String> generators, String judge, Str
         String column = PromptLoader.DEFAULT_COLUMN;
         String aspect = UltraFeedbackAspect.OVERALL_RATING.wireName();
         List<String> generators = new ArrayList<>();
-        int batch = 32;
+        int batch = 16;
         int parallel = 8;
         int contextSize = 0;
         int threads = 0;
         int partitions = 0;
+        String cacheType = "f16";
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
-            if (!flag.startsWith("--")) {
+            if (!flag.startsWith("-")) {
                 throw new InvalidRequestException("unexpected argument '" + flag + "'\n" + USAGE);
             }
             if (i + 1 >= args.length) {
-                throw new InvalidRequestException(flag + " needs a value\n" + USAGE, flag.substring(2));
+                throw new InvalidRequestException(flag + " needs a value\n" + USAGE, flag.replaceFirst("^-+", ""));
             }
             String value = args[++i];
             switch (flag) {
@@ -68,10 +73,11 @@ record DatagenJobArgs(String prompts, List<String> generators, String judge, Str
                 case "--aspect" -> aspect = value;
                 case "--batch" -> batch = count(flag, value, 1);
                 case "--parallel" -> parallel = count(flag, value, 1);
-                case "--ctx-size" -> contextSize = count(flag, value, 0);
-                case "--threads" -> threads = count(flag, value, 0);
+                case "--ctx-size", "-c" -> contextSize = count(flag, value, 0);
+                case "--threads", "-t" -> threads = count(flag, value, 0);
+                case "--cache-type" -> cacheType = value;
                 case "--partitions" -> partitions = count(flag, value, 0);
-                default -> throw new InvalidRequestException("unknown option " + flag + "\n" + USAGE, flag.substring(2));
+                default -> throw new InvalidRequestException("unknown option " + flag + "\n" + USAGE, flag.replaceFirst("^-+", ""));
             }
         }
         require(prompts, "--prompts");
@@ -82,7 +88,8 @@ record DatagenJobArgs(String prompts, List<String> generators, String judge, Str
                     "generator");
         }
         DatagenJobArgs parsed = new DatagenJobArgs(prompts, generators, judge, out, column,
-                UltraFeedbackAspect.parse(aspect), batch, parallel, contextSize, threads, partitions);
+                UltraFeedbackAspect.parse(aspect), batch, parallel, contextSize, threads, KvCacheType.parse(cacheType),
+                partitions);
         parsed.generatorSpecs();
         parsed.judgeSpec();
         return parsed;
@@ -99,12 +106,12 @@ record DatagenJobArgs(String prompts, List<String> generators, String judge, Str
     /** Identifies the models and how they are loaded: executors share one load per distinct key. */
     String modelsKey(int threadsUsed) {
         return String.join("\n", generators) + "\n" + judge + "\nparallel=" + parallel + ",ctx=" + contextSize
-                + ",threads=" + threadsUsed;
+                + ",threads=" + threadsUsed + ",cache=" + cacheType;
     }
 
     private static void require(String value, String flag) {
         if (value == null) {
-            throw new InvalidRequestException(flag + " is required\n" + USAGE, flag.substring(2));
+            throw new InvalidRequestException(flag + " is required\n" + USAGE, flag.replaceFirst("^-+", ""));
         }
     }
 
@@ -113,10 +120,10 @@ record DatagenJobArgs(String prompts, List<String> generators, String judge, Str
         try {
             n = Integer.parseInt(value);
         } catch (NumberFormatException e) {
-            throw new InvalidRequestException(flag + " expects an integer, got '" + value + "'", flag.substring(2));
+            throw new InvalidRequestException(flag + " expects an integer, got '" + value + "'", flag.replaceFirst("^-+", ""));
         }
         if (n < min) {
-            throw new InvalidRequestException(flag + " must be at least " + min + ", got " + n, flag.substring(2));
+            throw new InvalidRequestException(flag + " must be at least " + min + ", got " + n, flag.replaceFirst("^-+", ""));
         }
         return n;
     }

@@ -63,7 +63,7 @@ final class DatagenPartition implements MapPartitionsFunction<Row, Row> {
         int threads = args.threads() > 0 ? args.threads() : Math.max(1, task == null ? 1 : task.cpus());
         ModelPool pool = ExecutorModels.get(args.modelsKey(threads), () -> ModelPool.open(specs(),
                 LlamaOptions.defaults().withThreads(threads).withParallel(args.parallel())
-                        .withContextSize(args.contextSize())));
+                        .withContextSize(args.contextSize()).withCacheType(args.cacheType())));
         List<ChatBackend> generators = args.generatorSpecs().stream().map(pool::backend).toList();
         DatagenPipeline pipeline = new DatagenPipeline(generators, pool.backend(args.judgeSpec()),
                 new UltraFeedback(args.aspect()), args.batch(), DatagenProgress.NONE);

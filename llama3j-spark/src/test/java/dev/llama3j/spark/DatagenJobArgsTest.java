@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llama3j.datagen.UltraFeedbackAspect;
 import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.model.KvCacheType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,15 +23,17 @@ class DatagenJobArgsTest {
         assertEquals(UltraFeedbackAspect.OVERALL_RATING, a.aspect());
         assertEquals(0, a.threads());
         assertEquals(0, a.partitions());
+        assertEquals(16, a.batch());
+        assertEquals(KvCacheType.F16, a.cacheType());
     }
 
     @Test
     void everyFlag() {
         DatagenJobArgs a = DatagenJobArgs.parse("--prompts", "p.jsonl", "--generator", "m", "--judge", "j", "--out", "o",
                 "--column", "prompt", "--aspect", "truthfulness", "--batch", "3", "--parallel", "2", "--ctx-size", "512",
-                "--threads", "4", "--partitions", "7");
+                "-t", "4", "--cache-type", "f32", "--partitions", "7");
         assertEquals(new DatagenJobArgs("p.jsonl", List.of("m"), "j", "o", "prompt", UltraFeedbackAspect.TRUTHFULNESS,
-                3, 2, 512, 4, 7), a);
+                3, 2, 512, 4, KvCacheType.F32, 7), a);
     }
 
     @Test
@@ -46,6 +49,8 @@ class DatagenJobArgsTest {
         assertRefused("--parallel must be at least 1, got 0", with("--parallel", "0"));
         assertRefused("--partitions must be at least 0, got -1", with("--partitions", "-1"));
         assertRefused("unknown UltraFeedback aspect 'style'", with("--aspect", "style"));
+        assertRefused("-t must be at least 0, got -2", with("-t", "-2"));
+        assertRefused("unknown cache type 'q8'; use f32 or f16", with("--cache-type", "q8"));
         assertRefused("--generator 'm@': nothing after '@'", with("--generator", "m@"));
         assertRefused("--judge 'ftp://x#m': endpoint 'ftp://x#m' must start with http:// or https://",
                 "--prompts", "p", "--generator", "m", "--judge", "ftp://x#m", "--out", "o");

@@ -14,6 +14,7 @@ import dev.llama3j.datagen.RowSchemaCheck;
 import dev.llama3j.datagen.UltraFeedback;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.json.Json;
+import dev.llama3j.model.KvCacheType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,7 +125,7 @@ class DatagenJobTest {
     @Test
     void aMissingPromptColumnIsRefusedNamingTheColumns() {
         DatagenJobArgs a = new DatagenJobArgs(parquet, args(parquet, "x").generators(), args(parquet, "x").judge(),
-                dir.resolve("never").toString(), "prompt", args(parquet, "x").aspect(), 4, 4, 0, 1, 0);
+                dir.resolve("never").toString(), "prompt", args(parquet, "x").aspect(), 4, 4, 0, 1, KvCacheType.F16, 0);
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> DatagenJob.run(spark, a));
         assertTrue(e.getMessage().contains("no column 'prompt' (columns: instruction, source)"), e.getMessage());
     }
