@@ -61,6 +61,9 @@ class DatagenJobTest {
         StringBuilder lines = new StringBuilder();
         for (String s : INSTRUCTIONS) {
             lines.append(Json.writeCompact(Map.of("instruction", s, "source", "test"))).append('\n');
+            if (s.equals(INSTRUCTIONS.get(1))) {
+                lines.append('\n'); // a blank line: no row for the command (PromptLoader) nor for Spark
+            }
         }
         Files.writeString(jsonl, lines);
         parquet = dir.resolve("prompts.parquet").toString();
@@ -74,6 +77,12 @@ class DatagenJobTest {
                     pool.backend(args.judgeSpec()), new UltraFeedback(args.aspect()), args.batch(), DatagenProgress.NONE)
                     .process(PromptLoader.readJsonLines(jsonl, "instruction"));
             localRows = rows.stream().map(r -> Json.parse(Json.writeCompact(r.toJson()))).toList();
+            for (DatagenRow r : rows) { // rows worth comparing: both answers and a judgement, no error
+                assertEquals(null, r.error());
+                assertEquals(2, r.generations().stream().filter(g -> g != null && !g.isEmpty()).count(), r.toString());
+                assertTrue(r.judgeOutput() != null && !r.judgeOutput().isEmpty(), r.toString());
+            }
+            assertEquals(INSTRUCTIONS.size(), rows.size());
         }
     }
 
