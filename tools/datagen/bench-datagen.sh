@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 model="${1:-/tmp/llama-1b-q8_0.gguf}"
-rows="${2:-8}"
+rows="${2:-4}"
 work="$(mktemp -d)"
 [ -f "$model" ] || bin/llama3j synthetic-gguf --shape 1b --type q8_0 -o "$model"
 questions=("What is the capital of France?" "Hello!" "What is 12 + 7?" "Who are you?"

@@ -11,6 +11,7 @@ import dev.llama3j.datagen.PromptLoader;
 import dev.llama3j.datagen.PromptRow;
 import dev.llama3j.datagen.UltraFeedback;
 import dev.llama3j.datagen.UltraFeedbackAspect;
+import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.ModelLoader;
@@ -82,6 +83,12 @@ final class DatagenCommand implements Callable<Integer> {
     public Integer call() {
         if (batch < 1) {
             throw new InvalidRequestException("--batch must be at least 1, got " + batch, "batch");
+        }
+        long requests = (long) batch * (generators.size() + 1);
+        if (requests > (long) parallel * (EngineOptions.QUEUED_PER_SLOT + 1)) {
+            throw new InvalidRequestException("--batch " + batch + " puts up to " + requests + " requests in flight, more"
+                    + " than an engine with --parallel " + parallel + " queues (" + parallel
+                    * (EngineOptions.QUEUED_PER_SLOT + 1) + "); raise --parallel or lower --batch", "batch");
         }
         // Everything that can be wrong in the arguments fails before a model loads.
         UltraFeedback task = new UltraFeedback(UltraFeedbackAspect.parse(aspect));

@@ -85,6 +85,8 @@ class DatagenCommandTest {
                 "--judge", MODEL, "--out", out.toString()), "--generator 'no/model': model 'no/model' does not exist");
         assertBad(Cli.run("datagen", "--prompts", p.toString(), "--generator", MODEL, "--judge", MODEL, "--out",
                 out.toString(), "--batch", "0"), "--batch must be at least 1");
+        assertBad(Cli.run("datagen", "--prompts", p.toString(), "--generator", MODEL, "--judge", MODEL, "--out",
+                out.toString(), "--batch", "100", "--parallel", "1"), "--batch 100 puts up to 200 requests in flight");
         Files.writeString(out, "{\"index\":0,\"instruction\":\"something else\"}\n");
         assertBad(Cli.run(args(p, out)), "line 1: holds row 0 of another input");
     }
