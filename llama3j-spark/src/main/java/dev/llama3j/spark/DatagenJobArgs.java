@@ -3,6 +3,7 @@ package dev.llama3j.spark;
 import dev.llama3j.datagen.ModelSpec;
 import dev.llama3j.datagen.PromptLoader;
 import dev.llama3j.datagen.UltraFeedbackAspect;
+import dev.llama3j.engine.EngineOptions;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.model.KvCacheType;
 import java.io.Serializable;
@@ -86,6 +87,13 @@ record DatagenJobArgs(String prompts, List<String> generators, String judge, Str
         if (generators.isEmpty()) {
             throw new InvalidRequestException("--generator is required (once per model that answers)\n" + USAGE,
                     "generator");
+        }
+        long requests = (long) batch * (generators.size() + 1);
+        long queue = (long) parallel * (EngineOptions.QUEUED_PER_SLOT + 1);
+        if (requests > queue) {
+            throw new InvalidRequestException("--batch " + batch + " puts up to " + requests + " requests in flight, more"
+                    + " than an engine with --parallel " + parallel + " queues (" + queue + "); raise --parallel or"
+                    + " lower --batch", "batch");
         }
         DatagenJobArgs parsed = new DatagenJobArgs(prompts, generators, judge, out, column,
                 UltraFeedbackAspect.parse(aspect), batch, parallel, contextSize, threads, KvCacheType.parse(cacheType),

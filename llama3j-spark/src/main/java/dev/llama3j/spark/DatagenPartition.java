@@ -23,8 +23,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * One partition of prompts through the datagen pipeline: the partition's rows go through
  * {@link DatagenPipeline} together ({@code --batch} rows in flight, so the engine batches many
- * sequences), on the executor's one {@link ModelPool} ({@link ExecutorModels}), and come out as output
- * rows in the partition's order. Spark ships this object to executors, so it holds only the
+ * sequences), on the executor's one {@link ModelPool} ({@link ExecutorModels}), one partition at a
+ * time per executor, and come out as output rows in the partition's order. Spark ships this object to executors, so it holds only the
  * arguments; the models stay in the executor JVM between tasks.
  */
 final class DatagenPartition implements MapPartitionsFunction<Row, Row> {
@@ -35,6 +35,15 @@ final class DatagenPartition implements MapPartitionsFunction<Row, Row> {
 
     /** Set by tests (local mode runs tasks in the test's JVM); null in real runs. */
     static volatile TaskHook hook;
+
+    /**
+     * Tasks that share an executor's engine take turns: each partition's rows keep the engine busy
+     * ({@code --batch} rows in flight), and the engine's request queue, which {@link DatagenJobArgs}
+     * checks against one partition's load, is never asked to hold two partitions' at once. With
+     * {@code spark.task.cpus} = {@code spark.executor.cores}, as the README advises, there is one task
+     * per executor anyway.
+     */
+    private static final Object ONE_PIPELINE_AT_A_TIME = new Object();
 
     private final DatagenJobArgs args;
     private final StructType schema;
@@ -67,7 +76,11 @@ final class DatagenPartition implements MapPartitionsFunction<Row, Row> {
         List<ChatBackend> generators = args.generatorSpecs().stream().map(pool::backend).toList();
         DatagenPipeline pipeline = new DatagenPipeline(generators, pool.backend(args.judgeSpec()),
                 new UltraFeedback(args.aspect()), args.batch(), DatagenProgress.NONE);
-        Iterator<DatagenRow> rows = pipeline.process(prompts).iterator();
+        List<DatagenRow> done;
+        synchronized (ONE_PIPELINE_AT_A_TIME) {
+            done = pipeline.process(prompts);
+        }
+        Iterator<DatagenRow> rows = done.iterator();
         TaskHook h = hook;
         // Rows leave one by one as Spark pulls them (into the Parquet writer), so a failure midway
         // leaves a partly written task output, which Spark's commit protocol must discard.

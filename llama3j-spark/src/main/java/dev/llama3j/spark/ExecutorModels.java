@@ -8,8 +8,9 @@ import java.util.function.Supplier;
  * The models of one executor JVM: loaded on the first task that needs them, then shared by every
  * later task and partition that names the same models, so an executor loads its weights once per
  * job, not once per partition. Tasks that run at the same time in one executor (local mode, or
- * {@code spark.task.cpus} below {@code spark.executor.cores}) share one engine and its continuous
- * batching. Kept until the JVM exits; Spark ends executors with the application.
+ * {@code spark.task.cpus} below {@code spark.executor.cores}) share the same models and take turns
+ * on them ({@link DatagenPartition}). Kept until the JVM exits; Spark ends executors with the
+ * application.
  *
  * <p>Static state is the point: Spark ships the job's functions to executors by serialization, so
  * anything held by a function instance would be loaded again per task.

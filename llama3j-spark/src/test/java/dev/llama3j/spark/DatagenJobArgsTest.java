@@ -51,6 +51,8 @@ class DatagenJobArgsTest {
         assertRefused("unknown UltraFeedback aspect 'style'", with("--aspect", "style"));
         assertRefused("-t must be at least 0, got -2", with("-t", "-2"));
         assertRefused("unknown cache type 'q8'; use f32 or f16", with("--cache-type", "q8"));
+        assertRefused("--batch 200 puts up to 600 requests in flight, more than an engine with --parallel 8 queues (520)",
+                with("--batch", "200"));
         assertRefused("--generator 'm@': nothing after '@'", with("--generator", "m@"));
         assertRefused("--judge 'ftp://x#m': endpoint 'ftp://x#m' must start with http:// or https://",
                 "--prompts", "p", "--generator", "m", "--judge", "ftp://x#m", "--out", "o");
