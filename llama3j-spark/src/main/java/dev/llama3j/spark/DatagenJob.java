@@ -39,14 +39,36 @@ public final class DatagenJob {
             return;
         }
         SparkSession spark = SparkSession.builder().appName("llama3j datagen").getOrCreate();
+        int exit = 0;
         try {
             run(spark, parsed);
-        } catch (Llama3jException e) {
-            System.err.println("llama3j datagen: " + e.getMessage());
+        } catch (RuntimeException e) {
+            Llama3jException bad = badInput(e);
+            if (bad == null) {
+                throw e;
+            }
+            System.err.println("llama3j datagen: " + bad.getMessage());
+            exit = 2;
+        } finally {
             spark.stop();
-            System.exit(2);
         }
-        spark.stop();
+        if (exit != 0) {
+            System.exit(exit);
+        }
+    }
+
+    /**
+     * The llama3j error behind a failure, if any: bad input found on the driver, or on an executor
+     * (a model path missing there, a null prompt), which reaches the driver wrapped in Spark's
+     * job-failure exceptions. Null for anything else.
+     */
+    static Llama3jException badInput(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof Llama3jException l) {
+                return l;
+            }
+        }
+        return null;
     }
 
     /** Reads the prompts, runs the pipeline on every partition and writes the Parquet output. */

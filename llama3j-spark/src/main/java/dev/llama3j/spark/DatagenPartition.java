@@ -105,9 +105,9 @@ final class DatagenPartition implements MapPartitionsFunction<Row, Row> {
     private Map<ModelSpec, String> specs() {
         Map<ModelSpec, String> specs = new LinkedHashMap<>();
         for (ModelSpec g : args.generatorSpecs()) {
-            specs.put(g, "--generator");
+            specs.putIfAbsent(g, "--generator");
         }
-        specs.put(args.judgeSpec(), "--judge");
+        specs.putIfAbsent(args.judgeSpec(), "--judge");
         return specs;
     }
 }

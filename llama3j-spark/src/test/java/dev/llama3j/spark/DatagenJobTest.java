@@ -145,7 +145,17 @@ class DatagenJobTest {
         Files.writeString(withNull, "{\"instruction\":\"Hi\"}\n{\"instruction\":null}\n");
         SparkException e = assertThrows(SparkException.class,
                 () -> DatagenJob.run(spark, args(withNull.toString(), dir.resolve("null-out").toString())));
-        assertTrue(causes(e).contains("the prompt of row 1 (column 'instruction') is null"), causes(e));
+        assertTrue(DatagenJob.badInput(e).getMessage().endsWith("null.jsonl: the prompt of row 1 (column 'instruction')"
+                + " is null"), causes(e));
+    }
+
+    @Test
+    void aModelMissingOnTheExecutorsFailsTheJobNamingIt() {
+        DatagenJobArgs a = DatagenJobArgs.parse("--prompts", parquet, "--generator", dir.resolve("no-model").toString(),
+                "--judge", dir.resolve("no-model").toString(), "--out", dir.resolve("no-model-out").toString());
+        SparkException e = assertThrows(SparkException.class, () -> DatagenJob.run(spark, a));
+        assertTrue(DatagenJob.badInput(e).getMessage().startsWith("--generator '" + dir.resolve("no-model")
+                + "': model '" + dir.resolve("no-model") + "' does not exist"), causes(e));
     }
 
     @Test
