@@ -21,7 +21,7 @@ import java.util.Map;
  * an existing file keeps its complete lines, cuts such a partial last line off, and reports how
  * many rows are done; {@link #checkDone} makes sure they are this input's rows.
  */
-public final class JsonLinesRowWriter implements RowWriter {
+public final class JsonLinesRowWriter implements ResumableRowWriter {
     private final Path file;
     private final FileChannel channel;
     private final long done;
@@ -97,6 +97,7 @@ public final class JsonLinesRowWriter implements RowWriter {
     }
 
     /** Rows already in the file (complete lines), which a resumed run skips. */
+    @Override
     public long done() {
         return done;
     }
@@ -107,6 +108,7 @@ public final class JsonLinesRowWriter implements RowWriter {
      *
      * @throws InvalidRequestException naming the line that belongs to another input
      */
+    @Override
     public void checkDone(List<PromptRow> prompts) {
         if (done > prompts.size()) {
             throw new InvalidRequestException("output " + file + " already holds " + done + " rows but the prompts have "
