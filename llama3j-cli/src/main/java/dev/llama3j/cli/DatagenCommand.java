@@ -5,6 +5,8 @@ import dev.llama3j.datagen.ChatBackend;
 import dev.llama3j.datagen.DatagenPipeline;
 import dev.llama3j.datagen.DatagenRow;
 import dev.llama3j.datagen.JsonLinesRowWriter;
+import dev.llama3j.datagen.ResumableRowWriter;
+import dev.llama3j.datagen.parquet.ParquetRowWriter;
 import dev.llama3j.datagen.ModelPool;
 import dev.llama3j.datagen.ModelSpec;
 import dev.llama3j.datagen.PromptLoader;
@@ -32,18 +34,18 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "datagen", mixinStandardHelpOptions = true,
         description = {"Generate a preference data set: generators answer each prompt, an UltraFeedback judge rates"
-                + " the answers, rows go to JSON lines with DPO chosen/rejected pairs. Resumable: run the same"
-                + " command again after an interruption.",
+                + " the answers, rows go to JSON lines or Parquet with DPO chosen/rejected pairs. Resumable: run"
+                + " the same command again after an interruption.",
                 "SPEC: PATH[+ADAPTER][@OPTIONS] (a model folder or GGUF file) or URL#MODEL[@OPTIONS] (an"
                         + " OpenAI-compatible endpoint, e.g. http://host:8080/v1#llama-3.1-405b); OPTIONS:"
                         + " temperature=,top_p=,top_k=,min_p=,seed=,max_tokens=,repetition_penalty=,"
                         + "frequency_penalty=,presence_penalty= separated by commas (default greedy, max_tokens=512)."})
 final class DatagenCommand implements Callable<Integer> {
     @Option(names = "--prompts", required = true, paramLabel = "FILE",
-            description = "Prompts as JSON lines, one object per line")
+            description = "Prompts as JSON lines (one object per line) or a .parquet file")
     Path prompts;
 
-    @Option(names = "--column", paramLabel = "NAME", description = "The prompts' field with the instruction (default instruction)")
+    @Option(names = "--column", paramLabel = "NAME", description = "The prompts' field (Parquet: top-level string column) with the instruction (default instruction)")
     String column = PromptLoader.DEFAULT_COLUMN;
 
     @Option(names = "--generator", required = true, paramLabel = "SPEC",
@@ -59,7 +61,8 @@ final class DatagenCommand implements Callable<Integer> {
     String aspect = UltraFeedbackAspect.OVERALL_RATING.wireName();
 
     @Option(names = "--out", required = true, paramLabel = "FILE",
-            description = "Output JSON lines; rows already in it are kept and skipped")
+            description = "Output JSON lines, or Parquet when FILE ends in .parquet (written at the end from the"
+                    + " journal FILE.partial.jsonl); rows already there are kept and skipped")
     Path out;
 
     @Option(names = "--batch", paramLabel = "N", description = "Rows in flight at once (default 16)")
@@ -91,7 +94,8 @@ final class DatagenCommand implements Callable<Integer> {
                     * (EngineOptions.QUEUED_PER_SLOT + 1) + "); raise --parallel or lower --batch", "batch");
         }
         // Everything that can be wrong in the arguments fails before a model loads.
-        UltraFeedback task = new UltraFeedback(UltraFeedbackAspect.parse(aspect));
+        UltraFeedbackAspect rated = UltraFeedbackAspect.parse(aspect);
+        UltraFeedback task = new UltraFeedback(rated);
         List<ModelSpec> generatorSpecs = new ArrayList<>();
         Map<ModelSpec, String> specs = new LinkedHashMap<>();
         for (String g : generators) {
@@ -103,12 +107,14 @@ final class DatagenCommand implements Callable<Integer> {
         specs.putIfAbsent(judgeSpec, "--judge");
         LlamaOptions options = LlamaOptions.defaults().withThreads(threads).withContextSize(contextSize)
                 .withParallel(parallel).withCacheType(KvCacheType.parse(cacheType));
-        List<PromptRow> rows = PromptLoader.readJsonLines(prompts, column);
-        try (JsonLinesRowWriter writer = JsonLinesRowWriter.open(out)) {
+        List<PromptRow> rows = PromptLoader.read(prompts, column);
+        try (ResumableRowWriter writer = out.getFileName().toString().endsWith(".parquet")
+                ? ParquetRowWriter.open(out, rated) : JsonLinesRowWriter.open(out)) {
             writer.checkDone(rows);
             int done = (int) writer.done();
             List<PromptRow> todo = rows.subList(done, rows.size());
             if (todo.isEmpty()) {
+                writer.finish();
                 System.err.printf("%s already holds all %d rows%n", out, rows.size());
                 return 0;
             }
@@ -124,6 +130,7 @@ final class DatagenCommand implements Callable<Integer> {
                             writer.write(row);
                             count(row, counts);
                         });
+                writer.finish();
                 double minutes = (System.nanoTime() - start) / 6e10;
                 System.err.printf(java.util.Locale.ROOT, "%d rows to %s (%d with a chosen/rejected pair, %d with an"
                         + " error) in %.1f s: %.1f rows/min%n", counts[0], out, counts[1], counts[2], minutes * 60,

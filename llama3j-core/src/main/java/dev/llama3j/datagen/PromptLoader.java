@@ -1,5 +1,6 @@
 package dev.llama3j.datagen;
 
+import dev.llama3j.datagen.parquet.ParquetStringColumnReader;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
@@ -14,13 +15,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads prompts from JSON lines: one JSON object per line, the instruction in a string field
- * ({@code instruction} by default). Blank lines are skipped; rows are numbered from 0 in file order.
+ * Reads prompts from JSON lines (one JSON object per line, the instruction in a string field,
+ * {@code instruction} by default; blank lines are skipped) or from a Parquet file (a string column);
+ * rows are numbered from 0 in file order.
  */
 public final class PromptLoader {
     public static final String DEFAULT_COLUMN = "instruction";
 
     private PromptLoader() {}
+
+    /** Prompts from a {@code .parquet} file ({@link #readParquet}), else from JSON lines. */
+    public static List<PromptRow> read(Path file, String column) {
+        return file.getFileName().toString().endsWith(".parquet") ? readParquet(file, column)
+                : readJsonLines(file, column);
+    }
+
+    /**
+     * Prompts from a top-level string column of a Parquet file, read by {@link ParquetStringColumnReader}.
+     *
+     * @throws InvalidRequestException naming the file, column and row for a null prompt, and as the reader does
+     */
+    public static List<PromptRow> readParquet(Path file, String column) {
+        List<String> values = ParquetStringColumnReader.read(file, column);
+        List<PromptRow> rows = new ArrayList<>(values.size());
+        for (String v : values) {
+            if (v == null) {
+                throw new InvalidRequestException(file + " row " + rows.size() + ": column '" + column
+                        + "' is null, expected a string", "column");
+            }
+            rows.add(new PromptRow(rows.size(), v));
+        }
+        return rows;
+    }
 
     /** @throws InvalidRequestException naming the file, line and field for a malformed line */
     public static List<PromptRow> readJsonLines(Path file, String column) {
