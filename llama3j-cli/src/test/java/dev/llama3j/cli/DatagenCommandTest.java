@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llama3j.datagen.parquet.ParquetRowWriter;
+import dev.llama3j.datagen.parquet.ParquetStringColumnReader;
 import dev.llama3j.json.Json;
 import dev.llama3j.testing.Fixtures;
 import java.io.IOException;
@@ -67,6 +69,45 @@ class DatagenCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.err().contains("already holds all 3 rows"), r.err());
         assertArrayEquals(before, Files.readAllBytes(out));
+    }
+
+    /**
+     * Parquet out: a run killed after its first row left it in the journal; the next run continues
+     * it, writes the Parquet file and deletes the journal; run again, it has nothing to do. Parquet
+     * in: that file's instruction column as the prompts gives the JSON-lines run's rows.
+     */
+    @Test
+    void parquetOutputResumesFromItsJournalAndServesAsPrompts() throws IOException {
+        Path p = prompts(2);
+        Path reference = tmp.resolve("reference.jsonl");
+        assertEquals(0, Cli.run(args(p, reference)).exitCode());
+        List<String> referenceLines = Files.readAllLines(reference);
+
+        Path out = tmp.resolve("out.parquet");
+        Files.writeString(ParquetRowWriter.journalOf(out), referenceLines.get(0) + "\n");
+        Cli.Result r = Cli.run(args(p, out));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("resuming at row 1"), r.err());
+        assertTrue(!Files.exists(ParquetRowWriter.journalOf(out)), "the journal is gone once the file is written");
+        for (String column : List.of("instruction", "judge_output", "no_pair_reason")) {
+            List<Object> expected = referenceLines.stream().map(l -> Json.asObject(Json.parse(l), "row").get(column))
+                    .toList();
+            assertEquals(expected, new ArrayList<Object>(ParquetStringColumnReader.read(out, column)), column);
+        }
+        byte[] before = Files.readAllBytes(out);
+        r = Cli.run(args(p, out));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("already holds all 2 rows"), r.err());
+        assertArrayEquals(before, Files.readAllBytes(out));
+
+        Path again = tmp.resolve("again.jsonl");
+        String[] fromParquet = args(out, again);
+        fromParquet[4] = "instruction"; // --column
+        assertEquals(0, Cli.run(fromParquet).exitCode());
+        assertEquals(referenceLines, Files.readAllLines(again));
+
+        Path other = prompts(3);
+        assertBad(Cli.run(args(other, out)), "is a finished file of 2 rows written for other prompts");
     }
 
     @Test
