@@ -62,11 +62,12 @@ class ParquetInteropTest {
                 .add("meta", new StructType().add("source", DataTypes.StringType).add("tags",
                         DataTypes.createArrayType(DataTypes.StringType)))
                 .add("instruction", DataTypes.StringType, true)
-                .add("score", DataTypes.DoubleType);
+                .add("score", DataTypes.DoubleType)
+                .add("title", DataTypes.StringType, false);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < instructions.size(); i++) {
             rows.add(RowFactory.create((long) i, RowFactory.create("s" + i,
-                    scala.jdk.javaapi.CollectionConverters.asScala(List.of("x", "y")).toSeq()), instructions.get(i), i * 0.5));
+                    scala.jdk.javaapi.CollectionConverters.asScala(List.of("x", "y")).toSeq()), instructions.get(i), i * 0.5, "t" + i % 3));
         }
         Path out = dir.resolve(codec + "-" + pageVersion + "-" + dictionary);
         spark.createDataFrame(rows, schema).coalesce(1).write()
@@ -97,6 +98,11 @@ class ParquetInteropTest {
                             dictionary);
                     assertEquals(expected, ParquetStringColumnReader.read(file, "instruction"),
                             codec + " " + version + " dictionary=" + dictionary);
+                    List<String> titles = new ArrayList<>();
+                    for (int i = 0; i < expected.size(); i++) {
+                        titles.add("t" + i % 3);
+                    }
+                    assertEquals(titles, ParquetStringColumnReader.read(file, "title"), "a required column");
                 }
             }
         }
@@ -116,7 +122,7 @@ class ParquetInteropTest {
         Path file = sparkWrites(prompts(10), "snappy", "PARQUET_1_0", true);
         InvalidRequestException missing = assertThrows(InvalidRequestException.class,
                 () -> ParquetStringColumnReader.read(file, "prompt"));
-        assertEquals(file + " has no column 'prompt' (columns: id, meta, instruction, score); choose one with --column",
+        assertEquals(file + " has no column 'prompt' (columns: id, meta, instruction, score, title); choose one with --column",
                 missing.getMessage());
         InvalidRequestException number = assertThrows(InvalidRequestException.class,
                 () -> ParquetStringColumnReader.read(file, "score"));
