@@ -11,7 +11,8 @@ final class ParquetNames {
     static final int INT64 = 2, BYTE_ARRAY = 6;
     static final int REQUIRED = 0, OPTIONAL = 1, REPEATED = 2;
     static final int UNCOMPRESSED = 0, SNAPPY = 1, GZIP = 2;
-    static final int PLAIN = 0, PLAIN_DICTIONARY = 2, RLE = 3, RLE_DICTIONARY = 8;
+    static final int PLAIN = 0, PLAIN_DICTIONARY = 2, RLE = 3, DELTA_LENGTH_BYTE_ARRAY = 6, DELTA_BYTE_ARRAY = 7,
+            RLE_DICTIONARY = 8;
     static final int DATA_PAGE = 0, DICTIONARY_PAGE = 2, DATA_PAGE_V2 = 3;
     static final int CONVERTED_UTF8 = 0, CONVERTED_LIST = 3;
 

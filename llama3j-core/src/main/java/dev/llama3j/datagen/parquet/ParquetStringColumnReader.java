@@ -22,8 +22,8 @@ import java.util.zip.GZIPInputStream;
  * Reads one top-level string column (physical type BYTE_ARRAY, required or optional) of a Parquet file,
  * without Hadoop: the footer ({@code PAR1}, then FileMetaData in Thrift's compact protocol), then the
  * column's chunk in every row group, page by page: a dictionary page, data pages v1 and v2 with
- * definition levels (RLE hybrid) and PLAIN or dictionary-indexed values, each page UNCOMPRESSED,
- * GZIP or SNAPPY. The file's other columns, nested or not, are skipped. Anything else (another codec
+ * definition levels (RLE hybrid) and PLAIN, dictionary-indexed or delta-encoded values
+ * (DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY), each page UNCOMPRESSED, GZIP or SNAPPY. The file's other columns, nested or not, are skipped. Anything else (another codec
  * or encoding, a nested or non-string column) is an error naming the file, column and what it found.
  */
 public final class ParquetStringColumnReader {
@@ -225,7 +225,12 @@ public final class ParquetStringColumnReader {
             }
         }
         int[] ids = null;
-        if (encoding != PLAIN) {
+        String[] decoded = null;
+        if (encoding == DELTA_LENGTH_BYTE_ARRAY) {
+            decoded = DeltaDecoder.lengthByteArray(body, present);
+        } else if (encoding == DELTA_BYTE_ARRAY) {
+            decoded = DeltaDecoder.byteArray(body, present);
+        } else if (encoding != PLAIN) {
             if (dictionary == null) {
                 throw malformed("column '" + column + "' has dictionary-encoded values but no dictionary page");
             }
@@ -236,6 +241,8 @@ public final class ParquetStringColumnReader {
         for (int i = 0; i < n; i++) {
             if (defs != null && defs[i] != 1) {
                 out.add(null);
+            } else if (decoded != null) {
+                out.add(decoded[next++]);
             } else if (ids != null) {
                 int id = ids[next++];
                 if (id < 0 || id >= dictionary.size()) {
@@ -248,12 +255,14 @@ public final class ParquetStringColumnReader {
         }
     }
 
-    private void checkValueEncoding(long encoding, boolean dictionaryAllowed) {
-        boolean ok = encoding == PLAIN || encoding == PLAIN_DICTIONARY
-                || (dictionaryAllowed && encoding == RLE_DICTIONARY);
+    private void checkValueEncoding(long encoding, boolean dataPage) {
+        boolean ok = encoding == PLAIN || encoding == PLAIN_DICTIONARY || (dataPage && (encoding == RLE_DICTIONARY
+                || encoding == DELTA_LENGTH_BYTE_ARRAY || encoding == DELTA_BYTE_ARRAY));
         if (!ok) {
-            throw unsupported("value encoding " + name(ENCODINGS, encoding)
-                    + " (this reader reads PLAIN, PLAIN_DICTIONARY and RLE_DICTIONARY)");
+            throw unsupported("value encoding " + name(ENCODINGS, encoding) + (dataPage
+                    ? " (this reader reads PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY, DELTA_LENGTH_BYTE_ARRAY and"
+                            + " DELTA_BYTE_ARRAY)"
+                    : " in a dictionary page (this reader reads PLAIN)"));
         }
     }
 

@@ -103,7 +103,7 @@ final class ThriftCompactReader {
         throw new IllegalStateException("varint longer than 10 bytes");
     }
 
-    private static long zigzag(long v) {
+    static long zigzag(long v) {
         return (v >>> 1) ^ -(v & 1);
     }
 }

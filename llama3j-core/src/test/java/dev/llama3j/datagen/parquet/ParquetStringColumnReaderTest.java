@@ -96,6 +96,28 @@ class ParquetStringColumnReaderTest {
     }
 
     @Test
+    void unknownEncodingIsNamed() throws IOException {
+        Path f = write("p.parquet", List.of("a", "b"));
+        byte[] b = Files.readAllBytes(f);
+        // Each DataPageHeader: num_values, then encoding PLAIN (0x15 0x00), definition and repetition
+        // level encodings RLE (0x15 0x06 twice). Make the value encoding BYTE_STREAM_SPLIT (9 -> 0x12).
+        int patched = 0;
+        for (int i = 0; i + 5 < b.length; i++) {
+            if (b[i] == 0x15 && b[i + 1] == 0x00 && b[i + 2] == 0x15 && b[i + 3] == 0x06 && b[i + 4] == 0x15
+                    && b[i + 5] == 0x06) {
+                b[i + 1] = 0x12;
+                patched++;
+            }
+        }
+        assertEquals(3, patched, "one data page per column chunk");
+        Files.write(f, b);
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> ParquetStringColumnReader.read(f, "instruction"));
+        assertEquals(f + ": column 'instruction' uses value encoding BYTE_STREAM_SPLIT (this reader reads PLAIN,"
+                + " PLAIN_DICTIONARY, RLE_DICTIONARY, DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY)", e.getMessage());
+    }
+
+    @Test
     void unknownCodecIsNamed() throws IOException {
         Path f = write("p.parquet", List.of("a", "b"));
         byte[] b = Files.readAllBytes(f);
