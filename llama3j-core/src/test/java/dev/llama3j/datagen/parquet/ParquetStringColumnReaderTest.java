@@ -97,20 +97,9 @@ class ParquetStringColumnReaderTest {
 
     @Test
     void unknownEncodingIsNamed() throws IOException {
-        Path f = write("p.parquet", List.of("a", "b"));
-        byte[] b = Files.readAllBytes(f);
         // Each DataPageHeader: num_values, then encoding PLAIN (0x15 0x00), definition and repetition
         // level encodings RLE (0x15 0x06 twice). Make the value encoding BYTE_STREAM_SPLIT (9 -> 0x12).
-        int patched = 0;
-        for (int i = 0; i + 5 < b.length; i++) {
-            if (b[i] == 0x15 && b[i + 1] == 0x00 && b[i + 2] == 0x15 && b[i + 3] == 0x06 && b[i + 4] == 0x15
-                    && b[i + 5] == 0x06) {
-                b[i + 1] = 0x12;
-                patched++;
-            }
-        }
-        assertEquals(3, patched, "one data page per column chunk");
-        Files.write(f, b);
+        Path f = patched(new int[] {0x15, 0x00, 0x15, 0x06, 0x15, 0x06}, 0x12);
         InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> ParquetStringColumnReader.read(f, "instruction"));
         assertEquals(f + ": column 'instruction' uses value encoding BYTE_STREAM_SPLIT (this reader reads PLAIN,"
@@ -119,22 +108,35 @@ class ParquetStringColumnReaderTest {
 
     @Test
     void unknownCodecIsNamed() throws IOException {
-        Path f = write("p.parquet", List.of("a", "b"));
-        byte[] b = Files.readAllBytes(f);
         // In each ColumnMetaData the codec (field 4, i32) follows path_in_schema and precedes num_values
         // (field 5, i64): compact bytes 0x15 <zigzag codec> 0x16. Make UNCOMPRESSED (0) ZSTD (6 -> 0x0c).
-        int patched = 0;
-        for (int i = 0; i + 2 < b.length; i++) {
-            if (b[i] == 0x15 && b[i + 1] == 0x00 && b[i + 2] == 0x16) {
-                b[i + 1] = 0x0c;
-                patched++;
-            }
-        }
-        assertEquals(3, patched, "one codec per column chunk");
-        Files.write(f, b);
+        Path f = patched(new int[] {0x15, 0x00, 0x16}, 0x0c);
         InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> ParquetStringColumnReader.read(f, "instruction"));
         assertEquals(f + ": column 'instruction' uses compression codec ZSTD (this reader reads UNCOMPRESSED, GZIP"
                 + " and SNAPPY)", e.getMessage());
+    }
+
+    /**
+     * A file of our writer (three columns) with the second byte of every occurrence of {@code pattern}
+     * set to {@code value}: an enum field's value in the compact protocol, once per column.
+     */
+    private Path patched(int[] pattern, int value) throws IOException {
+        Path f = write("p.parquet", List.of("a", "b"));
+        byte[] b = Files.readAllBytes(f);
+        int patched = 0;
+        for (int i = 0; i + pattern.length <= b.length; i++) {
+            boolean match = true;
+            for (int k = 0; k < pattern.length && match; k++) {
+                match = (b[i + k] & 0xff) == pattern[k];
+            }
+            if (match) {
+                b[i + 1] = (byte) value;
+                patched++;
+            }
+        }
+        assertEquals(3, patched, "once per column chunk");
+        Files.write(f, b);
+        return f;
     }
 }
