@@ -38,6 +38,7 @@ public final class ParquetRowWriter implements ResumableRowWriter {
     private final UltraFeedbackAspect aspect;
     private final JsonLinesRowWriter journal;
     private final List<String> finishedInstructions;
+    private boolean journalClosed;
 
     private ParquetRowWriter(Path file, UltraFeedbackAspect aspect, JsonLinesRowWriter journal,
             List<String> finishedInstructions) {
@@ -106,7 +107,7 @@ public final class ParquetRowWriter implements ResumableRowWriter {
                 writer.write(out);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            journal.close();
+            closeJournal();
             Files.delete(journalFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
@@ -115,7 +116,12 @@ public final class ParquetRowWriter implements ResumableRowWriter {
 
     @Override
     public void close() {
-        if (journal != null && Files.exists(journalOf(file))) {
+        closeJournal();
+    }
+
+    private void closeJournal() {
+        if (journal != null && !journalClosed) {
+            journalClosed = true;
             journal.close();
         }
     }

@@ -15,6 +15,9 @@ final class RleHybrid {
 
     /** Decodes {@code count} values of {@code width} bits from {@code in}'s position to its limit. */
     static int[] decode(ByteBuffer in, int width, int count) {
+        if (width > 32) {
+            throw new IllegalStateException("RLE/bit-packed bit width " + width + " is over 32");
+        }
         int[] out = new int[count];
         int n = 0;
         int valueBytes = (width + 7) / 8;
