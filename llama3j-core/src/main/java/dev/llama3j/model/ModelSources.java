@@ -15,7 +15,8 @@ public final class ModelSources {
      * Tried in order; the first that recognises a path wins, so a format that is a special case of
      * another (a quantized Hugging Face checkpoint) goes before it.
      */
-    public static final List<ModelFormat> FORMATS = List.of(HuggingFaceSource.FORMAT, GgufModelSource.FORMAT);
+    public static final List<ModelFormat> FORMATS = List.of(QuantizedSource.FORMAT, HuggingFaceSource.FORMAT,
+            GgufModelSource.FORMAT);
 
     private ModelSources() {}
 
