@@ -33,6 +33,9 @@ public final class ModelSources {
         List<String> what = new ArrayList<>();
         List<String> why = new ArrayList<>();
         for (ModelFormat f : FORMATS) {
+            if (f.description() == null) {
+                continue;
+            }
             what.add(f.description());
             if (f.mismatch() != null) {
                 why.add(f.mismatch());

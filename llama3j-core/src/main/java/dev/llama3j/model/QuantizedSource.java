@@ -13,8 +13,8 @@ import java.nio.file.Path;
  * {@link HuggingFaceSource}; the layers come unpacked by {@code dev.llama3j.quant} ({@link QuantizedTensors}).
  */
 public final class QuantizedSource implements ModelSource {
-    public static final ModelFormat FORMAT = new ModelFormat("quantized Hugging Face",
-            "a quantized Hugging Face model folder", null, QuantizationConfig::declared, QuantizedSource::new);
+    public static final ModelFormat FORMAT = new ModelFormat("quantized Hugging Face", null, null,
+            QuantizationConfig::declared, QuantizedSource::new);
 
     private final HuggingFaceSource folder;
     private QuantizationConfig quantization;
