@@ -114,6 +114,7 @@ public final class GgufWriter {
      */
     public GgufWriter addTensor(String name, GgmlType type, long[] dims, TensorData data) {
         checkName(name);
+        type.requireGguf(name);
         if (dims.length < 1 || dims.length > GgufFile.MAX_DIMS) {
             throw new IllegalArgumentException("tensor '" + name + "': " + dims.length
                     + " dimensions, expected 1 to " + GgufFile.MAX_DIMS);

@@ -3,6 +3,8 @@ package dev.llama3j.quant;
 import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.safetensors.SafetensorsTensor;
+import dev.llama3j.tensor.Fp8;
+import dev.llama3j.tensor.Fp8Activations;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -41,21 +43,21 @@ final class Fp8Unpacker {
         }
         MemorySegment data = weight.data();
         for (long i = 0; i < data.byteSize(); i++) {
-            if (E4m3.isNaN(data.get(ValueLayout.JAVA_BYTE, i))) {
+            if (Fp8.isE4m3NaN(data.get(ValueLayout.JAVA_BYTE, i))) {
                 throw new ModelFormatException(file + ": tensor '" + weight.name() + "' holds an FP8 NaN (byte 0x"
                         + Integer.toHexString(data.get(ValueLayout.JAVA_BYTE, i) & 0xFF) + ") at row " + i / cols
                         + ", column " + i % cols);
             }
         }
-        ActivationQuantization acts = t.config().activations();
-        if (acts.kind() == ActivationQuantization.Kind.STATIC) {
+        Fp8Activations acts = t.config().activations();
+        if (acts.kind() == Fp8Activations.Kind.STATIC) {
             SafetensorsTensor in = t.part(module, ".input_scale");
             float[] s = QuantizedCheckpoint.floats(in);
             if (s.length != 1 || !(s[0] > 0) || Float.isInfinite(s[0])) {
                 throw new ModelFormatException(t.file(in.name()) + ": tensor '" + in.name()
                         + "' must be one positive finite value, not " + java.util.Arrays.toString(s));
             }
-            acts = acts.withInputScale(s[0]);
+            acts = Fp8Activations.staticScale(s[0]);
         }
         return new Fp8Weights(weight.name(), rows, cols, data, scales, acts);
     }

@@ -1,8 +1,9 @@
 package dev.llama3j.quant;
 
+import dev.llama3j.tensor.Fp8Activations;
+import dev.llama3j.tensor.Fp8Matrix;
 import dev.llama3j.tensor.WeightMatrix;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * One FP8 linear layer (compressed-tensors float-quantized or fbgemm_fp8): E4M3 weights row-major
@@ -13,25 +14,15 @@ import java.lang.foreign.ValueLayout;
  * @param scales length {@code rows} (per channel) or 1 (per tensor)
  */
 public record Fp8Weights(String name, int rows, int cols, MemorySegment e4m3, float[] scales,
-        ActivationQuantization activations) {
+        Fp8Activations activations) {
 
     /** The scale of output row {@code r}. */
     public float scale(int r) {
         return scales.length == 1 ? scales[0] : scales[r];
     }
 
-    /**
-     * The matrix the model multiplies with: the weights dequantized; inputs stay in full precision
-     * until the FP8 kernel quantizes them as {@link #activations} says.
-     */
+    /** The matrix the model multiplies with: repacked for the FP8 kernels, which treat inputs as {@link #activations} says. */
     public WeightMatrix toMatrix() {
-        float[] w = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            float s = scale(r);
-            for (int c = 0; c < cols; c++) {
-                w[r * cols + c] = E4m3.decode(e4m3.get(ValueLayout.JAVA_BYTE, (long) r * cols + c)) * s;
-            }
-        }
-        return Dequantized.matrix(name, rows, cols, w);
+        return Fp8Matrix.of(name, rows, cols, e4m3, scales, activations);
     }
 }

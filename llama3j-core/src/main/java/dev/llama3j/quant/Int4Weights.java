@@ -1,5 +1,6 @@
 package dev.llama3j.quant;
 
+import dev.llama3j.tensor.Int4GroupMatrix;
 import dev.llama3j.tensor.WeightMatrix;
 
 /**
@@ -24,14 +25,8 @@ public record Int4Weights(String name, int rows, int cols, int groupSize, byte[]
         return (codes[r * cols + c] - zeros[g]) * scales[g];
     }
 
-    /** The matrix the model multiplies with, in model input order. */
+    /** The matrix the model multiplies with: repacked for the INT4 kernels, in the stored input order. */
     public WeightMatrix toMatrix() {
-        float[] w = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                w[r * cols + (inputOrder == null ? c : inputOrder[c])] = value(r, c);
-            }
-        }
-        return Dequantized.matrix(name, rows, cols, w);
+        return Int4GroupMatrix.of(name, rows, cols, groupSize, codes, scales, zeros, inputOrder);
     }
 }

@@ -4,6 +4,7 @@ import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.json.Json;
 import dev.llama3j.json.JsonException;
+import dev.llama3j.tensor.Fp8Activations;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +23,14 @@ import java.util.regex.Pattern;
  * @param method the storage layout of the quantized layers
  * @param groupSize input columns per scale (and zero); 0 means one group per row (a whole input row)
  * @param zerosMinusOne GPTQ before {@code gptq_v2}: each stored zero is the true zero minus one
- * @param activations what FP8 layers do with their inputs (null for the INT4 methods)
+ * @param activations what FP8 layers do with their inputs (null for the INT4 methods); for static
+ *     activations a placeholder scale of 1, which each layer's stored {@code input_scale} replaces
  * @param excluded module names (or substrings, or {@code re:} patterns) the method leaves unquantized
  * @param substringExclusion whether {@code excluded} entries match as substrings (transformers' rule for
  *     {@code modules_to_not_convert}) rather than whole names
  */
 public record QuantizationConfig(String origin, Method method, int groupSize, boolean zerosMinusOne,
-        ActivationQuantization activations, List<String> excluded, boolean substringExclusion) {
+        Fp8Activations activations, List<String> excluded, boolean substringExclusion) {
 
     /** The layouts llama3j reads. */
     public enum Method {
@@ -111,7 +113,7 @@ public record QuantizationConfig(String origin, Method method, int groupSize, bo
             case "gptq" -> gptq(where, q);
             case "compressed-tensors" -> compressedTensors(where, q);
             case "fbgemm_fp8" -> new QuantizationConfig(where, Method.FBGEMM_FP8, 0, false,
-                    ActivationQuantization.dynamicPerToken((float) (q.get("activation_scale_ub") == null ? 1200.0
+                    Fp8Activations.dynamicPerToken((float) (q.get("activation_scale_ub") == null ? 1200.0
                             : Json.asDouble(q.get("activation_scale_ub"), where + ".activation_scale_ub"))),
                     strings(q.get("modules_to_not_convert"), where + ".modules_to_not_convert"), true);
             default -> throw new UnsupportedModelException(where + ".quant_method is '" + method
@@ -215,9 +217,9 @@ public record QuantizationConfig(String origin, Method method, int groupSize, bo
             throw new UnsupportedModelException(g + ".weights.strategy is '" + strategy
                     + "'; llama3j reads FP8 scales per tensor or per channel");
         }
-        ActivationQuantization activations;
+        Fp8Activations activations;
         if (acts == null) {
-            activations = ActivationQuantization.none();
+            activations = Fp8Activations.none();
         } else {
             Map<String, Object> a = Json.asObject(acts, g + ".input_activations");
             boolean dynamic = a.get("dynamic") != null && Json.asBoolean(a.get("dynamic"),
@@ -227,8 +229,8 @@ public record QuantizationConfig(String origin, Method method, int groupSize, bo
                 throw new UnsupportedModelException(g + ".input_activations.type is '" + aType
                         + "'; llama3j quantizes FP8 layers' inputs to FP8 (float) only");
             }
-            activations = dynamic ? ActivationQuantization.dynamicPerToken(Float.POSITIVE_INFINITY)
-                    : ActivationQuantization.staticScale();
+            activations = dynamic ? Fp8Activations.dynamicPerToken(Float.POSITIVE_INFINITY)
+                    : Fp8Activations.staticScale(1f);
         }
         return new QuantizationConfig(where, Method.COMPRESSED_FP8, 0, false, activations, ignore, false);
     }

@@ -5,6 +5,10 @@ import dev.llama3j.error.UnsupportedModelException;
 /**
  * Storage types of tensor data, with ggml's numeric ids (as written in GGUF files), block sizes (values
  * per block) and type sizes (bytes per block). Safetensors dtypes map onto F32, F16 and BF16.
+ *
+ * <p>The last two are not ggml types but the weights of quantized Hugging Face checkpoints, held in
+ * their own repacked layouts ({@link Int4GroupMatrix}, {@link Fp8Matrix}); their ids lie outside
+ * ggml's range and a GGUF file cannot hold them ({@link #requireGguf}): converting dequantizes them.
  */
 public enum GgmlType {
     F32(0, 1, 4),
@@ -26,7 +30,17 @@ public enum GgmlType {
     I32(26, 1, 4),
     I64(27, 1, 8),
     F64(28, 1, 8),
-    BF16(30, 1, 2);
+    BF16(30, 1, 2),
+    /**
+     * AWQ / GPTQ / compressed-tensors INT4 with a scale and zero per group of inputs; the sizes count
+     * the 4-bit codes only (the per-group scales come on top, see {@link Int4GroupMatrix}).
+     */
+    INT4_GROUP(1001, 32, 16),
+    /** FP8 E4M3 with a scale per output row or per tensor ({@link Fp8Matrix}). */
+    F8_E4M3(1002, 1, 1);
+
+    /** ids from here up are llama3j's own, never written to a GGUF file. */
+    private static final int FIRST_NON_GGUF_ID = 1000;
 
     /** Names of ggml types that exist but that llama3j does not implement, for error messages. */
     private static final String[] OTHER_NAMES = new String[64];
@@ -46,7 +60,9 @@ public enum GgmlType {
 
     static {
         for (GgmlType t : values()) {
-            BY_ID[t.id] = t;
+            if (t.isGguf()) {
+                BY_ID[t.id] = t;
+            }
         }
     }
 
@@ -69,6 +85,23 @@ public enum GgmlType {
 
     public boolean isQuantized() {
         return blockSize > 1;
+    }
+
+    /** Whether GGUF files can hold this type (false for the Hugging Face quantized layouts). */
+    public boolean isGguf() {
+        return id < FIRST_NON_GGUF_ID;
+    }
+
+    /**
+     * Throws an {@link UnsupportedModelException} naming {@code tensorName} unless a GGUF file can hold
+     * this type.
+     */
+    public void requireGguf(String tensorName) {
+        if (!isGguf()) {
+            throw new UnsupportedModelException("tensor '" + tensorName + "' is " + this + ", a Hugging Face"
+                    + " quantized layout that GGUF cannot hold; dequantize it and quantize to a GGUF type"
+                    + " (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K)");
+        }
     }
 
     /** The type with this ggml id, or an {@link UnsupportedModelException} naming it. */

@@ -21,13 +21,55 @@ public final class MatmulInput {
     int[] qSum = new int[0];
     private boolean quantized;
 
+    /**
+     * The form of the vectors that the weight-only and FP8 matrices read (gathered, scaled or
+     * quantized to FP8; see {@link Preparation}), and which preparation made it (null: none since
+     * {@link #set}).
+     */
+    float[] prepared = new float[0];
+    /** Per-token or per-group numbers that go with {@link #prepared}. */
+    float[] preparedAux = new float[0];
+    private Preparation preparedBy;
+
+    /**
+     * A way of preparing the input for one kind of matrix. Equal preparations make equal forms, so
+     * the matrices that share one (q, k and v; gate and up) prepare the input once.
+     */
+    interface Preparation {
+        /** Fills {@code in.prepared} and {@code in.preparedAux} (grown with {@link #room}). */
+        void prepare(MatmulInput in);
+    }
+
     /** Points at {@code n} vectors of {@code cols} floats in {@code x}. */
     public MatmulInput set(float[] x, int n, int cols) {
         this.x = x;
         this.n = n;
         this.cols = cols;
         this.quantized = false;
+        this.preparedBy = null;
         return this;
+    }
+
+    /**
+     * Runs {@code p} on this data unless an equal preparation already did. The workers of a parallel
+     * loop call this at the start of their share: the first prepares, the others wait on the lock and
+     * then read the finished form (the lock also publishes it to them).
+     */
+    synchronized void prepare(Preparation p) {
+        if (!p.equals(preparedBy)) {
+            p.prepare(this);
+            preparedBy = p;
+        }
+    }
+
+    /** Makes {@link #prepared} and {@link #preparedAux} hold at least the given sizes. */
+    void room(int preparedSize, int auxSize) {
+        if (prepared.length < preparedSize) {
+            prepared = new float[preparedSize];
+        }
+        if (preparedAux.length < auxSize) {
+            preparedAux = new float[auxSize];
+        }
     }
 
     public float[] x() {

@@ -1,0 +1,364 @@
+package dev.llama3j.tensor;
+
+import dev.llama3j.error.ModelFormatException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * FP8 E4M3 weights with a scale per output row (or one per tensor), the form of fbgemm FP8 and
+ * compressed-tensors {@code float-quantized} checkpoints: {@code y = (Σ w_q·x_q) · w_scale · x_scale},
+ * where {@code x_q} and {@code x_scale} come from {@link Fp8Activations} (the input itself and 1 when
+ * weight-only).
+ *
+ * <p>Layout, repacked at load time: rows in panels of {@link Gemm#G}, each panel column-major
+ * ({@code [col][G]} bytes), so one byte load widened to ints holds the same column of {@link Gemm#V}
+ * rows. An E4M3 byte becomes an fp32 with two integer operations: the sign moved to bit 31 and the
+ * 7 exponent-mantissa bits to bits 20..26 give the value times {@code 2^-120}, exactly, subnormals
+ * included (they land on fp32 subnormals of the same ratio). The row kernels multiply that raw float
+ * by an input pre-scaled by {@code 2^64} (or less for huge inputs), so the products stay in fp32's
+ * normal range, and put the {@code 2^56} back with the scales at the end: one byte per weight and
+ * three vector operations per 16 weights, like {@link PackedQ8Matrix}.
+ *
+ * <p>{@link #dot} and {@link #dequantizeRow} give the weights' values ({@code e4m3 · scale}); the
+ * activation quantization belongs to {@link #matmul(MatmulInput, float[], int, int, int)}.
+ */
+public final class Fp8Matrix extends WeightMatrix {
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
+    private static final int V = Gemm.V;
+    private static final int G = Gemm.G;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Sign at bit 31 and exponent-mantissa at bits 20..26, after a sign-extended byte is shifted left by 20. */
+    private static final int E4M3_BITS = 0x87f00000;
+    /** Narrow vectors (4 floats) load a whole 8-byte column and widen it in two parts. */
+    private static final boolean SPLIT_LOADS = V >= 8;
+    private static final VectorSpecies<Byte> B_V = SPLIT_LOADS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
+    private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
+
+    private final float[] rowScale;
+    private final Fp8Activations activations;
+    private final Fp8Input rowInput;
+    private final Fp8Input panelInput;
+
+    private Fp8Matrix(String name, int rows, int cols, MemorySegment packed, float[] rowScale,
+            Fp8Activations activations) {
+        super(name, GgmlType.F8_E4M3, rows, cols, packed);
+        this.rowScale = rowScale;
+        this.activations = activations;
+        this.rowInput = new Fp8Input(activations, true);
+        this.panelInput = new Fp8Input(activations, false);
+    }
+
+    /**
+     * Repacks {@code rows × cols} E4M3 bytes (row-major {@code [out, in]}).
+     *
+     * @param scales one scale per row, or one for the whole tensor
+     * @throws ModelFormatException if a weight is the E4M3 NaN pattern
+     */
+    public static Fp8Matrix of(String name, int rows, int cols, MemorySegment e4m3, float[] scales,
+            Fp8Activations activations) {
+        long n = (long) rows * cols;
+        if (e4m3.byteSize() < n) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + e4m3.byteSize() + " bytes for " + rows
+                    + "x" + cols + " F8_E4M3 (needs " + n + ")");
+        }
+        if (scales.length != rows && scales.length != 1) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + scales.length + " scales for " + rows
+                    + " rows (needs " + rows + " or 1)");
+        }
+        int panels = (rows + G - 1) / G;
+        float[] rowScale = new float[panels * G];
+        for (int r = 0; r < rows; r++) {
+            rowScale[r] = scales.length == 1 ? scales[0] : scales[r];
+        }
+        MemorySegment packed = Arena.ofAuto().allocate((long) panels * G * cols, 64);
+        byte[] in = new byte[G * cols];
+        byte[] out = new byte[G * cols];
+        int[] rowOffset = new int[G];
+        for (int i = 0; i < G; i++) {
+            rowOffset[i] = i * cols;
+        }
+        int wholeCols = cols - cols % 8;
+        for (int p = 0; p < panels; p++) {
+            int count = Math.min(G, rows - p * G);
+            java.util.Arrays.fill(in, (byte) 0);
+            MemorySegment.copy(e4m3, ValueLayout.JAVA_BYTE, (long) p * G * cols, in, 0, count * cols);
+            for (int i = 0; i < count * cols; i++) {
+                if (Fp8.isE4m3NaN(in[i])) {
+                    throw new ModelFormatException("tensor '" + name + "': weight at row " + (p * G + i / cols)
+                            + ", column " + (i % cols) + " is the F8_E4M3 NaN pattern (0x"
+                            + Integer.toHexString(in[i] & 0xff) + ")");
+                }
+            }
+            for (int r0 = 0; r0 < G; r0 += 8) {
+                for (int k0 = 0; k0 < wholeCols; k0 += 8) {
+                    GroupPacker.transpose8(in, rowOffset, r0, k0, out, k0 * G + r0, G);
+                }
+            }
+            for (int k = wholeCols; k < cols; k++) {
+                for (int r = 0; r < G; r++) {
+                    out[k * G + r] = in[r * cols + k];
+                }
+            }
+            MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, (long) p * G * cols, out.length);
+        }
+        return new Fp8Matrix(name, rows, cols, packed, rowScale, activations);
+    }
+
+    public Fp8Activations activations() {
+        return activations;
+    }
+
+    @Override
+    public int rowGrain() {
+        return G;
+    }
+
+    @Override
+    protected int gemmMinTokens() {
+        return 5;
+    }
+
+    /**
+     * The input as the kernels read it: per token, {@code x_q · 2^e} in {@code prepared} and
+     * {@code x_scale · 2^(120-e)} in {@code preparedAux} for the row kernels (which multiply raw
+     * {@code 2^-120}-scaled weights), or {@code x_q} and {@code x_scale} for the panel path (whose
+     * panels hold the weights' true values).
+     */
+    private record Fp8Input(Fp8Activations activations, boolean raw) implements MatmulInput.Preparation {
+        @Override
+        public void prepare(MatmulInput in) {
+            int n = in.n();
+            int cols = in.cols();
+            in.room(n * cols, n);
+            float[] x = in.x();
+            float[] q = in.prepared;
+            float[] aux = in.preparedAux;
+            for (int t = 0; t < n; t++) {
+                int o = t * cols;
+                float amax = 0;
+                for (int k = 0; k < cols; k++) {
+                    amax = Math.max(amax, Math.abs(x[o + k]));
+                }
+                float xScale;
+                switch (activations.kind()) {
+                    case WEIGHT_ONLY -> {
+                        System.arraycopy(x, o, q, o, cols);
+                        xScale = 1f;
+                    }
+                    case DYNAMIC_PER_TOKEN -> {
+                        // fbgemm's quantize_fp8_per_row: the largest magnitude clamped to [1e-12, bound],
+                        // values multiplied by 448 / it, the scale kept as its reciprocal.
+                        float inv = Fp8.E4M3_MAX / Math.min(Math.max(amax, 1e-12f), activations.value());
+                        for (int k = 0; k < cols; k++) {
+                            q[o + k] = Fp8.roundToE4m3(x[o + k] * inv);
+                        }
+                        xScale = 1f / inv;
+                        amax = Fp8.E4M3_MAX;
+                    }
+                    case STATIC -> {
+                        float s = activations.value();
+                        for (int k = 0; k < cols; k++) {
+                            q[o + k] = Fp8.roundToE4m3(x[o + k] / s);
+                        }
+                        xScale = s;
+                        amax = Fp8.E4M3_MAX;
+                    }
+                    default -> throw new IllegalStateException(activations.kind().toString());
+                }
+                if (raw) {
+                    // Products of 2^-120-scaled weights need the input 2^64 up to stay normal; huge
+                    // inputs get less so that their sums stay finite.
+                    int e = amax < 0x1p36f ? 64 : 100 - Math.getExponent(amax);
+                    float up = Math.scalb(1f, e);
+                    for (int k = 0; k < cols; k++) {
+                        q[o + k] *= up;
+                    }
+                    aux[t] = xScale * Math.scalb(1f, 120 - e);
+                } else {
+                    aux[t] = xScale;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
+        int n = in.n();
+        if (n >= gemmMinTokens()) {
+            in.prepare(panelInput);
+            float[] xq = in.prepared;
+            float[] xScale = in.preparedAux;
+            float[] panel = Scratch.panel(cols);
+            for (int g0 = r0; g0 < r1; g0 += G) {
+                int count = Math.min(G, r1 - g0);
+                fillPanel(g0, count, panel);
+                Gemm.multiply(panel, cols, count, xq, n, out, outStride, g0);
+                for (int t = 0; t < n; t++) {
+                    int o = t * outStride + g0;
+                    for (int r = 0; r < count; r++) {
+                        out[o + r] *= rowScale[g0 + r] * xScale[t];
+                    }
+                }
+            }
+            return;
+        }
+        in.prepare(rowInput);
+        float[] xq = in.prepared;
+        float[] xScale = in.preparedAux;
+        for (int p = r0 / G; p * G < r1; p++) {
+            int count = Math.min(G, rows - p * G);
+            int t = 0;
+            for (; t + 2 <= n; t += 2) {
+                kernel2(p, xq, t * cols, (t + 1) * cols, xScale[t], xScale[t + 1], out,
+                        t * outStride + p * G, (t + 1) * outStride + p * G, count);
+            }
+            if (t < n) {
+                kernel1(p, xq, t * cols, xScale[t], out, t * outStride + p * G, count);
+            }
+        }
+    }
+
+    // The kernels are written out in full on purpose (see PackedQ8Matrix): a helper taking or
+    // returning vectors that C2 does not inline boxes them on every call.
+
+    /** One token times panel {@code p}; even and odd columns in separate accumulators hide FMA latency. */
+    private void kernel1(int p, float[] x, int xOff, float xScale, float[] out, int outOff, int count) {
+        MemorySegment d = data;
+        long base = (long) p * G * cols;
+        FloatVector e0 = FloatVector.zero(F);
+        FloatVector e1 = e0, o0 = e0, o1 = e0;
+        int k = 0;
+        for (; k + 2 <= cols; k += 2) {
+            long c = base + (long) k * G;
+            IntVector b0 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector b1 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+            FloatVector xk = FloatVector.broadcast(F, x[xOff + k]);
+            e0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e0);
+            e1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e1);
+            c += G;
+            b0 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+            b1 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+            xk = FloatVector.broadcast(F, x[xOff + k + 1]);
+            o0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o0);
+            o1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o1);
+        }
+        if (k < cols) {
+            long c = base + (long) k * G;
+            IntVector b0 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector b1 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+            FloatVector xk = FloatVector.broadcast(F, x[xOff + k]);
+            e0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e0);
+            e1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e1);
+        }
+        FloatVector s = FloatVector.broadcast(F, xScale);
+        FloatVector r0 = e0.add(o0).mul(s).mul(FloatVector.fromArray(F, rowScale, p * G));
+        FloatVector r1 = e1.add(o1).mul(s).mul(FloatVector.fromArray(F, rowScale, p * G + V));
+        if (count == G) {
+            r0.intoArray(out, outOff);
+            r1.intoArray(out, outOff + V);
+        } else {
+            float[] tmp = Scratch.group();
+            r0.intoArray(tmp, 0);
+            r1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outOff, count);
+        }
+    }
+
+    /** Two tokens at once: each weight column is loaded and decoded once for both. */
+    private void kernel2(int p, float[] x, int xA, int xB, float scaleA, float scaleB, float[] out, int outA,
+            int outB, int count) {
+        MemorySegment d = data;
+        long base = (long) p * G * cols;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0, b0 = a0, b1 = a0;
+        for (int k = 0; k < cols; k++) {
+            long c = base + (long) k * G;
+            IntVector i0 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector i1 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+            FloatVector w0 = i0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats();
+            FloatVector w1 = i1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats();
+            FloatVector xk = FloatVector.broadcast(F, x[xA + k]);
+            a0 = w0.fma(xk, a0);
+            a1 = w1.fma(xk, a1);
+            xk = FloatVector.broadcast(F, x[xB + k]);
+            b0 = w0.fma(xk, b0);
+            b1 = w1.fma(xk, b1);
+        }
+        FloatVector rs0 = FloatVector.fromArray(F, rowScale, p * G);
+        FloatVector rs1 = FloatVector.fromArray(F, rowScale, p * G + V);
+        FloatVector sA = FloatVector.broadcast(F, scaleA);
+        FloatVector sB = FloatVector.broadcast(F, scaleB);
+        a0 = a0.mul(sA).mul(rs0);
+        a1 = a1.mul(sA).mul(rs1);
+        b0 = b0.mul(sB).mul(rs0);
+        b1 = b1.mul(sB).mul(rs1);
+        if (count == G) {
+            a0.intoArray(out, outA);
+            a1.intoArray(out, outA + V);
+            b0.intoArray(out, outB);
+            b1.intoArray(out, outB + V);
+        } else {
+            float[] tmp = Scratch.group();
+            a0.intoArray(tmp, 0);
+            a1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outA, count);
+            b0.intoArray(tmp, 0);
+            b1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outB, count);
+        }
+    }
+
+    /** Rows {@code [r0, r0+count)} as exact E4M3 values (unscaled) into {@code panel[k*G + r]}. */
+    @Override
+    protected void fillPanel(int r0, int count, float[] panel) {
+        MemorySegment d = data;
+        long base = (long) (r0 / G) * G * cols;
+        for (int k = 0; k < cols; k++) {
+            long c = base + (long) k * G;
+            IntVector b0 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector b1 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+            b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().mul(0x1p120f)
+                    .intoArray(panel, k * G);
+            b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().mul(0x1p120f)
+                    .intoArray(panel, k * G + V);
+        }
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOff) {
+        long base = (long) (row / G) * G * cols + row % G;
+        float scale = rowScale[row];
+        for (int k = 0; k < cols; k++) {
+            out[outOff + k] = Fp8.e4m3ToFloat(data.get(ValueLayout.JAVA_BYTE, base + (long) k * G)) * scale;
+        }
+    }
+}
