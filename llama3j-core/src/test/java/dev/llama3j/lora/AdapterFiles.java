@@ -66,7 +66,7 @@ public final class AdapterFiles {
         return this;
     }
 
-    /** Every tensor stored as {@code dtype} ("F16", "BF16", "F32"). */
+    /** Every tensor stored as {@code dtype} ("F16", "BF16", "F32"; "I32" writes the fp32 bits as integers). */
     public AdapterFiles dtype(String dtype) {
         tensors.replaceAll((k, t) -> new Tensor(dtype, t.shape(), t.values()));
         return this;
@@ -92,7 +92,7 @@ public final class AdapterFiles {
 
     private static GgmlType type(String dtype) {
         return switch (dtype) {
-            case "F32" -> GgmlType.F32;
+            case "F32", "I32" -> GgmlType.F32;
             case "F16" -> GgmlType.F16;
             case "BF16" -> GgmlType.BF16;
             default -> throw new IllegalArgumentException(dtype);
