@@ -179,6 +179,50 @@ class QuantizedCheckpointErrorTest {
         assertLoadFails(UnsupportedModelException.class, dir, "quant_config.json: w_bit is 3");
     }
 
+    /**
+     * Static FP8 activations: each layer's {@code input_scale} is read (a scale no input exceeds keeps the
+     * answer near the twin's); a layer without one is an error naming the tensor.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void staticFp8InputScale() {
+        QuantizedFolder folder = QuantizedFolder.of("ct-fp8").quantization(q -> {
+            Map<String, Object> group = (Map<String, Object>) ((Map<String, Object>) q.get("config_groups"))
+                    .get("group_0");
+            Map<String, Object> acts = new java.util.LinkedHashMap<>((Map<String, Object>) group.get("input_activations"));
+            acts.put("dynamic", false);
+            acts.put("strategy", "tensor");
+            group.put("input_activations", acts);
+        }).tensors(t -> {
+            for (String name : List.copyOf(t.keySet())) {
+                if (name.endsWith(".weight_scale")) {
+                    byte[] scale = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .putFloat(0.05f).array();
+                    t.put(name.replace(".weight_scale", ".input_scale"), new SafetensorsWriter.Raw("F32",
+                            new long[] {1}, scale));
+                }
+            }
+        });
+        int[] prompt = {128000, 9906, 11, 1917};
+        float[] got;
+        float[] twin;
+        try (LlamaModel m = ModelLoader.load(folder.write(tmp.resolve("ok")), 1, 4)) {
+            got = ParityUtil.allLogits(m, prompt);
+        }
+        try (LlamaModel m = ModelLoader.load(QuantizedCheckpointParityTest.folder("ct-fp8-f32"), 1, 4)) {
+            twin = ParityUtil.allLogits(m, prompt);
+        }
+        int vocab = got.length / prompt.length;
+        for (int p = 0; p < prompt.length; p++) {
+            double kl = dev.llama3j.convert.QuantizationReportTest.kl(
+                    dev.llama3j.convert.QuantizationReportTest.logSoftmax(twin, p * vocab, vocab),
+                    dev.llama3j.convert.QuantizationReportTest.logSoftmax(got, p * vocab, vocab));
+            assertTrue(kl < QuantizedCheckpointParityTest.ACTIVATION_KL_MAX, "position " + p + ": KL " + kl);
+        }
+        Path missing = folder.tensors(t -> t.remove(Q0 + ".input_scale")).write(tmp.resolve("missing"));
+        assertLoadFails(ModelFormatException.class, missing, "tensor '" + Q0 + ".input_scale' is missing");
+    }
+
     private static void setInt(Map<String, SafetensorsWriter.Raw> t, String name, int index, int value) {
         byte[] d = t.get(name).data();
         java.nio.ByteBuffer.wrap(d).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(index * 4, value);
