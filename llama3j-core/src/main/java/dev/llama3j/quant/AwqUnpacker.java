@@ -1,5 +1,6 @@
 package dev.llama3j.quant;
 
+import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.safetensors.SafetensorsTensor;
 
 /**
@@ -19,7 +20,7 @@ final class AwqUnpacker {
         SafetensorsTensor qzeros = t.part(module, ".qzeros");
         SafetensorsTensor scales = t.part(module, ".scales");
         if (rows % 8 != 0) {
-            throw new dev.llama3j.error.UnsupportedModelException(t.file(module + ".qweight") + ": tensor '"
+            throw new UnsupportedModelException(t.file(module + ".qweight") + ": tensor '"
                     + module + ".qweight' packs " + rows + " outputs, not a multiple of 8");
         }
         int g = t.config().groupFor(t.file(module + ".qweight"), module + ".qweight", cols);
