@@ -18,10 +18,11 @@ import java.util.SplittableRandom;
 
 /**
  * Matrix-vector speed of the weight layouts on the Llama 3.2 1B shapes (2048×2048, 8192×2048,
- * 2048×8192), as GB/s of weight bytes read per product: Q4_0 and Q8_0 (llama3j's own repacked
- * layouts) beside grouped INT4 (AWQ/GPTQ) and FP8 (weight-only and per-token dynamic). Also the
- * prompt path (64 tokens) in GFLOP/s. Rounds interleave the layouts and the fastest product of all
- * rounds counts, so that other load on the machine disturbs the comparison less. A program, not a test:
+ * 2048×8192), as the time of one product (median and best, the best also as GB/s of weight bytes):
+ * Q4_0 and Q8_0 (llama3j's own repacked layouts) beside grouped INT4 (AWQ/GPTQ) and FP8 (weight-only
+ * and per-token dynamic). Also the
+ * prompt path (64 tokens) in GFLOP/s. Rounds interleave the layouts, so that other load on the machine
+ * disturbs them alike. A program, not a test:
  * <pre>java --add-modules jdk.incubator.vector -cp llama3j-core/target/classes dev.llama3j.bench.KernelSpeed [threads [rounds [rows cols]]]</pre>
  */
 public final class KernelSpeed {
@@ -36,39 +37,49 @@ public final class KernelSpeed {
                 ? new int[][] {{Integer.parseInt(args[2]), Integer.parseInt(args[3])}}
                 : new int[][] {{2048, 2048}, {8192, 2048}, {2048, 8192}};
         try (WorkerPool pool = new WorkerPool(threads); Arena arena = Arena.ofShared()) {
-            System.out.printf(Locale.ROOT, "%d threads, best of %d rounds; matvec GB/s of weight bytes (µs per product),"
-                    + " prompt of 64 tokens GFLOP/s%n", threads, rounds);
+            System.out.printf(Locale.ROOT, "%d threads, %d interleaved rounds; one token (matvec) and a 64-token prompt%n",
+                    threads, rounds);
             for (int[] shape : shapes) {
                 int rows = shape[0];
                 int cols = shape[1];
                 List<Candidate> cs = candidates(rows, cols, arena, pool);
-                double[] best = new double[cs.size()];
-                double[] bestPrompt = new double[cs.size()];
+                List<List<Long>> one = new ArrayList<>();
+                List<List<Long>> many = new ArrayList<>();
                 for (Candidate c : cs) {
                     // Warm-up: interpreted, the vector kernels are a hundred times slower; run each path
                     // long enough for C2 to compile it.
                     for (int i = 0; i < 6; i++) {
-                        perSecond(c.m(), 1, pool, 0.3);
-                        perSecond(c.m(), 3, pool, 0.1);
-                        perSecond(c.m(), 64, pool, 0.2);
+                        times(c.m(), 1, pool, 0.3);
+                        times(c.m(), 3, pool, 0.1);
+                        times(c.m(), 64, pool, 0.2);
                     }
+                    one.add(new ArrayList<>());
+                    many.add(new ArrayList<>());
                 }
                 for (int round = 0; round < rounds; round++) {
                     for (int i = 0; i < cs.size(); i++) {
-                        best[i] = Math.max(best[i], perSecond(cs.get(i).m(), 1, pool, 0.25));
-                        bestPrompt[i] = Math.max(bestPrompt[i], perSecond(cs.get(i).m(), 64, pool, 0.25));
+                        one.get(i).addAll(times(cs.get(i).m(), 1, pool, 0.2));
+                        many.get(i).addAll(times(cs.get(i).m(), 64, pool, 0.2));
                     }
                 }
                 System.out.printf(Locale.ROOT, "%d x %d (rows x cols)%n", rows, cols);
                 for (int i = 0; i < cs.size(); i++) {
                     WeightMatrix m = cs.get(i).m();
                     double bytes = m.data().byteSize();
-                    System.out.printf(Locale.ROOT, "  %-16s %6.2f bits/w  matvec %6.1f GB/s (%7.1f µs)  prompt %6.1f GFLOP/s%n",
-                            cs.get(i).label(), bytes * 8 / ((double) rows * cols), bytes * best[i] / 1e9, 1e6 / best[i],
-                            2.0 * rows * cols * 64 * bestPrompt[i] / 1e9);
+                    double flops = 2.0 * rows * cols * 64;
+                    System.out.printf(Locale.ROOT, "  %-16s %5.2f bits/w  matvec µs median %7.1f (best %7.1f, %5.1f GB/s)"
+                            + "  prompt GFLOP/s median %5.1f (best %5.1f)%n", cs.get(i).label(),
+                            bytes * 8 / ((double) rows * cols), quantile(one.get(i), 0.5) / 1e3,
+                            quantile(one.get(i), 0) / 1e3, bytes / quantile(one.get(i), 0),
+                            flops / quantile(many.get(i), 0.5), flops / quantile(many.get(i), 0));
                 }
             }
         }
+    }
+
+    private static double quantile(List<Long> nanos, double q) {
+        long[] a = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        return a[(int) Math.min(a.length - 1, Math.round(q * (a.length - 1)))];
     }
 
     private static List<Candidate> candidates(int rows, int cols, Arena arena, WorkerPool pool) {
@@ -108,12 +119,8 @@ public final class KernelSpeed {
         return out;
     }
 
-    /**
-     * Products per second of {@code m} with {@code n} input vectors, from the fastest single product in
-     * about {@code seconds} of them: on a machine shared with other work the fastest is the one least
-     * disturbed.
-     */
-    private static double perSecond(WeightMatrix m, int n, WorkerPool pool, double seconds) {
+    /** The time in ns of each product of {@code m} with {@code n} input vectors, for about {@code seconds}. */
+    private static List<Long> times(WeightMatrix m, int n, WorkerPool pool, double seconds) {
         int rows = m.rows();
         int cols = m.cols();
         float[] x = new float[n * cols];
@@ -126,7 +133,7 @@ public final class KernelSpeed {
         int grain = m.rowGrain();
         int units = (rows + grain - 1) / grain;
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        long best = Long.MAX_VALUE;
+        List<Long> times = new ArrayList<>();
         do {
             long start = System.nanoTime();
             in.set(x, n, cols); // each product prepares its input, as a forward pass does
@@ -134,8 +141,8 @@ public final class KernelSpeed {
                 in.ensureQuantized();
             }
             pool.parallelFor(units, 1, (u0, u1) -> m.matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
-            best = Math.min(best, System.nanoTime() - start);
+            times.add(System.nanoTime() - start);
         } while (System.nanoTime() < deadline);
-        return 1e9 / best;
+        return times;
     }
 }

@@ -1,5 +1,10 @@
 package dev.llama3j.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The two 8-bit float formats of the OCP FP8 specification, as safetensors stores them
  * ({@code F8_E4M3}, {@code F8_E5M2}). E4M3 ("e4m3fn"): 1 sign, 4 exponent bits with bias 7, 3 mantissa
@@ -68,5 +73,47 @@ public final class Fp8 {
         int exp = Math.getExponent(a);
         int man = (int) (Math.scalb(a, -exp) * 8f) - 8;
         return (byte) (sign | (exp + 7) << 3 | man);
+    }
+
+    private static final VectorSpecies<Float> F = Species.F;
+
+    /** The largest magnitude of {@code x[off .. off+count)}. */
+    static float maxAbs(float[] x, int off, int count) {
+        FloatVector m = FloatVector.zero(F);
+        int k = 0;
+        for (; k + F.length() <= count; k += F.length()) {
+            m = FloatVector.fromArray(F, x, off + k).abs().max(m);
+        }
+        float amax = m.reduceLanes(VectorOperators.MAX);
+        for (; k < count; k++) {
+            amax = Math.max(amax, Math.abs(x[off + k]));
+        }
+        return amax;
+    }
+
+    /**
+     * {@code dst[dstOff + k] = roundToE4m3(x[off + k] * factor) * post} (or {@code x / factor} when
+     * {@code divide}: static scales divide, as the reference does), vectorised with the same two
+     * rounding steps as {@link #roundToE4m3}. {@code post} is a power of two, so it rounds nothing.
+     */
+    static void quantizeRow(float[] x, int off, int count, float factor, boolean divide, float post, float[] dst,
+            int dstOff) {
+        int k = 0;
+        for (; k + F.length() <= count; k += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, off + k);
+            v = divide ? v.div(factor) : v.mul(factor);
+            FloatVector a = v.abs().min(E4M3_MAX);
+            FloatVector sub = a.add(0x1p14f).sub(0x1p14f);
+            IntVector bits = a.reinterpretAsInts();
+            FloatVector normal = bits.lanewise(VectorOperators.LSHR, 20).and(1).add(0x7ffff).add(bits)
+                    .and(0xfff00000).reinterpretAsFloats();
+            FloatVector r = normal.blend(sub, a.lt(0x1p-6f));
+            r.reinterpretAsInts().or(v.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().mul(post)
+                    .intoArray(dst, dstOff + k);
+        }
+        for (; k < count; k++) {
+            float v = divide ? x[off + k] / factor : x[off + k] * factor;
+            dst[dstOff + k] = roundToE4m3(v) * post;
+        }
     }
 }

@@ -4,7 +4,10 @@ import dev.llama3j.error.ModelFormatException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -80,38 +83,63 @@ public final class Fp8Matrix extends WeightMatrix {
             rowScale[r] = scales.length == 1 ? scales[0] : scales[r];
         }
         MemorySegment packed = Arena.ofAuto().allocate((long) panels * G * cols, 64);
-        byte[] in = new byte[G * cols];
-        byte[] out = new byte[G * cols];
         int[] rowOffset = new int[G];
         for (int i = 0; i < G; i++) {
             rowOffset[i] = i * cols;
         }
-        int wholeCols = cols - cols % 8;
-        for (int p = 0; p < panels; p++) {
-            int count = Math.min(G, rows - p * G);
-            java.util.Arrays.fill(in, (byte) 0);
-            MemorySegment.copy(e4m3, ValueLayout.JAVA_BYTE, (long) p * G * cols, in, 0, count * cols);
-            for (int i = 0; i < count * cols; i++) {
-                if (Fp8.isE4m3NaN(in[i])) {
-                    throw new ModelFormatException("tensor '" + name + "': weight at row " + (p * G + i / cols)
-                            + ", column " + (i % cols) + " is the F8_E4M3 NaN pattern (0x"
-                            + Integer.toHexString(in[i] & 0xff) + ")");
-                }
+        // Panels are independent: repacked in parallel (a model's worth is billions of bytes).
+        int chunks = Math.min(panels, 4 * Runtime.getRuntime().availableProcessors());
+        IntStream.range(0, chunks).parallel().forEach(chunk -> {
+            byte[] in = new byte[G * cols];
+            byte[] out = new byte[G * cols];
+            for (int p = chunk; p < panels; p += chunks) {
+                repackPanel(name, e4m3, p, Math.min(G, rows - p * G), cols, rowOffset, in, out, packed);
             }
-            for (int r0 = 0; r0 < G; r0 += 8) {
-                for (int k0 = 0; k0 < wholeCols; k0 += 8) {
-                    GroupPacker.transpose8(in, rowOffset, r0, k0, out, k0 * G + r0, G);
-                }
-            }
-            for (int k = wholeCols; k < cols; k++) {
-                for (int r = 0; r < G; r++) {
-                    out[k * G + r] = in[r * cols + k];
-                }
-            }
-            MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, (long) p * G * cols, out.length);
-        }
+        });
         return new Fp8Matrix(name, rows, cols, packed, rowScale, activations);
     }
+
+    /** Transposes panel {@code p} ({@code count} rows, the rest zero) into {@code packed}. */
+    private static void repackPanel(String name, MemorySegment e4m3, int p, int count, int cols, int[] rowOffset,
+            byte[] in, byte[] out, MemorySegment packed) {
+        MemorySegment.copy(e4m3, ValueLayout.JAVA_BYTE, (long) p * G * cols, in, 0, count * cols);
+        java.util.Arrays.fill(in, count * cols, G * cols, (byte) 0);
+        checkNaN(name, in, count * cols, p * G, cols);
+        int wholeCols = cols - cols % 8;
+        for (int r0 = 0; r0 < G; r0 += 8) {
+            for (int k0 = 0; k0 < wholeCols; k0 += 8) {
+                GroupPacker.transpose8(in, rowOffset, r0, k0, out, k0 * G + r0, G);
+            }
+        }
+        for (int k = wholeCols; k < cols; k++) {
+            for (int r = 0; r < G; r++) {
+                out[k * G + r] = in[r * cols + k];
+            }
+        }
+        MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, (long) p * G * cols, out.length);
+    }
+
+    /** Throws naming the first E4M3 NaN among {@code bytes[0 .. count)}, rows from {@code firstRow}. */
+    private static void checkNaN(String name, byte[] bytes, int count, int firstRow, int cols) {
+        int i = 0;
+        // Eight bytes at a time: a byte is 0x7f or 0xff exactly when its low seven bits are all ones.
+        for (; i + 8 <= count; i += 8) {
+            long v = (long) LONGS.get(bytes, i) & 0x7f7f7f7f7f7f7f7fL;
+            if (((v + 0x0101010101010101L) & 0x8080808080808080L) == 0) {
+                continue;
+            }
+            break;
+        }
+        for (; i < count; i++) {
+            if (Fp8.isE4m3NaN(bytes[i])) {
+                throw new ModelFormatException("tensor '" + name + "': weight at row " + (firstRow + i / cols)
+                        + ", column " + (i % cols) + " is the F8_E4M3 NaN pattern (0x"
+                        + Integer.toHexString(bytes[i] & 0xff) + ")");
+            }
+        }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     public Fp8Activations activations() {
         return activations;
@@ -144,48 +172,34 @@ public final class Fp8Matrix extends WeightMatrix {
             float[] aux = in.preparedAux;
             for (int t = 0; t < n; t++) {
                 int o = t * cols;
-                float amax = 0;
-                for (int k = 0; k < cols; k++) {
-                    amax = Math.max(amax, Math.abs(x[o + k]));
-                }
-                float xScale;
-                switch (activations.kind()) {
+                float amax = Fp8.maxAbs(x, o, cols);
+                Fp8Activations.Kind kind = activations.kind();
+                // fbgemm's quantize_fp8_per_row: the largest magnitude clamped to [1e-12, bound], values
+                // multiplied by 448 / it, the scale kept as its reciprocal.
+                float inv = kind == Fp8Activations.Kind.DYNAMIC_PER_TOKEN
+                        ? Fp8.E4M3_MAX / Math.min(Math.max(amax, 1e-12f), activations.value()) : 1f;
+                float xScale = switch (kind) {
+                    case WEIGHT_ONLY -> 1f;
+                    case DYNAMIC_PER_TOKEN -> 1f / inv;
+                    case STATIC -> activations.value();
+                };
+                // Raw (2^-120-scaled) weights need the input 2^64 up for products in fp32's normal range
+                // (quantized inputs are at most 448); huge weight-only inputs get less, so that sums stay
+                // finite, and huge activation scales more, so that 2^(120-e) times the scale does.
+                int e = !raw ? 0
+                        : kind != Fp8Activations.Kind.WEIGHT_ONLY ? 64 + Math.max(0, Math.getExponent(xScale) - 60)
+                        : amax < 0x1p36f ? 64 : 100 - Math.getExponent(amax);
+                float up = Math.scalb(1f, e);
+                switch (kind) {
                     case WEIGHT_ONLY -> {
-                        System.arraycopy(x, o, q, o, cols);
-                        xScale = 1f;
-                    }
-                    case DYNAMIC_PER_TOKEN -> {
-                        // fbgemm's quantize_fp8_per_row: the largest magnitude clamped to [1e-12, bound],
-                        // values multiplied by 448 / it, the scale kept as its reciprocal.
-                        float inv = Fp8.E4M3_MAX / Math.min(Math.max(amax, 1e-12f), activations.value());
                         for (int k = 0; k < cols; k++) {
-                            q[o + k] = Fp8.roundToE4m3(x[o + k] * inv);
+                            q[o + k] = x[o + k] * up;
                         }
-                        xScale = 1f / inv;
-                        amax = Fp8.E4M3_MAX;
                     }
-                    case STATIC -> {
-                        float s = activations.value();
-                        for (int k = 0; k < cols; k++) {
-                            q[o + k] = Fp8.roundToE4m3(x[o + k] / s);
-                        }
-                        xScale = s;
-                        amax = Fp8.E4M3_MAX;
-                    }
-                    default -> throw new IllegalStateException(activations.kind().toString());
+                    case DYNAMIC_PER_TOKEN -> Fp8.quantizeRow(x, o, cols, inv, false, up, q, o);
+                    case STATIC -> Fp8.quantizeRow(x, o, cols, xScale, true, up, q, o);
                 }
-                if (raw) {
-                    // Products of 2^-120-scaled weights need the input 2^64 up to stay normal; huge
-                    // inputs get less so that their sums stay finite.
-                    int e = amax < 0x1p36f ? 64 : 100 - Math.getExponent(amax);
-                    float up = Math.scalb(1f, e);
-                    for (int k = 0; k < cols; k++) {
-                        q[o + k] *= up;
-                    }
-                    aux[t] = xScale * Math.scalb(1f, 120 - e);
-                } else {
-                    aux[t] = xScale;
-                }
+                aux[t] = raw ? xScale * Math.scalb(1f, 120 - e) : xScale;
             }
         }
     }

@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -42,6 +43,20 @@ public final class Int4GroupMatrix extends WeightMatrix {
      * the signed top nibble.
      */
     private static final float[] NIBBLE_SCALE = {1f, 0x1p-4f, 0x1p-8f, 0x1p-12f, 0x1p-16f, 0x1p-20f, 0x1p-24f, 0x1p-28f};
+    /** {@link #NIBBLE_SCALE} for vector lanes: entry {@code i} is that of column {@code i mod 8}. */
+    private static final float[] LANE_SCALES = lanePattern(NIBBLE_SCALE);
+    /** 1 in the lanes of top-nibble columns ({@code c mod 8 = 7}), else 0. */
+    private static final float[] TOP_LANES = lanePattern(new float[] {0, 0, 0, 0, 0, 0, 0, 1});
+
+    /** {@code perColumn} (8 entries) repeated over {@code V + 8} entries, read from offset {@code c mod 8}. */
+    private static float[] lanePattern(float[] perColumn) {
+        float[] a = new float[V + WORD];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = perColumn[i % WORD];
+        }
+        return a;
+    }
+
     /** Up to this many tokens (with 16-float vectors) go through {@link #kernel4}, not the fp32 panel. */
     static final int FUSED_MAX_TOKENS = 16;
 
@@ -90,35 +105,65 @@ public final class Int4GroupMatrix extends WeightMatrix {
         if (inputOrder != null) {
             checkPermutation(name, inputOrder, cols);
         }
+        checkCodes(name, codes, cols);
         int wordsPerGroup = groupSize / WORD;
         long groupBytes = 8L * G + 4L * G * wordsPerGroup;
         int panels = (rows + G - 1) / G;
         MemorySegment packed = Arena.ofAuto().allocate(panels * groups * groupBytes, 64);
-        for (int r = 0; r < rows; r++) {
-            long panelBase = (long) (r / G) * groups * groupBytes;
-            int lane = r % G;
-            int rowBase = r * cols;
-            for (int grp = 0; grp < groups; grp++) {
-                long off = panelBase + grp * groupBytes;
-                float scale = scales[r * groups + grp];
-                packed.set(ValueLayout.JAVA_FLOAT, off + 4L * lane, scale);
-                packed.set(ValueLayout.JAVA_FLOAT, off + 4L * (G + lane), scale * zeros[r * groups + grp]);
-                for (int w = 0; w < wordsPerGroup; w++) {
-                    int c0 = rowBase + grp * groupSize + w * WORD;
-                    int word = 0;
-                    for (int i = 0; i < WORD; i++) {
-                        int code = codes[c0 + i];
-                        if ((code & ~15) != 0) {
-                            throw new IllegalArgumentException("tensor '" + name + "': code " + code + " at row " + r
-                                    + ", column " + (c0 + i - rowBase) + " is not a 4-bit value");
-                        }
-                        word |= code << (4 * i);
-                    }
-                    packed.set(ValueLayout.JAVA_INT, off + 8L * G + 4L * (w * G + lane), word ^ 0x80000000);
+        int panelInts = (int) (groups * groupBytes / 4);
+        // Panels are independent: built in parallel (a model's worth is billions of codes), each in an
+        // int array copied out whole.
+        int chunks = Math.min(panels, 4 * Runtime.getRuntime().availableProcessors());
+        IntStream.range(0, chunks).parallel().forEach(chunk -> {
+            int[] buf = new int[panelInts];
+            for (int p = chunk; p < panels; p += chunks) {
+                int count = Math.min(G, rows - p * G);
+                if (count < G) {
+                    java.util.Arrays.fill(buf, 0); // rows past the matrix's end: zero scales and codes
                 }
+                for (int lane = 0; lane < count; lane++) {
+                    packRow(p * G + lane, lane, cols, groupSize, codes, scales, zeros, buf);
+                }
+                MemorySegment.copy(buf, 0, packed, ValueLayout.JAVA_INT, p * groups * groupBytes, panelInts);
+            }
+        });
+        return new Int4GroupMatrix(name, rows, cols, groupSize, inputOrder, packed);
+    }
+
+    /** Writes row {@code r} into its panel's ints {@code buf} at {@code lane}. */
+    private static void packRow(int r, int lane, int cols, int groupSize, byte[] codes, float[] scales, float[] zeros,
+            int[] buf) {
+        int groups = cols / groupSize;
+        int groupInts = 2 * G + G * (groupSize / WORD);
+        for (int grp = 0; grp < groups; grp++) {
+            int off = grp * groupInts;
+            float scale = scales[r * groups + grp];
+            buf[off + lane] = Float.floatToRawIntBits(scale);
+            buf[off + G + lane] = Float.floatToRawIntBits(scale * zeros[r * groups + grp]);
+            int c0 = r * cols + grp * groupSize;
+            for (int w = 0; w < groupSize / WORD; w++, c0 += WORD) {
+                int word = codes[c0] | codes[c0 + 1] << 4 | codes[c0 + 2] << 8 | codes[c0 + 3] << 12
+                        | codes[c0 + 4] << 16 | codes[c0 + 5] << 20 | codes[c0 + 6] << 24 | codes[c0 + 7] << 28;
+                buf[off + 2 * G + w * G + lane] = word ^ 0x80000000; // the top nibble signed: see the class comment
             }
         }
-        return new Int4GroupMatrix(name, rows, cols, groupSize, inputOrder, packed);
+    }
+
+    /** Throws naming the first code outside {@code 0..15}. */
+    private static void checkCodes(String name, byte[] codes, int cols) {
+        int any = 0;
+        for (byte c : codes) {
+            any |= c;
+        }
+        if ((any & ~15) == 0) {
+            return;
+        }
+        for (int i = 0; i < codes.length; i++) {
+            if ((codes[i] & ~15) != 0) {
+                throw new IllegalArgumentException("tensor '" + name + "': code " + codes[i] + " at row " + i / cols
+                        + ", column " + i % cols + " is not a 4-bit value");
+            }
+        }
     }
 
     private static void checkPermutation(String name, int[] order, int cols) {
@@ -168,19 +213,24 @@ public final class Int4GroupMatrix extends WeightMatrix {
             float[] sums = in.preparedAux;
             for (int t = 0; t < n; t++) {
                 int base = t * cols;
-                for (int grp = 0; grp < groups; grp++) {
-                    float sum = 0;
-                    float top = 0;
-                    for (int c = grp * groupSize; c < (grp + 1) * groupSize; c++) {
-                        float v = order == null ? x[base + c] : x[base + order[c]];
-                        sum += v;
-                        if ((c & 7) == 7) {
-                            top += v;
-                        }
-                        xs[base + c] = v * NIBBLE_SCALE[c & 7];
+                float[] src = x;
+                if (order != null) {
+                    for (int c = 0; c < cols; c++) {
+                        xs[base + c] = x[base + order[c]];
                     }
-                    sums[2 * (t * groups + grp)] = sum;
-                    sums[2 * (t * groups + grp) + 1] = 8 * top;
+                    src = xs; // scaled in place below: each value is read before it is overwritten
+                }
+                for (int grp = 0; grp < groups; grp++) {
+                    FloatVector sum = FloatVector.zero(F);
+                    FloatVector top = sum;
+                    for (int c = grp * groupSize; c < (grp + 1) * groupSize; c += V) {
+                        FloatVector v = FloatVector.fromArray(F, src, base + c);
+                        sum = v.add(sum);
+                        top = v.fma(FloatVector.fromArray(F, TOP_LANES, c & 7), top);
+                        v.mul(FloatVector.fromArray(F, LANE_SCALES, c & 7)).intoArray(xs, base + c);
+                    }
+                    sums[2 * (t * groups + grp)] = sum.reduceLanes(VectorOperators.ADD);
+                    sums[2 * (t * groups + grp) + 1] = 8 * top.reduceLanes(VectorOperators.ADD);
                 }
             }
         }

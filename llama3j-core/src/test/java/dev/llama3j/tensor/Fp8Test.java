@@ -135,4 +135,32 @@ class Fp8Test {
         assertTrue(Fp8.isE4m3NaN(Fp8.toE4m3(Float.NaN)));
         assertFalse(Fp8.isE4m3NaN((byte) 0x7e));
     }
+
+    @Test
+    void vectorQuantizationMatchesScalarRounding() {
+        // Every E4M3 midpoint and neighbour, random values over the whole range, and the saturating ones.
+        float[] x = new float[4 * 126 + 2003];
+        int i = 0;
+        for (int code = 0; code < 126; code++) {
+            float mid = (float) ((e4m3(code) + e4m3(code + 1)) / 2);
+            x[i++] = mid;
+            x[i++] = -Math.nextUp(mid);
+            x[i++] = Math.nextDown(mid);
+            x[i++] = (float) -e4m3(code);
+        }
+        SplittableRandom r = new SplittableRandom(4);
+        while (i < x.length) {
+            x[i++] = (float) (r.nextGaussian() * Math.pow(2, r.nextInt(-14, 12)));
+        }
+        for (boolean divide : new boolean[] {false, true}) {
+            float factor = divide ? 0.5f : 2f;
+            float[] out = new float[x.length + 3];
+            Fp8.quantizeRow(x, 0, x.length, factor, divide, 0x1p64f, out, 3);
+            for (int k = 0; k < x.length; k++) {
+                float v = divide ? x[k] / factor : x[k] * factor;
+                assertEquals(Fp8.roundToE4m3(v) * 0x1p64f, out[k + 3], 0f, "value " + v);
+            }
+        }
+        assertEquals(1e9f, Fp8.maxAbs(new float[] {1, -1e9f, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 2}, 0, 18));
+    }
 }

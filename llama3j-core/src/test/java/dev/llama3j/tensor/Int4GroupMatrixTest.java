@@ -117,6 +117,17 @@ class Int4GroupMatrixTest {
     }
 
     @Test
+    void manyPanelsRepackInParallel() {
+        // More panels than the repack's parallel chunks, so buffers are reused, and a partial last panel.
+        Case c = random(40 * Gemm.G + 5, 64, 32, false, 21);
+        SplittableRandom r = new SplittableRandom(6);
+        float[] x = input(r, 64);
+        float[] out = new float[c.w().length];
+        c.m().matmul(new MatmulInput().set(x, 1, 64), out, out.length, 0, out.length);
+        check(c.w(), x, 1, out, "n=1");
+    }
+
+    @Test
     void workerPoolSharesOnePreparedInput() {
         Case c = random(200, 256, 64, true, 11);
         Case d = random(200, 256, 64, false, 12);
