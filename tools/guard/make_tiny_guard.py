@@ -8,9 +8,11 @@ Run from the repository root with a python3 that has jinja2 and regex, and torch
 (in this workspace: the pyenv python3, which adds Debian's torch from /usr/lib/python3/dist-packages).
 
 Steps: a plain PyTorch Llama forward is first checked against the chat model's goldens
-(/work/shared/fixtures/goldens or $LLAMA3J_FIXTURES), then only the transformer layers are trained
-(the 128K-row tied embedding stays frozen, so the file stays the chat model's size and training
-takes a minute), then the bf16-rounded model is checked greedily on every example.
+(/work/shared/fixtures/goldens or $LLAMA3J_FIXTURES; max |logit diff| 1.1e-5), then the upper two
+layers, the final norm and the tied rows of the answer tokens are trained (the rest of the 128K-row
+embedding and the lower layers stay as in the chat model, so the file keeps its size), and training
+stops at the first check where the bf16-rounded model answers every example right under the full
+vocabulary. The checked-in model took 380 steps, 39 minutes on a heavily shared 2-core CPU.
 """
 import ctypes
 import json
