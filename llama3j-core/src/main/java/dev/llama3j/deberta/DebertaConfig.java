@@ -52,7 +52,16 @@ public record DebertaConfig(
         }
     }
 
+    /** The config from parsed JSON; {@code f} names the file in messages. */
     static DebertaConfig of(Map<String, Object> c, String f) {
+        try {
+            return parse(c, f);
+        } catch (JsonException e) {
+            throw new ModelFormatException(e.getMessage());
+        }
+    }
+
+    private static DebertaConfig parse(Map<String, Object> c, String f) {
         String type = optString(c, "model_type", null, f);
         if (type != null && !type.equals("deberta-v2")) {
             throw new UnsupportedModelException(f + ": model_type is '" + type + "'; only 'deberta-v2' is supported here");

@@ -1,8 +1,10 @@
 package dev.llama3j.deberta;
 
 import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.tensor.FloatArrays;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
+import java.util.Arrays;
 
 /**
  * The forward pass of {@code DebertaV2ForSequenceClassification} for one sequence, in fp32, following
@@ -142,19 +144,19 @@ public final class DebertaModel {
                 int qo = i * h + head * d;
                 for (int j = 0; j < n; j++) {
                     int ko = j * h + head * d;
-                    float s = EncoderMath.dot(q, qo, k, ko, d) / scale;
+                    float s = FloatArrays.dot(q, qo, k, ko, d) / scale;
                     if (c2p) {
                         int r = c2pRows[i - j + n - 1];
-                        s += EncoderMath.dot(q, qo, posKey, r * h + head * d, d) / scale;
+                        s += FloatArrays.dot(q, qo, posKey, r * h + head * d, d) / scale;
                     }
                     if (p2c) {
                         int r = p2cRows[j - i + n - 1];
-                        s += EncoderMath.dot(k, ko, posQuery, r * h + head * d, d) / scale;
+                        s += FloatArrays.dot(k, ko, posQuery, r * h + head * d, d) / scale;
                     }
                     row[j] = s;
                 }
                 EncoderMath.softmax(row, 0, n);
-                java.util.Arrays.fill(ctx, qo, qo + d, 0f);
+                Arrays.fill(ctx, qo, qo + d, 0f);
                 for (int j = 0; j < n; j++) {
                     float p = row[j];
                     int vo = j * h + head * d;

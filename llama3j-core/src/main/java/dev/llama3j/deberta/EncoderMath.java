@@ -1,30 +1,8 @@
 package dev.llama3j.deberta;
 
-import dev.llama3j.tensor.Species;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
-/** The fp32 steps of the encoder besides the matrix products: dot, LayerNorm, exact GELU, softmax. */
+/** The fp32 steps of the encoder besides the matrix products and dots: LayerNorm, exact GELU, softmax. */
 final class EncoderMath {
-    private static final VectorSpecies<Float> F = Species.F;
-
     private EncoderMath() {}
-
-    /** {@code a[aOff..aOff+n) · b[bOff..bOff+n)}. */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        int bound = F.loopBound(n);
-        for (; i < bound; i += F.length()) {
-            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
-    }
 
     /** In place: {@code x = (x - mean) / sqrt(var + eps) * w + b} over {@code x[off..off+n)} (biased variance, like torch). */
     static void layerNorm(float[] x, int off, int n, float[] w, float[] b, float eps) {

@@ -43,6 +43,20 @@ class DebertaTokenizerTest {
     }
 
     @Test
+    void spmModelMatchesSentencePieceOnTheLongText(@TempDir Path dir) throws Exception {
+        Files.copy(TinyPromptGuard.dir().resolve("spm.model"), dir.resolve("spm.model"));
+        DebertaTokenizer tok = DebertaTokenizer.load(dir);
+        List<Object> cases = TinyPromptGuard.cases("logits");
+        Map<String, Object> c = Json.asObject(cases.get(cases.size() - 1), "long");
+        List<int[]> windows = tok.windows(Json.asString(c.get("text"), "text"), 512);
+        List<Object> golden = Json.asArray(c.get("windows"), "windows");
+        assertEquals(golden.size(), windows.size());
+        for (int w = 0; w < windows.size(); w++) {
+            assertArrayEquals(TinyPromptGuard.ints(golden.get(w)), windows.get(w), "window " + w);
+        }
+    }
+
+    @Test
     void byteFallbackSpellsUnknownCharactersAsBytes() {
         DebertaTokenizer tok = DebertaTokenizer.fromSentencePiece(TinyPromptGuard.dir().resolve("spm-bytes.model"));
         assertGoldens(tok, "byte_fallback_tokens");
