@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
+            GuardCommand.class,
             ServeCommand.class,
             ConvertCommand.class,
             BenchCommand.class,
