@@ -2,6 +2,7 @@ package dev.llama3j.deberta;
 
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.tensor.FloatArrays;
+import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
 import java.util.Arrays;
@@ -168,12 +169,21 @@ public final class DebertaModel {
         });
     }
 
-    /** {@code out[t] = m · in[t] + bias} for {@code n} rows of input, split over the matrix's rows. */
+    /**
+     * {@code out[t] = m · in[t] + bias} for {@code n} rows of input, split over the workers in whole
+     * panels of the matrix's rows (many rows of input go through the GEMM micro-kernel).
+     */
     private void linear(WeightMatrix m, float[] bias, float[] in, int n, float[] out) {
         int rows = m.rows();
-        int cols = m.cols();
-        pool.parallelFor(rows, m.rowGrain(), (r0, r1) -> {
-            m.matmul(in, n, cols, out, rows, r0, r1);
+        MatmulInput input = new MatmulInput().set(in, n, m.cols());
+        if (m.usesQuantizedInput(n)) {
+            input.ensureQuantized();
+        }
+        int grain = m.rowGrain();
+        pool.parallelFor((rows + grain - 1) / grain, 1, (u0, u1) -> {
+            int r0 = u0 * grain;
+            int r1 = Math.min(rows, u1 * grain);
+            m.matmul(input, out, rows, r0, r1);
             for (int t = 0; t < n; t++) {
                 for (int r = r0; r < r1; r++) {
                     out[t * rows + r] += bias[r];
