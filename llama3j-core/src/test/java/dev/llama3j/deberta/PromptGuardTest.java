@@ -97,21 +97,25 @@ class PromptGuardTest {
         assertTrue(e.getMessage().contains("'classifier.bias'"), e.getMessage());
     }
 
-    @Test
-    void aClassifierWithOtherLabelsIsRefused(@TempDir Path dir) throws Exception {
+    /** Loading the fixture with its config.json edited fails with a message that contains {@code expected}. */
+    private static void assertConfigRefused(Path dir, String regex, String replacement, String... expected)
+            throws Exception {
         copyOfFixture(dir);
         Path config = dir.resolve("config.json");
-        Files.writeString(config, Files.readString(config).replace("\"JAILBREAK\"", "\"OTHER\""));
+        Files.writeString(config, Files.readString(config).replaceFirst(regex, replacement));
         var e = assertThrows(ModelFormatException.class, () -> PromptGuard.load(dir, 1));
-        assertTrue(e.getMessage().contains("JAILBREAK") && e.getMessage().contains("id2label"), e.getMessage());
+        for (String part : expected) {
+            assertTrue(e.getMessage().contains(part), e.getMessage());
+        }
+    }
+
+    @Test
+    void aClassifierWithOtherLabelsIsRefused(@TempDir Path dir) throws Exception {
+        assertConfigRefused(dir, "\"JAILBREAK\"", "\"OTHER\"", "JAILBREAK", "id2label");
     }
 
     @Test
     void aTokenizerOfAnotherSizeIsRefused(@TempDir Path dir) throws Exception {
-        copyOfFixture(dir);
-        Path config = dir.resolve("config.json");
-        Files.writeString(config, Files.readString(config).replaceFirst("\"vocab_size\": \\d+", "\"vocab_size\": 7"));
-        var e = assertThrows(ModelFormatException.class, () -> PromptGuard.load(dir, 1));
-        assertTrue(e.getMessage().contains("vocab_size"), e.getMessage());
+        assertConfigRefused(dir, "\"vocab_size\": \\d+", "\"vocab_size\": 7", "vocab_size");
     }
 }
