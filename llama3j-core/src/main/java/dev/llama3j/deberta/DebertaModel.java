@@ -159,11 +159,7 @@ public final class DebertaModel {
                 EncoderMath.softmax(row, 0, n);
                 Arrays.fill(ctx, qo, qo + d, 0f);
                 for (int j = 0; j < n; j++) {
-                    float p = row[j];
-                    int vo = j * h + head * d;
-                    for (int e = 0; e < d; e++) {
-                        ctx[qo + e] += p * v[vo + e];
-                    }
+                    FloatArrays.addScaled(ctx, qo, row[j], v, j * h + head * d, d);
                 }
             }
         });

@@ -24,4 +24,17 @@ public final class FloatArrays {
         }
         return sum;
     }
+
+    /** {@code y[yOff..yOff+len) += a * x[xOff..xOff+len)}. */
+    public static void addScaled(float[] y, int yOff, float a, float[] x, int xOff, int len) {
+        FloatVector va = FloatVector.broadcast(F, a);
+        int i = 0;
+        int bound = F.loopBound(len);
+        for (; i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xOff + i).fma(va, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < len; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
 }
