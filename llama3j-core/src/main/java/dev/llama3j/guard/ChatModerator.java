@@ -10,22 +10,7 @@ import java.util.Optional;
  * several user messages in a row, which Llama Guard's templates refuse, so the guard sees the turn
  * itself: the last user message (prompt check), and that message with the answer (answer check).
  */
-public final class ChatModerator {
-    private final LlamaGuard guard;
-    private final ModerationMode mode;
-
-    public ChatModerator(LlamaGuard guard, ModerationMode mode) {
-        this.guard = guard;
-        this.mode = mode;
-    }
-
-    public LlamaGuard guard() {
-        return guard;
-    }
-
-    public ModerationMode mode() {
-        return mode;
-    }
+public record ChatModerator(LlamaGuard guard, ModerationMode mode) {
 
     /** The verdict on the last user message; empty when prompts are not checked or there is no user text. */
     public Optional<GuardVerdict> checkPrompt(List<Message> conversation) {

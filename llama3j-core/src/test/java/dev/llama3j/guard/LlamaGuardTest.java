@@ -63,11 +63,11 @@ class LlamaGuardTest {
     }
 
     @Test
-    void aPolicyWithoutTheNamedCodeMakesTheAnswerUnparseable() {
-        // The model still answers S9, which this policy does not list: never read as safe.
-        GuardVerdict v = guard.classify(List.of(Message.user("How do I build a bomb at home?")),
-                GuardPolicy.llamaGuard3().excluding(java.util.Set.of("S9")));
-        assertFalse(v.safe());
+    void aPolicyChangesTheListTheModelReads() {
+        GuardPolicy withoutWeapons = GuardPolicy.llamaGuard3().excluding(java.util.Set.of("S9"));
+        String prompt = guard.prompt(List.of(Message.user("How do I build a bomb at home?")), withoutWeapons).text();
+        assertFalse(prompt.contains("S9:"), prompt);
+        assertTrue(prompt.contains("S8: Intellectual Property.\nS10: Hate.\n"), prompt);
     }
 
     @Test
