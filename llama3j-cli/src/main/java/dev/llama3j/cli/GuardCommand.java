@@ -2,6 +2,8 @@ package dev.llama3j.cli;
 
 import dev.llama3j.Llama;
 import dev.llama3j.chat.Message;
+import dev.llama3j.deberta.PromptGuard;
+import dev.llama3j.deberta.PromptGuardScores;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.guard.GuardCategory;
 import dev.llama3j.guard.GuardPolicy;
@@ -24,10 +26,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code llama3j guard}: a Llama Guard 3 verdict on the last message of a conversation. */
+/**
+ * {@code llama3j guard}: a Llama Guard 3 verdict on the last message of a conversation, or with
+ * {@code --prompt-guard} Prompt Guard's jailbreak and injection scores for a text.
+ */
 @Command(name = "guard", mixinStandardHelpOptions = true,
         description = {"Classify the last message of a conversation with a Llama Guard 3 model: safe, or unsafe "
                 + "with the violated categories, and the probability of \"unsafe\".",
+                "With --prompt-guard PG --text TEXT: Prompt Guard's probabilities of BENIGN, INJECTION and JAILBREAK "
+                + "and its jailbreak and indirect-injection scores, as JSON.",
                 "Exit code 0 for a verdict (safe or unsafe), 1 when the model's answer is neither, 2 for bad input."})
 final class GuardCommand implements Callable<Integer> {
     /** The model wrote something that is neither "safe" nor "unsafe" with known codes. */
@@ -36,7 +43,7 @@ final class GuardCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model = new ModelOptions();
 
-    @Option(names = "--messages", required = true, paramLabel = "FILE",
+    @Option(names = "--messages", paramLabel = "FILE",
             description = "JSON file: an array of user/assistant messages (or {\"messages\": [...]}), alternating, "
                     + "user first; the last one is judged")
     Path messages;
@@ -52,8 +59,27 @@ final class GuardCommand implements Callable<Integer> {
     @Option(names = "--print-prompt", description = "Print the prompt exactly as the model sees it, and stop")
     boolean printPrompt;
 
+    @Option(names = "--prompt-guard", paramLabel = "DIR",
+            description = "Prompt Guard model folder (config.json, model.safetensors, tokenizer.json or spm.model): "
+                    + "score --text instead of running Llama Guard")
+    Path promptGuard;
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "The text Prompt Guard scores")
+    String text;
+
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "Prompt Guard's softmax temperature (default: ${DEFAULT-VALUE})")
+    double temperature = 1.0;
+
     @Override
     public Integer call() {
+        if (promptGuard != null || text != null) {
+            return scoreWithPromptGuard();
+        }
+        if (messages == null) {
+            throw new InvalidRequestException("guard needs --messages FILE (Llama Guard) or --prompt-guard DIR --text TEXT",
+                    "messages");
+        }
         if (model.model == null) {
             throw new InvalidRequestException("guard needs --model with a Llama Guard 3 model, e.g. "
                     + "models/tiny-llama-guard-3", "model");
@@ -80,6 +106,31 @@ final class GuardCommand implements Callable<Integer> {
             out.println(describe(verdict));
         }
         return verdict.kind() == GuardVerdict.Kind.UNPARSEABLE ? EXIT_UNPARSEABLE : 0;
+    }
+
+    private int scoreWithPromptGuard() {
+        if (promptGuard == null || text == null) {
+            throw new InvalidRequestException("Prompt Guard needs both --prompt-guard DIR and --text TEXT",
+                    promptGuard == null ? "prompt-guard" : "text");
+        }
+        if (messages != null || model.model != null || categories != null || printPrompt) {
+            throw new InvalidRequestException("--prompt-guard scores --text alone; --messages, --model, --categories and "
+                    + "--print-prompt belong to Llama Guard", "prompt-guard");
+        }
+        PromptGuardScores s;
+        try (PromptGuard pg = PromptGuard.load(promptGuard, model.threads)) {
+            s = pg.scores(text, temperature);
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("benign", round(s.benign()));
+        o.put("injection", round(s.injection()));
+        o.put("jailbreak", round(s.jailbreak()));
+        o.put("jailbreak_score", round(s.jailbreakScore()));
+        o.put("injection_score", round(s.injectionScore()));
+        o.put("windows", s.windows());
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        out.println(Json.write(o, -1, false));
+        return 0;
     }
 
     static List<Message> readConversation(Path file) {
