@@ -26,7 +26,13 @@ public enum GgmlType {
     I32(26, 1, 4),
     I64(27, 1, 8),
     F64(28, 1, 8),
-    BF16(30, 1, 2);
+    BF16(30, 1, 2),
+    /**
+     * Not a ggml type: bitsandbytes' NF4 (QLoRA's frozen base), held in memory only ({@link Nf4Matrix}),
+     * never read from or written to a GGUF file. Blocks of 64 values in 32 bytes of 4-bit codes; the
+     * block scales are kept beside the codes.
+     */
+    NF4(-1, 64, 32);
 
     /** Names of ggml types that exist but that llama3j does not implement, for error messages. */
     private static final String[] OTHER_NAMES = new String[64];
@@ -46,6 +52,9 @@ public enum GgmlType {
 
     static {
         for (GgmlType t : values()) {
+            if (t.id < 0) {
+                continue;
+            }
             BY_ID[t.id] = t;
         }
     }
