@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             BenchCommand.class,
             MemCommand.class,
+            FinetuneCommand.class,
             SyntheticGgufCommand.class,
             CommandLine.HelpCommand.class
         })
