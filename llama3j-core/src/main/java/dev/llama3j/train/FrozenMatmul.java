@@ -42,13 +42,7 @@ final class FrozenMatmul {
 
     /** As {@link #forward(WeightMatrix, float[], int, float[])} with an input several matrices share. */
     void forward(WeightMatrix w, MatmulInput in, float[] out) {
-        int rows = w.rows();
-        if (w.usesQuantizedInput(in.n())) {
-            in.ensureQuantized(); // once, before the workers share it
-        }
-        int grain = w.rowGrain();
-        int units = (rows + grain - 1) / grain;
-        pool.parallelFor(units, 1, (u0, u1) -> w.matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
+        w.matmul(pool, in, out);
     }
 
     /** {@code dx[t*cols + k] += Σ_r dy[t*rows + r] · W[r][k]} for {@code n} tokens. */

@@ -7,6 +7,7 @@ import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.LlamaWeights;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeTables;
+import dev.llama3j.sampling.LogSumExp;
 import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
@@ -70,6 +71,7 @@ public final class LoraTrainingModel {
     private final float[] dLossHidden;
     private final float[] logits;
     private final int[] lossPositions;
+    private final double[] rowLoss = new double[LOGIT_ROWS];
 
     /**
      * @param model the loaded base model (its weights, config and worker pool are used)
@@ -364,7 +366,6 @@ public final class LoraTrainingModel {
             Arrays.fill(dx, 0, n * h, 0f);
         }
         double total = 0;
-        double[] rowLoss = new double[LOGIT_ROWS];
         for (int c0 = 0; c0 < count; c0 += LOGIT_ROWS) {
             int rows = Math.min(LOGIT_ROWS, count - c0);
             int first = c0;
@@ -375,15 +376,7 @@ public final class LoraTrainingModel {
             pool.parallelFor(rows, 1, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int off = r * vocab;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int v = 0; v < vocab; v++) {
-                        max = Math.max(max, logits[off + v]);
-                    }
-                    double sum = 0;
-                    for (int v = 0; v < vocab; v++) {
-                        sum += Math.exp(logits[off + v] - max);
-                    }
-                    double lse = max + Math.log(sum);
+                    double lse = LogSumExp.of(logits, off, vocab);
                     int target = tokens[lossPositions[first + r] + 1];
                     rowLoss[r] = lse - logits[off + target];
                     if (backward) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llama3j.json.Json;
 import dev.llama3j.model.LlamaModel;
+import dev.llama3j.model.ModelLoader;
+import dev.llama3j.testing.Fixtures;
 import dev.llama3j.model.Projection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,6 +43,16 @@ final class TrainGoldens {
         total = n;
     }
 
+    private static LlamaModel model;
+
+    /** The random fixture model, loaded once per test JVM and shared by the training tests (2 threads). */
+    static synchronized LlamaModel randomModel() {
+        if (model == null) {
+            model = ModelLoader.load(Fixtures.randomModel(), 2, 64);
+        }
+        return model;
+    }
+
     static TrainGoldens load() {
         return new TrainGoldens();
     }
@@ -71,12 +83,13 @@ final class TrainGoldens {
     /** Parameters for {@code model} set to the goldens' initial A and B. */
     LoraParameters initialParameters(LlamaModel model) {
         LoraParameters p = LoraParameters.initialize(model.config(), model.weights().rope().layout(), spec(), 1);
-        forEach(init, 0, (name, values) -> p.setPeft(name, values));
+        forEach(init, 0, (name, values, offset) -> p.setPeft(name, values));
         return p;
     }
 
     interface TensorVisitor {
-        void visit(String name, float[] values);
+        /** {@code offset}: where the tensor starts in the set (the goldens' flat index of its first value). */
+        void visit(String name, float[] values, int offset);
     }
 
     /** Splits the set of tensors stored from {@code data[off]} by name. */
@@ -87,7 +100,7 @@ final class TrainGoldens {
             int size = Json.asInt(m.get("rows"), "rows") * Json.asInt(m.get("cols"), "cols");
             float[] v = new float[size];
             System.arraycopy(data, o, v, 0, size);
-            visitor.visit(Json.asString(m.get("name"), "name"), v);
+            visitor.visit(Json.asString(m.get("name"), "name"), v, o - off);
             o += size;
         }
     }
