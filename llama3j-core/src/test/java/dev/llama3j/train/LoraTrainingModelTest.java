@@ -15,7 +15,6 @@ import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeLayout;
-import dev.llama3j.sampling.LogSumExp;
 import dev.llama3j.testing.ConvertedModels;
 import java.util.EnumSet;
 import java.util.Set;
@@ -56,7 +55,7 @@ class LoraTrainingModelTest {
                 continue;
             }
             int off = (i - 1) * vocab;
-            sum += LogSumExp.of(logits, off, vocab) - logits[off + tokens[i]];
+            sum += VocabularySoftmax.logSumExp(logits, off, vocab) - logits[off + tokens[i]];
             count++;
         }
         double want = sum / count;
