@@ -90,8 +90,19 @@ public final class LoraTrainingModel {
                     + maxTokens, "max_seq_len");
         }
         this.config = model.config();
-        if (!params.config().equals(config)) {
-            throw new IllegalArgumentException("LoRA parameters were made for another model shape");
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (Projection p : Projection.values()) {
+                TrainableTensor a = params.spec().targets(p) && l < params.config().numLayers() ? params.a(l, p) : null;
+                if (params.spec().targets(p) && (a == null || a.cols() != p.in(config)
+                        || params.b(l, p).rows() != p.out(config))) {
+                    throw new IllegalArgumentException("LoRA parameters were made for another model shape ("
+                            + p.module() + " of layer " + l + ")");
+                }
+            }
+        }
+        if (params.config().numLayers() != config.numLayers()) {
+            throw new IllegalArgumentException("LoRA parameters for " + params.config().numLayers()
+                    + " layers, the model has " + config.numLayers());
         }
         this.weights = model.weights();
         this.pool = model.pool();
