@@ -1,7 +1,6 @@
 package dev.llama3j.engine;
 
 import dev.llama3j.chat.FinishReason;
-import dev.llama3j.sampling.LogSumExp;
 import dev.llama3j.sampling.TopK;
 import java.util.Collections;
 import java.util.List;
@@ -37,7 +36,7 @@ final class OutputProcessor {
         double lse = 0;
         if (top >= 0) {
             // Read before sampling: the sampler's penalties rewrite the row.
-            lse = LogSumExp.of(logits, off, vocab);
+            lse = logSumExp(logits, off, vocab);
             if (top > 0) {
                 topIds = TopK.indices(logits, off, vocab, top);
                 topValues = new float[top];
@@ -137,5 +136,17 @@ final class OutputProcessor {
         s.listener.onFinish(new GenerationResult(s.request.prompt(), new int[0], "", FinishReason.CANCELLED, 0, 0, 0,
                 List.of()));
         s.handle.future().complete(null);
+    }
+
+    private static double logSumExp(float[] a, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, a[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(a[off + i] - max);
+        }
+        return max + Math.log(sum);
     }
 }

@@ -27,6 +27,9 @@ final class FrozenMatmul {
     private float[][] partial;
     private final float[][] panels;
     private final MatmulInput input = new MatmulInput();
+    /** Time spent in {@link #forward} and {@link #backward}, for {@link TrainingProfile}. */
+    long forwardNanos;
+    long backwardNanos;
 
     FrozenMatmul(WorkerPool pool, int maxCols) {
         this.pool = pool;
@@ -42,11 +45,14 @@ final class FrozenMatmul {
 
     /** As {@link #forward(WeightMatrix, float[], int, float[])} with an input several matrices share. */
     void forward(WeightMatrix w, MatmulInput in, float[] out) {
+        long t0 = System.nanoTime();
         w.matmul(pool, in, out);
+        forwardNanos += System.nanoTime() - t0;
     }
 
     /** {@code dx[t*cols + k] += Σ_r dy[t*rows + r] · W[r][k]} for {@code n} tokens. */
     void backward(WeightMatrix w, float[] dy, int n, float[] dx) {
+        long t0 = System.nanoTime();
         int rows = w.rows();
         int cols = w.cols();
         int size = n * cols;
@@ -75,6 +81,7 @@ final class FrozenMatmul {
                 }
             }
         });
+        backwardNanos += System.nanoTime() - t0;
     }
 
     /** Adds the products of rows {@code [r0, r1)} to {@code acc}, {@link #PANEL} rows at a time. */

@@ -7,7 +7,6 @@ import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.LlamaWeights;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeTables;
-import dev.llama3j.sampling.LogSumExp;
 import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
@@ -44,6 +43,10 @@ public final class LoraTrainingModel {
     private final boolean checkpointing;
     private final long dropoutSeed;
     private long calls;
+    private long totalNanos;
+    private long lossNanos;
+    private long sideNanos;
+    private long attentionNanos;
 
     private final FrozenMatmul frozen;
     private final TrainableSidePath side;
@@ -87,8 +90,19 @@ public final class LoraTrainingModel {
                     + maxTokens, "max_seq_len");
         }
         this.config = model.config();
-        if (!params.config().equals(config)) {
-            throw new IllegalArgumentException("LoRA parameters were made for another model shape");
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (Projection p : Projection.values()) {
+                TrainableTensor a = params.spec().targets(p) && l < params.config().numLayers() ? params.a(l, p) : null;
+                if (params.spec().targets(p) && (a == null || a.cols() != p.in(config)
+                        || params.b(l, p).rows() != p.out(config))) {
+                    throw new IllegalArgumentException("LoRA parameters were made for another model shape ("
+                            + p.module() + " of layer " + l + ")");
+                }
+            }
+        }
+        if (params.config().numLayers() != config.numLayers()) {
+            throw new IllegalArgumentException("LoRA parameters for " + params.config().numLayers()
+                    + " layers, the model has " + config.numLayers());
         }
         this.weights = model.weights();
         this.pool = model.pool();
@@ -140,6 +154,16 @@ public final class LoraTrainingModel {
         return checkpointing;
     }
 
+    /**
+     * Where the time of {@link #lossAndGradients} went since this object was made (the base figures
+     * include lm_head, which the loss figure also counts).
+     */
+    public TrainingProfile profile() {
+        long baseF = frozen.forwardNanos;
+        long baseB = frozen.backwardNanos;
+        return new TrainingProfile(totalNanos, baseF, baseB, sideNanos, attentionNanos, lossNanos);
+    }
+
     /** Bytes of activations and work buffers this object holds (the model's weights not included). */
     public static long activationBytes(LlamaConfig c, LoraTrainingSpec spec, int maxTokens, boolean checkpointing,
             int threads) {
@@ -160,10 +184,13 @@ public final class LoraTrainingModel {
      * {@code 1/k}: Hugging Face's Trainer divides each micro-batch's loss by {@code k}). Dropout applies.
      */
     public float lossAndGradients(int[] tokens, boolean[] targets, float gradScale) {
+        long t0 = System.nanoTime();
         int count = prepare(tokens, targets);
         long call = ++calls;
         forwardLayers(tokens, call, true);
-        return (float) loss(tokens, count, true, gradScale, call);
+        float loss = (float) loss(tokens, count, true, gradScale, call);
+        totalNanos += System.nanoTime() - t0;
+        return loss;
     }
 
     /** The mean cross-entropy of the target tokens, without gradients or dropout (evaluation). */
@@ -227,14 +254,18 @@ public final class LoraTrainingModel {
 
     private void sideForward(int l, Projection p, float[] x, int n, float[] y, LayerActivations a, long call) {
         if (spec.targets(p)) {
+            long t0 = System.nanoTime();
             side.forward(params.a(l, p), params.b(l, p), x, n, y, a.low[p.ordinal()], key(call, l, p));
+            sideNanos += System.nanoTime() - t0;
         }
     }
 
     private void sideBackward(int l, Projection p, float[] x, int n, float[] dy, float[] dxOut, LayerActivations a,
             long call) {
         if (spec.targets(p)) {
+            long t0 = System.nanoTime();
             side.backward(params.a(l, p), params.b(l, p), x, n, a.low[p.ordinal()], dy, dxOut, key(call, l, p));
+            sideNanos += System.nanoTime() - t0;
         }
     }
 
@@ -274,7 +305,9 @@ public final class LoraTrainingModel {
         sideForward(l, Projection.K, a.norm1, n, a.k, a, call);
         sideForward(l, Projection.V, a.norm1, n, a.v, a, call);
         rotate(n, a.q, a.k, sin);
+        long t0 = System.nanoTime();
         attention.forward(n, a.q, a.k, a.v, a.att, a.lse);
+        attentionNanos += System.nanoTime() - t0;
         frozen.forward(w.wo(), a.att, n, tmp);
         sideForward(l, Projection.O, a.att, n, tmp, a, call);
         for (int i = 0; i < n * h; i++) {
@@ -337,7 +370,9 @@ public final class LoraTrainingModel {
         Arrays.fill(dAtt, 0, n * config.qDim(), 0f);
         frozen.backward(w.wo(), dx, n, dAtt);
         sideBackward(l, Projection.O, a.att, n, dx, dAtt, a, call);
+        long t0 = System.nanoTime();
         attention.backward(n, a.q, a.k, a.v, a.att, a.lse, dAtt, dq, dk, dv);
+        attentionNanos += System.nanoTime() - t0;
         rotate(n, dq, dk, sinBack);
         Arrays.fill(dNorm, 0, n * h, 0f);
         frozen.backward(w.wq(), dq, n, dNorm);
@@ -366,6 +401,7 @@ public final class LoraTrainingModel {
             Arrays.fill(dx, 0, n * h, 0f);
         }
         double total = 0;
+        long t0 = System.nanoTime();
         for (int c0 = 0; c0 < count; c0 += LOGIT_ROWS) {
             int rows = Math.min(LOGIT_ROWS, count - c0);
             int first = c0;
@@ -376,15 +412,11 @@ public final class LoraTrainingModel {
             pool.parallelFor(rows, 1, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int off = r * vocab;
-                    double lse = LogSumExp.of(logits, off, vocab);
+                    double lse = VocabularySoftmax.logSumExp(logits, off, vocab);
                     int target = tokens[lossPositions[first + r] + 1];
                     rowLoss[r] = lse - logits[off + target];
                     if (backward) {
-                        float l = (float) lse;
-                        for (int v = 0; v < vocab; v++) {
-                            logits[off + v] = (float) Math.exp(logits[off + v] - l) * unit;
-                        }
-                        logits[off + target] -= unit;
+                        VocabularySoftmax.gradient(logits, off, vocab, (float) lse, unit, target);
                     }
                 }
             });
@@ -400,6 +432,7 @@ public final class LoraTrainingModel {
                 }
             }
         }
+        lossNanos += System.nanoTime() - t0;
         if (backward) {
             for (int l = config.numLayers() - 1; l >= 0; l--) {
                 LayerActivations a = acts(l);

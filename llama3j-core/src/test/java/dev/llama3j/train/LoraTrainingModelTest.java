@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llama3j.convert.SyntheticShape;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.gguf.GgufFileType;
 import dev.llama3j.json.Json;
@@ -15,7 +16,6 @@ import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeLayout;
-import dev.llama3j.sampling.LogSumExp;
 import dev.llama3j.testing.ConvertedModels;
 import java.util.EnumSet;
 import java.util.Set;
@@ -56,7 +56,7 @@ class LoraTrainingModelTest {
                 continue;
             }
             int off = (i - 1) * vocab;
-            sum += LogSumExp.of(logits, off, vocab) - logits[off + tokens[i]];
+            sum += VocabularySoftmax.logSumExp(logits, off, vocab) - logits[off + tokens[i]];
             count++;
         }
         double want = sum / count;
@@ -182,6 +182,10 @@ class LoraTrainingModelTest {
         assertTrue(e.getMessage().contains("9 tokens; expected 2..8"), e.getMessage());
         e = assertThrows(InvalidRequestException.class, () -> new LoraTrainingModel(model, params, 1, false, 1));
         assertTrue(e.getMessage().contains("at least 2 tokens"), e.getMessage());
+        LoraParameters chatShaped = LoraParameters.initialize(SyntheticShape.TINY.config, RopeLayout.HALF, spec(0), 1);
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> new LoraTrainingModel(model, chatShaped, 8, false, 1));
+        assertTrue(shape.getMessage().contains("made for another model shape (q_proj of layer 0)"), shape.getMessage());
     }
 
     @Test
