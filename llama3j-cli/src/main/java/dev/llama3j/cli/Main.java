@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             BenchCommand.class,
             MemCommand.class,
+            FinetuneCommand.class,
             SyntheticGgufCommand.class,
             DatagenCommand.class,
             CommandLine.HelpCommand.class
