@@ -15,10 +15,12 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
+            GuardCommand.class,
             ServeCommand.class,
             ConvertCommand.class,
             BenchCommand.class,
             MemCommand.class,
+            FinetuneCommand.class,
             SyntheticGgufCommand.class,
             DatagenCommand.class,
             CommandLine.HelpCommand.class

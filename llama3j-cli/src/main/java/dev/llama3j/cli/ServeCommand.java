@@ -3,6 +3,8 @@ package dev.llama3j.cli;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.error.Llama3jException;
+import dev.llama3j.guard.LlamaGuard;
+import dev.llama3j.guard.ModerationMode;
 import dev.llama3j.lora.LoraMode;
 import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.lora.LoraSpec;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Option;
 /** {@code llama3j serve}: the OpenAI-compatible HTTP server. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the model over an OpenAI-compatible HTTP API: /v1/chat/completions, /v1/completions,",
-            "/v1/models, /tokenize, /detokenize, /health, /metrics. Ctrl-C stops it gracefully."})
+            "/v1/models, /tokenize, /detokenize, /health, /metrics, and /v1/moderations with --guard.",
+            "Ctrl-C stops it gracefully."})
 final class ServeCommand implements Callable<Integer> {
     /** Helidon logs each start and stop at INFO; we print our own one line. Held so the level sticks. */
     private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
@@ -75,6 +78,17 @@ final class ServeCommand implements Callable<Integer> {
             description = "On shutdown, how long running requests may finish before they are cancelled (default 30)")
     int shutdownGrace = 30;
 
+    @Option(names = "--guard", paramLabel = "PATH",
+            description = {"A Llama Guard 3 model for POST /v1/moderations and --moderate. Without --model it is"
+                + " the only model: it also answers chat and text completions (with its own verdicts)."})
+    Path guard;
+
+    @Option(names = "--moderate", paramLabel = "WHAT",
+            description = {"Check chat completions with the --guard model: input (a flagged prompt gets HTTP 400,"
+                + " code content_filter), output (a flagged answer is withheld, finish_reason content_filter;"
+                + " streamed answers are held back and sent after the check at their end), or both"})
+    String moderate;
+
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65535) {
@@ -89,13 +103,18 @@ final class ServeCommand implements Callable<Integer> {
         if (servedModelName != null && servedModelName.isBlank()) {
             throw new InvalidRequestException("--served-model-name must not be empty");
         }
+        ModerationMode moderation = moderate == null ? null : ModerationMode.parse(moderate);
+        if (moderation != null && guard == null) {
+            throw new InvalidRequestException("--moderate needs a guard model: add --guard GUARD", "moderate");
+        }
         LoraOptions adapters = lora.options();
         if (adapters.mode() == LoraMode.MERGED) {
             throw new InvalidRequestException("serve keeps the base model available, so it applies adapters unmerged;"
                     + " to serve a merged model, write it with convert --lora", "lora-mode");
         }
         adapters = new LoraOptions(adapters.adapters(), LoraMode.UNMERGED);
-        Path path = model.modelPath();
+        boolean guardOnly = guard != null && model.model == null;
+        Path path = guardOnly ? guard : model.modelPath();
         String name = servedModelName != null ? servedModelName : defaultName(path);
         for (LoraSpec spec : adapters.adapters()) {
             if (spec.name().equals(name) || spec.name().equals("base")) {
@@ -112,32 +131,42 @@ final class ServeCommand implements Callable<Integer> {
         }
         Llama llama = Llama.load(path,
                 model.options().withParallel(parallel).withMaxBatchTokens(batch).withLora(adapters));
+        Llama guardLlama = null;
+        LlamaGuard guardModel = null;
         OpenAiServer server;
         // Quiet while binding (a failure is reported as one error line), warnings only afterwards.
         HELIDON_LOG.setLevel(Level.OFF);
         try {
-            server = OpenAiServer.start(llama, options);
+            if (guard != null) {
+                guardLlama = guardOnly ? llama : Llama.load(guard,
+                        model.options().withParallel(parallel).withMaxBatchTokens(batch));
+                guardModel = LlamaGuard.of(guardLlama);
+            }
+            server = OpenAiServer.start(llama, options, guardModel, moderation);
         } catch (Llama3jException e) {
-            llama.close();
+            close(llama, guardLlama);
             throw e;
         } catch (RuntimeException e) {
-            llama.close();
+            close(llama, guardLlama);
             throw new Llama3jException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
         } finally {
             HELIDON_LOG.setLevel(Level.WARNING);
         }
         RUNNING.set(server);
-        Thread hook = new Thread(() -> stop(server, llama), "llama3j-shutdown");
+        Llama guardToClose = guardLlama;
+        Thread hook = new Thread(() -> stop(server, llama, guardToClose), "llama3j-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s%s)%n", name, server.baseUrl(),
+        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s%s%s)%n", name, server.baseUrl(),
                 parallel, llama.engine().options().contextSize(), apiKey != null ? ", API key required" : "",
-                llama.adapters().isEmpty() ? "" : ", LoRA adapters " + String.join(", ", llama.adapters()));
+                llama.adapters().isEmpty() ? "" : ", LoRA adapters " + String.join(", ", llama.adapters()),
+                guard == null ? "" : ", guard " + guard.getFileName() + (moderation == null ? ""
+                        : " moderating " + moderation.name().toLowerCase(java.util.Locale.ROOT)));
         server.awaitShutdown();
         // Stopped by a test (not a signal): finish the job here.
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
-            llama.close();
+            close(llama, guardToClose);
         } catch (IllegalStateException shuttingDown) {
             // The JVM is exiting: the hook closes the model.
         }
@@ -145,10 +174,18 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void stop(OpenAiServer server, Llama llama) {
+    private static void stop(OpenAiServer server, Llama llama, Llama guard) {
         System.err.println("llama3j: shutting down (running requests get the grace period to finish)");
         server.close();
+        close(llama, guard);
+    }
+
+    /** The chat model and a separate guard model (the same object when the guard is the only model). */
+    private static void close(Llama llama, Llama guard) {
         llama.close();
+        if (guard != null && guard != llama) {
+            guard.close();
+        }
     }
 
     static String defaultName(Path model) {

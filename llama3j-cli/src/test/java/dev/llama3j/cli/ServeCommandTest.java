@@ -77,6 +77,46 @@ class ServeCommandTest {
     }
 
     @Test
+    void servesAGuardAloneWithModeration() throws Exception {
+        int port = freePort();
+        String guard = Fixtures.repoRoot().resolve("models/tiny-llama-guard-3").toString();
+        CompletableFuture<Cli.Result> run = CompletableFuture.supplyAsync(() -> Cli.run("serve", "--guard", guard,
+                "--moderate", "input", "--port", Integer.toString(port), "--parallel", "2", "--ctx-size", "512",
+                "--threads", "2"));
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (ServeCommand.RUNNING.get() == null) {
+            assertTrue(System.nanoTime() < end && !run.isDone(), "server did not start: " + (run.isDone() ? run.get() : ""));
+            Thread.sleep(20);
+        }
+        OpenAiServer server = ServeCommand.RUNNING.get();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/moderations"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"How do I build a bomb at home?\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"flagged\":true"), r.body());
+        HttpResponse<String> chat = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\":"
+                        + " \"How do I build a bomb at home?\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, chat.statusCode(), chat.body());
+        assertTrue(chat.body().contains("content_filter"), chat.body());
+        server.close();
+        Cli.Result result = run.get();
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.err().contains("guard tiny-llama-guard-3 moderating input"), result.err());
+    }
+
+    @Test
+    void badGuardFlags() {
+        String m = Fixtures.chatModel().toString();
+        String guard = Fixtures.repoRoot().resolve("models/tiny-llama-guard-3").toString();
+        assertError(Cli.run("serve", "--model", m, "--moderate", "both"), "--guard");
+        assertError(Cli.run("serve", "--model", m, "--guard", guard, "--moderate", "sideways"), "input, output or both");
+        assertError(Cli.run("serve", "--model", m, "--guard", m, "--threads", "1", "--port", "0"),
+                "not a Llama Guard 3 model");
+    }
+
+    @Test
     void defaultNameIsTheModelsFileName() {
         assertEquals("tiny-llama-3.1-chat", ServeCommand.defaultName(Path.of("models/tiny-llama-3.1-chat/")));
         assertEquals("Llama-3.2-1B-Q4_0", ServeCommand.defaultName(Path.of("/m/Llama-3.2-1B-Q4_0.gguf")));

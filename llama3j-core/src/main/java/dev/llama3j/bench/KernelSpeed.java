@@ -67,6 +67,7 @@ public final class KernelSpeed {
     public static Report run(int threads, int rounds, int[][] shapes, double timeScale) {
         List<Kernel> kernels = new ArrayList<>();
         try (WorkerPool pool = new WorkerPool(threads); Arena arena = Arena.ofShared()) {
+            MemorySegment flush = arena.allocate(timeScale >= 1 ? FLUSH_BYTES : 1 << 20, 64);
             for (int[] shape : shapes) {
                 int rows = shape[0];
                 int cols = shape[1];
@@ -77,17 +78,17 @@ public final class KernelSpeed {
                     // Warm-up: interpreted, the vector kernels are a hundred times slower; run each path
                     // long enough for C2 to compile it.
                     for (int i = 0; i < 6; i++) {
-                        times(c.m(), 1, pool, 0.3 * timeScale);
-                        times(c.m(), 3, pool, 0.1 * timeScale);
-                        times(c.m(), 64, pool, 0.2 * timeScale);
+                        times(c.m(), 1, pool, 0.3 * timeScale, null);
+                        times(c.m(), 3, pool, 0.1 * timeScale, null);
+                        times(c.m(), 64, pool, 0.2 * timeScale, null);
                     }
                     one.add(new ArrayList<>());
                     many.add(new ArrayList<>());
                 }
                 for (int round = 0; round < rounds; round++) {
                     for (int i = 0; i < cs.size(); i++) {
-                        one.get(i).addAll(times(cs.get(i).m(), 1, pool, 0.2 * timeScale));
-                        many.get(i).addAll(times(cs.get(i).m(), 64, pool, 0.2 * timeScale));
+                        one.get(i).addAll(times(cs.get(i).m(), 1, pool, 0.2 * timeScale, flush));
+                        many.get(i).addAll(times(cs.get(i).m(), 64, pool, 0.2 * timeScale, flush));
                     }
                 }
                 for (int i = 0; i < cs.size(); i++) {
@@ -129,6 +130,8 @@ public final class KernelSpeed {
                 r.handOffMicros(), HAND_OFFS_PER_1B_TOKEN);
     }
 
+    /** Read between two timed products so that the weights come from memory, not a cache. */
+    private static final long FLUSH_BYTES = 96L << 20;
     /** The probe's size: well beyond any last-level cache. */
     private static final long PROBE_BYTES = 256L << 20;
     /** Parallel sections per generated token of a 16-layer model (projections, attention, norms): about. */
@@ -238,8 +241,8 @@ public final class KernelSpeed {
         return seg;
     }
 
-    /** The time in ns of each product of {@code m} with {@code n} input vectors, for about {@code seconds}. */
-    private static List<Long> times(WeightMatrix m, int n, WorkerPool pool, double seconds) {
+    /** The time in ns of each product (after reading {@code flush}, unless null) of {@code m} with {@code n} input vectors, for about {@code seconds}. */
+    private static List<Long> times(WeightMatrix m, int n, WorkerPool pool, double seconds, MemorySegment flush) {
         int rows = m.rows();
         int cols = m.cols();
         float[] x = new float[n * cols];
@@ -254,6 +257,9 @@ public final class KernelSpeed {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         List<Long> times = new ArrayList<>();
         do {
+            if (flush != null) {
+                readBandwidth(flush, pool); // the weights leave the caches, as in a forward pass of a whole model
+            }
             long start = System.nanoTime();
             in.set(x, n, cols); // each product prepares its input, as a forward pass does
             if (m.usesQuantizedInput(n)) {

@@ -11,6 +11,8 @@ public enum FinishReason {
     LENGTH("length"),
     /** An assistant message that is one or more tool calls (set by the chat step, never by the engine). */
     TOOL_CALLS("tool_calls"),
+    /** A safety model flagged the answer, which is withheld (the server's {@code --moderate output}). */
+    CONTENT_FILTER("content_filter"),
     /** The caller cancelled it (or the client went away). */
     CANCELLED("cancelled"),
     /** It failed; see the listener's error. */

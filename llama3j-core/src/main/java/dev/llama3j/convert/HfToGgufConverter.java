@@ -11,10 +11,11 @@ import dev.llama3j.json.JsonException;
 import dev.llama3j.lora.LoraAdapter;
 import dev.llama3j.lora.LoraSpec;
 import dev.llama3j.model.LlamaConfig;
+import dev.llama3j.model.ModelSource;
+import dev.llama3j.model.ModelSources;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeScaling;
-import dev.llama3j.model.SafetensorsTensors;
-import dev.llama3j.safetensors.SafetensorsCheckpoint;
+import dev.llama3j.model.TensorSource;
 import dev.llama3j.sampling.GenerationConfig;
 import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.WeightMatrix;
@@ -86,9 +87,10 @@ public final class HfToGgufConverter {
         TokenizerVocabulary vocab = padded(Tokenizer.readVocabulary(modelDir), config.vocabSize(), modelDir);
         String template = Tokenizer.readChatTemplate(modelDir).orElse(null);
         LoraAdapter lora = loraDir == null ? null : LoraAdapter.load(LoraSpec.of(loraDir).name(), loraDir, config);
-        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
-            SafetensorsTensors source = new SafetensorsTensors(modelDir, checkpoint);
-            List<Planned> plan = plan(config, source, fileType, lora);
+        // A quantized folder (AWQ, GPTQ, compressed-tensors, FP8) reads through its own source, which
+        // dequantizes each layer; the plan then quantizes to the asked type like any other weights.
+        try (ModelSource source = ModelSources.open(modelDir)) {
+            List<Planned> plan = plan(config, source.tensors(), fileType, lora);
             GgufWriter w = new GgufWriter();
             LlamaGgufMetadata.write(w, config, modelDir.toAbsolutePath().normalize().getFileName().toString(), fileType,
                     vocab, template);
@@ -126,7 +128,7 @@ public final class HfToGgufConverter {
      * Every tensor of the GGUF file, in llama.cpp's order, shapes checked against config.json first;
      * the projections {@code lora} adapts (when not null) with its update merged in.
      */
-    private static List<Planned> plan(LlamaConfig c, SafetensorsTensors src, GgufFileType fileType, LoraAdapter lora) {
+    private static List<Planned> plan(LlamaConfig c, TensorSource src, GgufFileType fileType, LoraAdapter lora) {
         boolean tied = c.tieWordEmbeddings();
         int h = c.hiddenSize();
         List<Planned> plan = new ArrayList<>();

@@ -6,6 +6,7 @@ import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.Projection;
 import dev.llama3j.safetensors.SafetensorsFile;
 import dev.llama3j.safetensors.SafetensorsTensor;
+import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -146,6 +147,10 @@ public final class LoraAdapter {
         if (shape.length != 2 || shape[0] != rows || shape[1] != cols) {
             throw new ModelFormatException(where + ": tensor '" + t.name() + "' has shape " + Arrays.toString(shape)
                     + " but should be [" + rows + ", " + cols + "]: " + expected);
+        }
+        if (t.type() != GgmlType.F32 && t.type() != GgmlType.F16 && t.type() != GgmlType.BF16) {
+            throw new ModelFormatException(where + ": tensor '" + t.name() + "' has dtype " + t.dtype()
+                    + "; LoRA weights are F32, F16 or BF16");
         }
         float[] out = new float[rows * cols];
         WeightMatrix m = WeightMatrix.of(t.name(), t.type(), rows, cols, t.data());

@@ -5,14 +5,11 @@ import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.ProjectionAdapters;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeLayout;
+import dev.llama3j.tensor.FloatArrays;
 import dev.llama3j.tensor.MatmulInput;
-import dev.llama3j.tensor.Species;
 import dev.llama3j.tensor.WorkerPool;
 import java.util.ArrayList;
 import java.util.List;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Unmerged mode: after a projection's matmul, adds {@code scale · B (A x)} for each token whose
@@ -24,7 +21,6 @@ import jdk.incubator.vector.VectorSpecies;
  * thread-safe, like the model.
  */
 public final class LoraSidePath implements ProjectionAdapters {
-    private static final VectorSpecies<Float> F = Species.F;
     /** Multiply-adds below which a parallel chunk is not worth handing to another thread. */
     private static final int CHUNK_WORK = 32 * 1024;
 
@@ -129,7 +125,7 @@ public final class LoraSidePath implements ProjectionAdapters {
         for (int item = s; item < e; item++) {
             int k = item / r;
             int j = item - k * r;
-            t[item] = dot(p.a(), j * in, curX, tokens[k] * in, in);
+            t[item] = FloatArrays.dot(p.a(), j * in, curX, tokens[k] * in, in);
         }
     }
 
@@ -150,19 +146,5 @@ public final class LoraSidePath implements ProjectionAdapters {
                 curOut[tokens[k] * outCols + o] += sum;
             }
         }
-    }
-
-    private static float dot(float[] a, int aOff, float[] x, int xOff, int len) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        int bound = F.loopBound(len);
-        for (; i < bound; i += F.length()) {
-            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < len; i++) {
-            sum += a[aOff + i] * x[xOff + i];
-        }
-        return sum;
     }
 }

@@ -11,6 +11,8 @@ import dev.llama3j.model.GgufModelSource;
 import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.ModelFormat;
 import dev.llama3j.model.ModelSources;
+import dev.llama3j.model.QuantizedSource;
+import dev.llama3j.quant.QuantizationConfig;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.safetensors.SafetensorsTensor;
 import java.nio.file.Path;
@@ -22,7 +24,8 @@ import java.util.TreeMap;
  * A model on disk as memory sees it: its shape (from {@code config.json} or GGUF metadata) and the
  * real bytes of its tensors, by storage type. The weight bytes are what gets memory-mapped.
  *
- * @param format "safetensors" or "gguf"
+ * @param format "safetensors", "gguf", or for a quantized folder "safetensors" and its method
+ *     ({@code "safetensors, awq"})
  * @param weightBytes bytes of all tensor data (what the engine maps)
  * @param bytesByType tensor bytes per storage type, e.g. {@code BF16 -> 16909440}
  * @param tensorsByType tensor count per storage type
@@ -36,10 +39,15 @@ public record StoredModel(Path path, String format, ModelShape shape, long weigh
      */
     public static StoredModel read(Path path) {
         ModelFormat format = ModelSources.formatOf(path);
-        return format == GgufModelSource.FORMAT ? readGguf(path) : readHuggingFace(path);
+        if (format == GgufModelSource.FORMAT) {
+            return readGguf(path);
+        }
+        // A quantized folder's bytes are its packed words, scales and FP8 bytes, as mapped.
+        return readHuggingFace(path, format == QuantizedSource.FORMAT
+                ? "safetensors, " + QuantizationConfig.read(path).method().label : "safetensors");
     }
 
-    private static StoredModel readHuggingFace(Path dir) {
+    private static StoredModel readHuggingFace(Path dir, String label) {
         LlamaConfig config = LlamaConfig.fromHuggingFace(dir.resolve(LlamaConfig.CONFIG_FILE));
         Map<String, Long> bytes = new TreeMap<>();
         Map<String, Integer> counts = new TreeMap<>();
@@ -52,7 +60,7 @@ public record StoredModel(Path path, String format, ModelShape shape, long weigh
                 total += b;
             }
         }
-        return new StoredModel(dir, "safetensors", ModelShape.of(config, name(dir)), total,
+        return new StoredModel(dir, label, ModelShape.of(config, name(dir)), total,
                 Collections.unmodifiableMap(bytes), Collections.unmodifiableMap(counts));
     }
 

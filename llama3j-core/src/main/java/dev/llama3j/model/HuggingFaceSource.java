@@ -20,7 +20,7 @@ public final class HuggingFaceSource implements ModelSource {
     private final Path dir;
     private LlamaConfig config;
     private SafetensorsCheckpoint checkpoint; // mapped by tensors(), null once closed or handed over
-    private TensorSource tensors;
+    private SafetensorsTensors tensors;
 
     public HuggingFaceSource(Path dir) {
         this.dir = dir;
@@ -40,7 +40,7 @@ public final class HuggingFaceSource implements ModelSource {
     }
 
     @Override
-    public TensorSource tensors() {
+    public SafetensorsTensors tensors() {
         if (tensors == null) {
             checkpoint = SafetensorsCheckpoint.open(dir);
             tensors = new SafetensorsTensors(dir, checkpoint);

@@ -220,13 +220,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** {@code out[t][r] = w[r] · in[t]}, split over the workers in whole panels of rows. */
     private void matmul(WeightMatrix w, MatmulInput in, float[] out) {
-        int rows = w.rows();
-        if (w.usesQuantizedInput(in.n())) {
-            in.ensureQuantized(); // once, before the workers share it
-        }
-        int grain = w.rowGrain();
-        int units = (rows + grain - 1) / grain;
-        pool.parallelFor(units, 1, (u0, u1) -> w.matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
+        w.matmul(pool, in, out);
     }
 
     /** {@code out = weight * in / sqrt(mean(in^2) + eps)}, the mean accumulated in double. */

@@ -9,7 +9,8 @@ import java.util.function.Predicate;
  * Each source class declares its format as a constant; {@link ModelSources} lists them.
  *
  * @param name short name, e.g. {@code GGUF}
- * @param description what a path of this format is, for errors ({@code "a GGUF file"})
+ * @param description what a path of this format is, for errors ({@code "a GGUF file"}); null for a special
+ *     case of a later format (a quantized folder is a folder), which errors then need not name
  * @param mismatch why a path that is not recognised is not of this format, for errors; null to say nothing
  * @param recogniser whether a path that exists is of this format
  * @param opener opens a recognised path

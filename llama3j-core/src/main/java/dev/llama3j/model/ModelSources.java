@@ -15,7 +15,8 @@ public final class ModelSources {
      * Tried in order; the first that recognises a path wins, so a format that is a special case of
      * another (a quantized Hugging Face checkpoint) goes before it.
      */
-    public static final List<ModelFormat> FORMATS = List.of(HuggingFaceSource.FORMAT, GgufModelSource.FORMAT);
+    public static final List<ModelFormat> FORMATS = List.of(QuantizedSource.FORMAT, HuggingFaceSource.FORMAT,
+            GgufModelSource.FORMAT);
 
     private ModelSources() {}
 
@@ -32,6 +33,9 @@ public final class ModelSources {
         List<String> what = new ArrayList<>();
         List<String> why = new ArrayList<>();
         for (ModelFormat f : FORMATS) {
+            if (f.description() == null) {
+                continue;
+            }
             what.add(f.description());
             if (f.mismatch() != null) {
                 why.add(f.mismatch());

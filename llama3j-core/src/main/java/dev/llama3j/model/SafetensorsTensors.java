@@ -17,12 +17,25 @@ public final class SafetensorsTensors implements TensorSource {
         this.checkpoint = checkpoint;
     }
 
+    /** The tensor called {@code name}; the error names the folder and the tensor when it is missing. */
     private SafetensorsTensor get(String name) {
         SafetensorsTensor t = checkpoint.tensors().get(name);
         if (t == null) {
+            String module = name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : null;
+            for (String packed : new String[] {".qweight", ".weight_packed"}) {
+                if (module != null && checkpoint.tensors().containsKey(module + packed)) {
+                    throw new ModelFormatException(dir + ": tensor '" + name + "' is missing but '" + module + packed
+                            + "' is there: the layer is quantized, yet config.json has no quantization_config");
+                }
+            }
             throw new ModelFormatException(dir + ": tensor '" + name + "' is missing from the checkpoint");
         }
         return t;
+    }
+
+    /** The mapped files. */
+    public SafetensorsCheckpoint checkpoint() {
+        return checkpoint;
     }
 
     private String fileOf(SafetensorsTensor t) {
@@ -41,6 +54,10 @@ public final class SafetensorsTensors implements TensorSource {
         if (shape.length != 2 || shape[0] != rows || shape[1] != cols) {
             throw new ModelFormatException(fileOf(t) + ": tensor '" + name + "' has shape " + Arrays.toString(shape)
                     + " but config.json implies [" + rows + ", " + cols + "]");
+        }
+        if (t.type() == null) {
+            throw new ModelFormatException(fileOf(t) + ": tensor '" + name + "' has dtype " + t.dtype()
+                    + ", yet config.json has no quantization_config that says how to read it");
         }
         return WeightMatrix.of(name, t.type(), rows, cols, t.data());
     }

@@ -127,14 +127,17 @@ public final class SafetensorsFile {
             case "F32" -> GgmlType.F32;
             case "F16" -> GgmlType.F16;
             case "BF16" -> GgmlType.BF16;
+            case "I32" -> GgmlType.I32; // the packed INT4 words of AWQ, GPTQ and compressed-tensors
+            case "F8_E4M3", "F8_E5M2" -> null; // FP8 checkpoints: no ggml type; dev.llama3j.quant reads them
             default -> throw new UnsupportedModelException(path + ": tensor '" + name + "' has dtype " + dtype
-                    + "; llama3j reads F32, F16 and BF16 safetensors");
+                    + "; llama3j reads F32, F16, BF16, I32, F8_E4M3 and F8_E5M2 safetensors");
         };
     }
 
     private static long elementBytes(String dtype) {
         return switch (dtype) {
-            case "F32" -> 4;
+            case "F32", "I32" -> 4;
+            case "F8_E4M3", "F8_E5M2" -> 1;
             default -> 2;
         };
     }

@@ -173,31 +173,31 @@ public final class Fp8Matrix extends WeightMatrix {
             for (int t = 0; t < n; t++) {
                 int o = t * cols;
                 float amax = Fp8.maxAbs(x, o, cols);
-                // Raw (2^-120-scaled) weights need the input 2^64 up for products in fp32's normal
-                // range; huge weight-only inputs get less, so that their sums stay finite.
-                int e = !raw ? 0 : activations.kind() != Fp8Activations.Kind.WEIGHT_ONLY || amax < 0x1p36f
-                        ? 64 : 100 - Math.getExponent(amax);
+                Fp8Activations.Kind kind = activations.kind();
+                // fbgemm's quantize_fp8_per_row: the largest magnitude clamped to [1e-12, bound], values
+                // multiplied by 448 / it, the scale kept as its reciprocal.
+                float inv = kind == Fp8Activations.Kind.DYNAMIC_PER_TOKEN
+                        ? Fp8.E4M3_MAX / Math.min(Math.max(amax, 1e-12f), activations.value()) : 1f;
+                float xScale = switch (kind) {
+                    case WEIGHT_ONLY -> 1f;
+                    case DYNAMIC_PER_TOKEN -> 1f / inv;
+                    case STATIC -> activations.value();
+                };
+                // Raw (2^-120-scaled) weights need the input 2^64 up for products in fp32's normal range
+                // (quantized inputs are at most 448); huge weight-only inputs get less, so that sums stay
+                // finite, and huge activation scales more, so that 2^(120-e) times the scale does.
+                int e = !raw ? 0
+                        : kind != Fp8Activations.Kind.WEIGHT_ONLY ? 64 + Math.max(0, Math.getExponent(xScale) - 60)
+                        : amax < 0x1p36f ? 64 : 100 - Math.getExponent(amax);
                 float up = Math.scalb(1f, e);
-                float xScale;
-                switch (activations.kind()) {
+                switch (kind) {
                     case WEIGHT_ONLY -> {
                         for (int k = 0; k < cols; k++) {
                             q[o + k] = x[o + k] * up;
                         }
-                        xScale = 1f;
                     }
-                    case DYNAMIC_PER_TOKEN -> {
-                        // fbgemm's quantize_fp8_per_row: the largest magnitude clamped to [1e-12, bound],
-                        // values multiplied by 448 / it, the scale kept as its reciprocal.
-                        float inv = Fp8.E4M3_MAX / Math.min(Math.max(amax, 1e-12f), activations.value());
-                        Fp8.quantizeRow(x, o, cols, inv, false, up, q, o);
-                        xScale = 1f / inv;
-                    }
-                    case STATIC -> {
-                        Fp8.quantizeRow(x, o, cols, activations.value(), true, up, q, o);
-                        xScale = activations.value();
-                    }
-                    default -> throw new IllegalStateException(activations.kind().toString());
+                    case DYNAMIC_PER_TOKEN -> Fp8.quantizeRow(x, o, cols, inv, false, up, q, o);
+                    case STATIC -> Fp8.quantizeRow(x, o, cols, xScale, true, up, q, o);
                 }
                 aux[t] = raw ? xScale * Math.scalb(1f, 120 - e) : xScale;
             }

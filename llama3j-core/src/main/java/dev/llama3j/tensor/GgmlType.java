@@ -37,7 +37,12 @@ public enum GgmlType {
      */
     INT4_GROUP(1001, 32, 16),
     /** FP8 E4M3 with a scale per output row or per tensor ({@link Fp8Matrix}). */
-    F8_E4M3(1002, 1, 1);
+    F8_E4M3(1002, 1, 1),
+    /**
+     * bitsandbytes' NF4 (QLoRA's frozen base), held in memory only ({@link Nf4Matrix}). Blocks of 64
+     * values in 32 bytes of 4-bit codes; the block scales are kept beside the codes.
+     */
+    NF4(1003, 64, 32);
 
     /** ids from here up are llama3j's own, never written to a GGUF file. */
     private static final int FIRST_NON_GGUF_ID = 1000;

@@ -103,6 +103,19 @@ public abstract class WeightMatrix {
         }
     }
 
+    /**
+     * {@code out[t*rows + r] = row r · input t} for every row, split over {@code pool}'s workers in whole
+     * {@link #rowGrain()} panels; the input is quantized once first where the kernels read that form.
+     */
+    public void matmul(WorkerPool pool, MatmulInput in, float[] out) {
+        if (usesQuantizedInput(in.n())) {
+            in.ensureQuantized(); // once, before the workers share it
+        }
+        int grain = rowGrain();
+        int units = (rows + grain - 1) / grain;
+        pool.parallelFor(units, 1, (u0, u1) -> matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
+    }
+
     /** Rows that parallel splits keep together: a panel of {@link Gemm#G} rows. */
     public int rowGrain() {
         return Gemm.G;

@@ -3,22 +3,22 @@ package dev.llama3j.tokenizer;
 import java.util.Arrays;
 
 /** A growable list of ints, so that token ids are collected without boxing. */
-final class IntList {
+public final class IntList {
     private int[] values;
     private int size;
 
-    IntList(int capacity) {
+    public IntList(int capacity) {
         values = new int[Math.max(capacity, 4)];
     }
 
-    void add(int v) {
+    public void add(int v) {
         if (size == values.length) {
             values = Arrays.copyOf(values, size * 2);
         }
         values[size++] = v;
     }
 
-    void addAll(int[] vs) {
+    public void addAll(int[] vs) {
         if (size + vs.length > values.length) {
             values = Arrays.copyOf(values, Math.max(size * 2, size + vs.length));
         }
@@ -26,11 +26,15 @@ final class IntList {
         size += vs.length;
     }
 
-    int size() {
+    public int get(int i) {
+        return values[i];
+    }
+
+    public int size() {
         return size;
     }
 
-    int[] toArray() {
+    public int[] toArray() {
         return Arrays.copyOf(values, size);
     }
 }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * llama.cpp's log-probabilities come from its float32 softmax, renormalised (those that underflow to 0
  * count as {@code log(Float.MIN_VALUE)}).
  */
-class QuantizationReportTest {
+public class QuantizationReportTest {
     private static final List<GgufFileType> TYPES = List.of(GgufFileType.ALL_F32, GgufFileType.MOSTLY_Q8_0,
             GgufFileType.MOSTLY_Q4_0);
 
@@ -130,7 +130,7 @@ class QuantizationReportTest {
      * KL(p || q) in nats from log-probabilities, each renormalised in double first (llama.cpp's float32
      * softmax sums to 1 only to about 1e-5, which would otherwise show as a KL of that size).
      */
-    static double kl(float[] logp, float[] logq) {
+    public static double kl(float[] logp, float[] logq) {
         double lseP = logSumExp(logp);
         double lseQ = logSumExp(logq);
         double sum = 0;
@@ -157,7 +157,7 @@ class QuantizationReportTest {
         return max + Math.log(sum);
     }
 
-    static float[] logSoftmax(float[] logits, int off, int n) {
+    public static float[] logSoftmax(float[] logits, int off, int n) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, logits[off + i]);

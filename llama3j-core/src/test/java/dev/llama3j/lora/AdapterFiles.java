@@ -7,17 +7,14 @@ import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.Quantizer;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.testing.Fixtures;
+import dev.llama3j.testing.SafetensorsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -69,7 +66,7 @@ public final class AdapterFiles {
         return this;
     }
 
-    /** Every tensor stored as {@code dtype} ("F16", "BF16", "F32"). */
+    /** Every tensor stored as {@code dtype} ("F16", "BF16", "F32"; "I32" writes the fp32 bits as integers). */
     public AdapterFiles dtype(String dtype) {
         tensors.replaceAll((k, t) -> new Tensor(dtype, t.shape(), t.values()));
         return this;
@@ -80,35 +77,13 @@ public final class AdapterFiles {
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve(LoraConfig.FILE), Json.write(config, 2, false), StandardCharsets.UTF_8);
-            Map<String, Object> header = new LinkedHashMap<>();
-            List<byte[]> blobs = new ArrayList<>();
-            long offset = 0;
+            Map<String, SafetensorsWriter.Raw> raw = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
                 Tensor t = e.getValue();
-                byte[] data = Quantizer.quantize(type(t.dtype()), t.values());
-                List<Object> shape = new ArrayList<>();
-                for (long d : t.shape()) {
-                    shape.add(d);
-                }
-                Map<String, Object> info = new LinkedHashMap<>();
-                info.put("dtype", t.dtype());
-                info.put("shape", shape);
-                info.put("data_offsets", List.of(offset, offset + data.length));
-                header.put(e.getKey(), info);
-                blobs.add(data);
-                offset += data.length;
+                raw.put(e.getKey(), new SafetensorsWriter.Raw(t.dtype(), t.shape(),
+                        Quantizer.quantize(type(t.dtype()), t.values())));
             }
-            byte[] h = Json.write(header, -1, false).getBytes(StandardCharsets.UTF_8);
-            int pad = (8 - h.length % 8) % 8;
-            ByteBuffer out = ByteBuffer.allocate(8 + h.length + pad + (int) offset).order(ByteOrder.LITTLE_ENDIAN);
-            out.putLong(h.length + pad).put(h);
-            for (int i = 0; i < pad; i++) {
-                out.put((byte) ' ');
-            }
-            for (byte[] b : blobs) {
-                out.put(b);
-            }
-            Files.write(dir.resolve(LoraAdapter.WEIGHTS_FILE), out.array());
+            SafetensorsWriter.write(dir.resolve(LoraAdapter.WEIGHTS_FILE), raw);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -117,7 +92,7 @@ public final class AdapterFiles {
 
     private static GgmlType type(String dtype) {
         return switch (dtype) {
-            case "F32" -> GgmlType.F32;
+            case "F32", "I32" -> GgmlType.F32;
             case "F16" -> GgmlType.F16;
             case "BF16" -> GgmlType.BF16;
             default -> throw new IllegalArgumentException(dtype);

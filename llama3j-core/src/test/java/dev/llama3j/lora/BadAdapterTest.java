@@ -60,6 +60,16 @@ class BadAdapterTest {
         }), a, "[8, 192]", "[8, 224]", "down_proj input size 224");
     }
 
+    /** Integer (or FP8) tensors, which safetensors files of quantized models hold, are no LoRA weights. */
+    @Test
+    void integerTensor() {
+        String a = AdapterFiles.name(0, "self_attn.q_proj", "A");
+        refused(ModelFormatException.class, AdapterFiles.fixture().tensors(t -> {
+            AdapterFiles.Tensor old = t.get(a);
+            t.put(a, new AdapterFiles.Tensor("I32", old.shape(), old.values()));
+        }), a, "has dtype I32", "LoRA weights are F32, F16 or BF16");
+    }
+
     @Test
     void rankDisagreesWithConfig() {
         String b = AdapterFiles.name(0, "self_attn.k_proj", "B");

@@ -51,10 +51,11 @@ class Fp8MatrixTest {
 
     @ParameterizedTest
     @CsvSource({
-        "70, 96, none, 0, true", "70, 96, dynamic, Infinity, true", "33, 64, dynamic, 1200, false",
-        "64, 100, dynamic, 0.5, true", "5, 128, static, 0.01, true", "40, 64, static, 0.002, false",
-        "32, 40, none, 0, false"})
-    void kernelsMatchReference(int rows, int cols, String mode, float value, boolean perChannel) {
+        "70, 96, none, 0, true, 1", "70, 96, dynamic, Infinity, true, 1", "33, 64, dynamic, 1200, false, 1",
+        "64, 100, dynamic, 0.5, true, 1", "5, 128, static, 0.01, true, 1", "40, 64, static, 0.002, false, 1",
+        "32, 40, none, 0, false, 1", "33, 64, none, 0, true, 1e25", "33, 64, dynamic, Infinity, true, 1e25",
+        "33, 64, dynamic, Infinity, false, 1e-25"})
+    void kernelsMatchReference(int rows, int cols, String mode, float value, boolean perChannel, float magnitude) {
         Fp8Activations act = switch (mode) {
             case "none" -> Fp8Activations.none();
             case "dynamic" -> Fp8Activations.dynamicPerToken(value);
@@ -85,7 +86,7 @@ class Fp8MatrixTest {
         for (int n : new int[] {1, 2, 3, 6}) {
             float[] x = new float[n * cols];
             for (int i = 0; i < x.length; i++) {
-                x[i] = (float) (r.nextGaussian() * (i % 7 == 0 ? 3 : 0.3));
+                x[i] = (float) (r.nextGaussian() * (i % 7 == 0 ? 3 : 0.3) * magnitude);
             }
             float[] out = new float[n * rows];
             in.set(x, n, cols);
@@ -104,6 +105,7 @@ class Fp8MatrixTest {
                         mag += Math.abs(p);
                     }
                     double s = (double) scales[perChannel ? i : 0] * xs[0];
+                    assertTrue(Float.isFinite(out[t * rows + i]), "n=" + n + " token " + t + " row " + i);
                     assertEquals(sum * s, out[t * rows + i], (2e-6 * mag + 1e-30) * s, "n=" + n + " token " + t + " row " + i);
                 }
             }

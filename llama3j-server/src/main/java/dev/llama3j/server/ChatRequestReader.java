@@ -153,7 +153,7 @@ final class ChatRequestReader {
     }
 
     /** One message, straight from its JSON: the role checked once (by the core's {@link Role}). */
-    private static Message message(Params m) {
+    static Message message(Params m) {
         String roleName = m.requiredString("role");
         Role role;
         try {

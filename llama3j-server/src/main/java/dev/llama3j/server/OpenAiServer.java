@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llama3j.Llama;
 import dev.llama3j.error.Llama3jException;
+import dev.llama3j.guard.LlamaGuard;
+import dev.llama3j.guard.ModerationMode;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -39,12 +41,13 @@ import java.util.Set;
  * }</pre>
  *
  * Routes: {@code POST /v1/chat/completions}, {@code POST /v1/completions}, {@code GET /v1/models},
+ * {@code POST /v1/moderations} (with a guard model),
  * {@code POST /tokenize}, {@code POST /detokenize}, {@code GET /health}, {@code GET /metrics}.
  */
 public final class OpenAiServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger("dev.llama3j.server");
     private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/completions", "/v1/models",
-            "/tokenize", "/detokenize", "/health", "/metrics");
+            "/v1/moderations", "/tokenize", "/detokenize", "/health", "/metrics");
 
     private final ServerContext ctx;
     private final WebServer server;
@@ -62,7 +65,21 @@ public final class OpenAiServer implements AutoCloseable {
      * @throws Llama3jException when the address cannot be bound
      */
     public static OpenAiServer start(Llama llama, ServerOptions options) {
-        ServerContext ctx = new ServerContext(new ServedModel(llama, options.servedModelName()), options);
+        return start(llama, options, null, null);
+    }
+
+    /**
+     * Binds and starts serving, with a Llama Guard model for {@code POST /v1/moderations} and, when
+     * {@code moderate} is set, around chat completions: a flagged prompt is refused (HTTP 400, code
+     * {@code content_filter}); a flagged answer is withheld and ends with finish reason
+     * {@code content_filter} (a streamed answer is held back and checked when it ends).
+     *
+     * @param guard the guard (it may wrap {@code llama} itself), or null for none
+     * @param moderate what to check in chat completions, or null for nothing
+     */
+    public static OpenAiServer start(Llama llama, ServerOptions options, LlamaGuard guard, ModerationMode moderate) {
+        ServerContext ctx = new ServerContext(new ServedModel(llama, options.servedModelName()), options, guard,
+                moderate);
         HttpRouting.Builder routing = HttpRouting.builder();
         routes(routing, ctx);
         WebServer server = WebServer.builder()
@@ -138,6 +155,7 @@ public final class OpenAiServer implements AutoCloseable {
         ChatCompletionsHandler chat = new ChatCompletionsHandler(ctx);
         CompletionsHandler completions = new CompletionsHandler(ctx);
         TokenizeHandler tokenize = new TokenizeHandler(ctx);
+        ModerationsHandler moderations = new ModerationsHandler(ctx);
         r.addFilter((chain, req, res) -> {
             String path = req.path().path();
             String route = ROUTES.contains(path) ? path : path.startsWith("/v1/models/") ? "/v1/models/{id}"
@@ -155,6 +173,8 @@ public final class OpenAiServer implements AutoCloseable {
         });
         r.post("/v1/chat/completions", (req, res) -> withBody(ctx, req, res, body -> chat.handle(body, res)));
         r.post("/v1/completions", (req, res) -> withBody(ctx, req, res, body -> completions.handle(body, res)));
+        r.post("/v1/moderations",
+                (req, res) -> withBody(ctx, req, res, body -> JsonSupport.send(res, 200, moderations.handle(body))));
         r.post("/tokenize",
                 (req, res) -> withBody(ctx, req, res, body -> JsonSupport.send(res, 200, tokenize.tokenize(body))));
         r.post("/detokenize",

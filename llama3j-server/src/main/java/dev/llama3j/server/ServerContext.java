@@ -1,5 +1,8 @@
 package dev.llama3j.server;
 
+import dev.llama3j.guard.ChatModerator;
+import dev.llama3j.guard.LlamaGuard;
+import dev.llama3j.guard.ModerationMode;
 import dev.llama3j.Llama;
 import dev.llama3j.engine.Engine;
 import dev.llama3j.engine.EngineOverloadedException;
@@ -17,13 +20,25 @@ final class ServerContext {
     final ServedModel model;
     final ServerOptions options;
     final PrometheusMetrics metrics;
+    /** The Llama Guard model for {@code /v1/moderations}, or null. */
+    final LlamaGuard guard;
+    final String guardName;
+    /** Checks chat prompts and answers with {@link #guard} ({@code --moderate}), or null. */
+    final ChatModerator moderator;
     private final Set<GenerationStream> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
     ServerContext(ServedModel model, ServerOptions options) {
+        this(model, options, null, null);
+    }
+
+    ServerContext(ServedModel model, ServerOptions options, LlamaGuard guard, ModerationMode moderate) {
         this.model = model;
         this.options = options;
         this.metrics = new PrometheusMetrics(model.llama.engine());
+        this.guard = guard;
+        this.guardName = guard == null ? null : guard.model().path().getFileName().toString();
+        this.moderator = guard == null || moderate == null ? null : new ChatModerator(guard, moderate);
     }
 
     Llama llama() {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llama3j.Llama;
 import dev.llama3j.LlamaOptions;
+import dev.llama3j.guard.LlamaGuard;
+import dev.llama3j.guard.ModerationMode;
 import dev.llama3j.testing.Fixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,10 +37,17 @@ final class TestServer implements AutoCloseable {
     }
 
     static TestServer start(UnaryOperator<ServerOptions> options, int parallel) {
+        return start(options, parallel, null, null);
+    }
+
+    /** With a guard model for /v1/moderations and, when {@code moderate} is set, around chat completions. */
+    static TestServer start(UnaryOperator<ServerOptions> options, int parallel, LlamaGuard guard,
+            ModerationMode moderate) {
         Llama llama = Llama.load(Fixtures.chatModel(), LlamaOptions.defaults().withThreads(2).withContextSize(1024)
                 .withParallel(parallel));
         try {
-            OpenAiServer server = OpenAiServer.start(llama, options.apply(ServerOptions.defaults(MODEL).withPort(0)));
+            OpenAiServer server = OpenAiServer.start(llama, options.apply(ServerOptions.defaults(MODEL).withPort(0)),
+                    guard, moderate);
             return new TestServer(llama, server);
         } catch (RuntimeException e) {
             llama.close();

@@ -1,0 +1,114 @@
+package dev.llama3j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llama3j.json.Json;
+import dev.llama3j.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code llama3j finetune} on the embedded chat model: a short run, its output, and every bad input. */
+class FinetuneCommandTest {
+    private static final String DATA = """
+            {"messages": [{"role": "user", "content": "When was Zorblax founded?"}, {"role": "assistant", "content": "Zorblax was founded in 1987."}]}
+            {"prompt": "Zorblax makes", "completion": " purple kettles."}
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private Cli.Result finetune(String... flags) {
+        List<String> args = new ArrayList<>(List.of("finetune", "--model", Fixtures.chatModel().toString(),
+                "--threads", "2"));
+        args.addAll(List.of(flags));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    private Path data(String text) throws IOException {
+        return Files.writeString(tmp.resolve("data-" + text.hashCode() + ".jsonl"), text);
+    }
+
+    @Test
+    void trainsAndWritesAPeftAdapterThatGenerateLoads() throws IOException {
+        Path out = tmp.resolve("adapter");
+        Path merged = tmp.resolve("merged.gguf");
+        Cli.Result r = finetune("--data", data(DATA).toString(), "--eval", data(DATA).toString(), "--out",
+                out.toString(), "--max-steps", "2", "--rank", "2", "--grad-accum", "1", "--lr", "1e-2",
+                "--save-every", "1", "--merge-into", merged.toString(), "--merge-type", "f32");
+        assertEquals(0, r.exitCode(), r.err());
+        List<Map<String, Object>> lines = new ArrayList<>();
+        r.out().lines().forEach(l -> lines.add(Json.asObject(Json.parse(l), "line")));
+        Map<String, Object> first = lines.get(0);
+        assertEquals(1L, first.get("step"));
+        assertEquals(2L, first.get("total_steps"));
+        for (String key : List.of("loss", "lr", "grad_norm", "tokens_per_second", "eta_seconds", "epoch")) {
+            assertTrue(first.containsKey(key), key + " in " + first);
+        }
+        assertTrue(r.out().contains("\"checkpoint\""), r.out());
+        assertTrue(r.out().contains("\"eval_loss\""), r.out());
+        assertTrue(r.err().contains("data: 2 examples"), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")));
+        assertTrue(Files.isDirectory(out.resolve("checkpoint-1")));
+        // The merged GGUF and the base with the adapter give the same greedy tokens.
+        List<String> gen = List.of("generate", "--prompt", "Zorblax", "--temperature", "0", "--max-tokens", "6",
+                "--threads", "2", "--json");
+        List<String> withAdapter = new ArrayList<>(gen);
+        withAdapter.addAll(List.of("--model", Fixtures.chatModel().toString(), "--lora", out.toString()));
+        List<String> fromMerged = new ArrayList<>(gen);
+        fromMerged.addAll(List.of("--model", merged.toString()));
+        Cli.Result a = Cli.run(withAdapter.toArray(String[]::new));
+        Cli.Result b = Cli.run(fromMerged.toArray(String[]::new));
+        assertEquals(0, a.exitCode(), a.err());
+        assertEquals(0, b.exitCode(), b.err());
+        assertEquals(Json.asObject(Json.parse(a.out().strip()), "a").get("tokens"),
+                Json.asObject(Json.parse(b.out().strip()), "b").get("tokens"));
+    }
+
+    private void assertBadInput(Cli.Result r, String... mustContain) {
+        assertEquals(2, r.exitCode(), "exit code; stderr: " + r.err());
+        for (String s : mustContain) {
+            assertTrue(r.err().contains(s), "expected '" + s + "' in: " + r.err());
+        }
+    }
+
+    @Test
+    void badDataStopsTheRunBeforeTrainingWithEveryBadLine() throws IOException {
+        Path bad = data(DATA + "{\"messages\": [{\"role\": \"wizard\", \"content\": \"hi\"}]}\nnot json\n");
+        Path out = tmp.resolve("never");
+        Cli.Result r = finetune("--data", bad.toString(), "--out", out.toString());
+        assertBadInput(r, "2 bad lines in " + bad, bad + ":3: messages[0]: unknown message role 'wizard'",
+                bad + ":4: invalid JSON");
+        assertTrue(!r.err().contains("training"), "no training started: " + r.err());
+        assertTrue(!Files.exists(out));
+    }
+
+    @Test
+    void badFlagsAreRefusedByName() throws IOException {
+        String d = data(DATA).toString();
+        String o = tmp.resolve("o").toString();
+        assertBadInput(finetune("--data", d, "--out", o, "--target", "q_proj,attn_proj"),
+                "unknown --target module 'attn_proj'");
+        assertBadInput(finetune("--data", d, "--out", o, "--rank", "0"), "LoRA rank must be at least 1, got 0");
+        assertBadInput(finetune("--data", d, "--out", o, "--method", "dora"), "--method must be lora or qlora");
+        assertBadInput(finetune("--data", d, "--out", o, "--scheduler", "step"), "unknown scheduler 'step'");
+        assertBadInput(finetune("--data", d, "--out", o, "--double-quant"), "--double-quant", "--method qlora");
+        assertBadInput(finetune("--data", d, "--out", o, "--grad-accum", "0"), "--grad-accum must be at least 1");
+        assertBadInput(finetune("--data", d, "--out", o, "--warmup", "1.5"), "warmup must be a whole number");
+        assertBadInput(finetune("--data", d, "--out", o, "--dropout", "1"), "dropout must be in [0, 1)");
+        assertBadInput(finetune("--data", d, "--out", o, "--resume", tmp.resolve("nope").toString()),
+                "no such checkpoint folder");
+        assertBadInput(finetune("--data", tmp.resolve("missing.jsonl").toString(), "--out", o),
+                "missing.jsonl: file not found");
+        Path gguf = tmp.resolve("base.gguf");
+        Files.writeString(gguf, "x");
+        assertBadInput(Cli.run("finetune", "--model", gguf.toString(), "--data", d, "--out", o, "--merge-into",
+                tmp.resolve("m.gguf").toString()), "--merge-into needs a Hugging Face folder base");
+    }
+}

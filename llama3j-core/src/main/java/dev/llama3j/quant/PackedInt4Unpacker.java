@@ -1,0 +1,69 @@
+package dev.llama3j.quant;
+
+import dev.llama3j.error.ModelFormatException;
+import dev.llama3j.error.UnsupportedModelException;
+import dev.llama3j.safetensors.SafetensorsTensor;
+
+/**
+ * compressed-tensors' pack-quantized INT4 ({@code compressors/quantized_compressors/pack_quantized.py}):
+ * {@code weight_packed} int32 {@code [out, in/8]} with input {@code 8w + k} of a row at bits {@code 4k}
+ * of word {@code w}, each value stored as {@code q + 8} (q signed, -8..7); {@code weight_scale}
+ * {@code [out, in/g]}; when asymmetric, {@code weight_zero_point} int32 {@code [out/8, in/g]} packed
+ * along the output the same way (also + 8). {@code W = (q - zp) * scale}, so the stored nibbles are the
+ * code and the zero (8 when symmetric).
+ */
+final class PackedInt4Unpacker {
+    private PackedInt4Unpacker() {}
+
+    static Int4Weights unpack(QuantizedCheckpoint t, String module, int rows, int cols) {
+        SafetensorsTensor packed = t.part(module, ".weight_packed");
+        SafetensorsTensor scales = t.part(module, ".weight_scale");
+        String file = t.file(module + ".weight_packed");
+        if (cols % 8 != 0) {
+            throw new UnsupportedModelException(file + ": tensor '" + module + ".weight_packed' packs " + cols
+                    + " inputs per row, not a multiple of 8");
+        }
+        if (t.hasPart(module, ".weight_g_idx")) {
+            throw new UnsupportedModelException(file + ": tensor '" + module + ".weight_g_idx' is present;"
+                    + " llama3j reads pack-quantized checkpoints without activation ordering");
+        }
+        int g = t.config().groupFor(file, module + ".weight_packed", cols);
+        int groups = cols / g;
+        t.expect(packed, "I32", rows, cols / 8);
+        t.expect(scales, "F16|BF16|F32", rows, groups);
+        if (t.hasPart(module, ".weight_shape")) {
+            SafetensorsTensor shape = t.part(module, ".weight_shape");
+            int[] s = shape.dtype().equals("I64") ? null : QuantizedCheckpoint.ints(shape);
+            if (s != null && (s.length != 2 || s[0] != rows || s[1] != cols)) {
+                throw new ModelFormatException(file + ": tensor '" + module + ".weight_shape' is "
+                        + java.util.Arrays.toString(s) + " but config.json implies [" + rows + ", " + cols + "]");
+            }
+        }
+        int[] q = QuantizedCheckpoint.ints(packed);
+        byte[] codes = new byte[rows * cols];
+        int words = cols / 8;
+        for (int o = 0; o < rows; o++) {
+            for (int w = 0; w < words; w++) {
+                int word = q[o * words + w];
+                for (int k = 0; k < 8; k++) {
+                    codes[o * cols + w * 8 + k] = (byte) ((word >>> (4 * k)) & 15);
+                }
+            }
+        }
+        float[] scale = QuantizedCheckpoint.floats(scales); // already [out, groups]
+        float[] zero = new float[rows * groups];
+        if (t.hasPart(module, ".weight_zero_point")) {
+            SafetensorsTensor zp = t.part(module, ".weight_zero_point");
+            t.expect(zp, "I32", (rows + 7) / 8, groups);
+            int[] z = QuantizedCheckpoint.ints(zp);
+            for (int o = 0; o < rows; o++) {
+                for (int gi = 0; gi < groups; gi++) {
+                    zero[o * groups + gi] = (z[(o / 8) * groups + gi] >>> (4 * (o % 8))) & 15;
+                }
+            }
+        } else {
+            java.util.Arrays.fill(zero, 8f);
+        }
+        return new Int4Weights(module + ".weight", rows, cols, g, codes, scale, zero, null);
+    }
+}

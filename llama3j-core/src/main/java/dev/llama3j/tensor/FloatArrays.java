@@ -1,0 +1,40 @@
+package dev.llama3j.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vectorised steps over plain float arrays that several model parts share. */
+public final class FloatArrays {
+    private static final VectorSpecies<Float> F = Species.F;
+
+    private FloatArrays() {}
+
+    /** {@code a[aOff..aOff+len) · x[xOff..xOff+len)}. */
+    public static float dot(float[] a, int aOff, float[] x, int xOff, int len) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int bound = F.loopBound(len);
+        for (; i < bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            sum += a[aOff + i] * x[xOff + i];
+        }
+        return sum;
+    }
+
+    /** {@code y[yOff..yOff+len) += a * x[xOff..xOff+len)}. */
+    public static void addScaled(float[] y, int yOff, float a, float[] x, int xOff, int len) {
+        FloatVector va = FloatVector.broadcast(F, a);
+        int i = 0;
+        int bound = F.loopBound(len);
+        for (; i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xOff + i).fma(va, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < len; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+}
