@@ -14,6 +14,7 @@ import dev.llama3j.server.OpenAiServer;
 import dev.llama3j.server.ServerOptions;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -128,6 +129,10 @@ final class ServeCommand implements Callable<Integer> {
         if (promptGuard == null && (jailbreakThreshold != null || injectionThreshold != null)) {
             throw new InvalidRequestException((jailbreakThreshold != null ? "--jailbreak-threshold" : "--injection-threshold")
                     + " needs a Prompt Guard model: add --prompt-guard DIR", "prompt-guard");
+        }
+        if (promptGuard != null && !Files.isDirectory(promptGuard)) {
+            throw new InvalidRequestException("--prompt-guard " + promptGuard + ": no such folder (Prompt Guard's"
+                    + " Hugging Face folder: config.json, model.safetensors, tokenizer.json or spm.model)", "prompt-guard");
         }
         // Checked before any model loads (PromptScreen checks them again).
         double jailbreakAt = threshold(jailbreakThreshold, PromptScreen.DEFAULT_JAILBREAK_THRESHOLD,
