@@ -163,9 +163,18 @@ final class ServeCommand implements Callable<Integer> {
         }
         Llama llama = Llama.load(path,
                 model.options().withParallel(parallel).withMaxBatchTokens(batch).withLora(adapters));
+        PromptGuard promptGuardModel = null;
+        if (promptGuard != null) {
+            // Outside the binding step below, so that its errors keep their own message.
+            try {
+                promptGuardModel = PromptGuard.load(promptGuard, model.threads);
+            } catch (RuntimeException e) {
+                llama.close();
+                throw e;
+            }
+        }
         Llama guardLlama = null;
         LlamaGuard guardModel = null;
-        PromptGuard promptGuardModel = null;
         OpenAiServer server;
         // Quiet while binding (a failure is reported as one error line), warnings only afterwards.
         HELIDON_LOG.setLevel(Level.OFF);
@@ -175,11 +184,8 @@ final class ServeCommand implements Callable<Integer> {
                         model.options().withParallel(parallel).withMaxBatchTokens(batch));
                 guardModel = LlamaGuard.of(guardLlama);
             }
-            PromptScreen screen = null;
-            if (promptGuard != null) {
-                promptGuardModel = PromptGuard.load(promptGuard, model.threads);
-                screen = new PromptScreen(promptGuardModel, jailbreakAt, injectionAt);
-            }
+            PromptScreen screen = promptGuardModel == null ? null
+                    : new PromptScreen(promptGuardModel, jailbreakAt, injectionAt);
             server = OpenAiServer.start(llama, options, guardModel, moderation, screen);
         } catch (Llama3jException e) {
             close(llama, guardLlama, promptGuardModel);
