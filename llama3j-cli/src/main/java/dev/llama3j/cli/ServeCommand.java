@@ -4,7 +4,9 @@ import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.error.Llama3jException;
 import dev.llama3j.guard.LlamaGuard;
+import dev.llama3j.deberta.PromptGuard;
 import dev.llama3j.guard.ModerationMode;
+import dev.llama3j.guard.PromptScreen;
 import dev.llama3j.lora.LoraMode;
 import dev.llama3j.lora.LoraOptions;
 import dev.llama3j.lora.LoraSpec;
@@ -12,6 +14,7 @@ import dev.llama3j.server.OpenAiServer;
 import dev.llama3j.server.ServerOptions;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -89,6 +92,22 @@ final class ServeCommand implements Callable<Integer> {
                 + " streamed answers are held back and sent after the check at their end), or both"})
     String moderate;
 
+    @Option(names = "--prompt-guard", paramLabel = "DIR",
+            description = {"A Prompt Guard model folder: each chat request is checked before generation (user messages"
+                + " by their jailbreak score, tool and ipython messages by their injection score); one that reaches"
+                + " its threshold gets HTTP 400, code content_filter"})
+    Path promptGuard;
+
+    @Option(names = "--jailbreak-threshold", paramLabel = "P",
+            description = "With --prompt-guard: the jailbreak score (0-1) at which a user message is refused (default "
+                    + PromptScreen.DEFAULT_JAILBREAK_THRESHOLD + ")")
+    Double jailbreakThreshold;
+
+    @Option(names = "--injection-threshold", paramLabel = "P",
+            description = "With --prompt-guard: the injection score (0-1) at which a tool result is refused (default "
+                    + PromptScreen.DEFAULT_INJECTION_THRESHOLD + ")")
+    Double injectionThreshold;
+
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65535) {
@@ -107,6 +126,19 @@ final class ServeCommand implements Callable<Integer> {
         if (moderation != null && guard == null) {
             throw new InvalidRequestException("--moderate needs a guard model: add --guard GUARD", "moderate");
         }
+        if (promptGuard == null && (jailbreakThreshold != null || injectionThreshold != null)) {
+            throw new InvalidRequestException((jailbreakThreshold != null ? "--jailbreak-threshold" : "--injection-threshold")
+                    + " needs a Prompt Guard model: add --prompt-guard DIR", "prompt-guard");
+        }
+        if (promptGuard != null && !Files.isDirectory(promptGuard)) {
+            throw new InvalidRequestException("--prompt-guard " + promptGuard + ": no such folder (Prompt Guard's"
+                    + " Hugging Face folder: config.json, model.safetensors, tokenizer.json or spm.model)", "prompt-guard");
+        }
+        // Checked before any model loads (PromptScreen checks them again).
+        double jailbreakAt = threshold(jailbreakThreshold, PromptScreen.DEFAULT_JAILBREAK_THRESHOLD,
+                "jailbreak-threshold");
+        double injectionAt = threshold(injectionThreshold, PromptScreen.DEFAULT_INJECTION_THRESHOLD,
+                "injection-threshold");
         LoraOptions adapters = lora.options();
         if (adapters.mode() == LoraMode.MERGED) {
             throw new InvalidRequestException("serve keeps the base model available, so it applies adapters unmerged;"
@@ -131,6 +163,16 @@ final class ServeCommand implements Callable<Integer> {
         }
         Llama llama = Llama.load(path,
                 model.options().withParallel(parallel).withMaxBatchTokens(batch).withLora(adapters));
+        PromptGuard promptGuardModel = null;
+        if (promptGuard != null) {
+            // Outside the binding step below, so that its errors keep their own message.
+            try {
+                promptGuardModel = PromptGuard.load(promptGuard, model.threads);
+            } catch (RuntimeException e) {
+                llama.close();
+                throw e;
+            }
+        }
         Llama guardLlama = null;
         LlamaGuard guardModel = null;
         OpenAiServer server;
@@ -142,31 +184,36 @@ final class ServeCommand implements Callable<Integer> {
                         model.options().withParallel(parallel).withMaxBatchTokens(batch));
                 guardModel = LlamaGuard.of(guardLlama);
             }
-            server = OpenAiServer.start(llama, options, guardModel, moderation);
+            PromptScreen screen = promptGuardModel == null ? null
+                    : new PromptScreen(promptGuardModel, jailbreakAt, injectionAt);
+            server = OpenAiServer.start(llama, options, guardModel, moderation, screen);
         } catch (Llama3jException e) {
-            close(llama, guardLlama);
+            close(llama, guardLlama, promptGuardModel);
             throw e;
         } catch (RuntimeException e) {
-            close(llama, guardLlama);
+            close(llama, guardLlama, promptGuardModel);
             throw new Llama3jException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
         } finally {
             HELIDON_LOG.setLevel(Level.WARNING);
         }
         RUNNING.set(server);
         Llama guardToClose = guardLlama;
-        Thread hook = new Thread(() -> stop(server, llama, guardToClose), "llama3j-shutdown");
+        PromptGuard promptGuardToClose = promptGuardModel;
+        Thread hook = new Thread(() -> stop(server, llama, guardToClose, promptGuardToClose), "llama3j-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s%s%s)%n", name, server.baseUrl(),
+        err.printf("llama3j serving %s at %s/v1 (%d parallel, context %d tokens%s%s%s%s)%n", name, server.baseUrl(),
                 parallel, llama.engine().options().contextSize(), apiKey != null ? ", API key required" : "",
                 llama.adapters().isEmpty() ? "" : ", LoRA adapters " + String.join(", ", llama.adapters()),
                 guard == null ? "" : ", guard " + guard.getFileName() + (moderation == null ? ""
-                        : " moderating " + moderation.name().toLowerCase(java.util.Locale.ROOT)));
+                        : " moderating " + moderation.name().toLowerCase(java.util.Locale.ROOT)),
+                promptGuard == null ? "" : ", prompt guard " + promptGuard.toAbsolutePath().normalize().getFileName()
+                        + " (jailbreak " + jailbreakAt + ", injection " + injectionAt + ")");
         server.awaitShutdown();
         // Stopped by a test (not a signal): finish the job here.
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
-            close(llama, guardToClose);
+            close(llama, guardToClose, promptGuardToClose);
         } catch (IllegalStateException shuttingDown) {
             // The JVM is exiting: the hook closes the model.
         }
@@ -174,18 +221,29 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void stop(OpenAiServer server, Llama llama, Llama guard) {
+    private static void stop(OpenAiServer server, Llama llama, Llama guard, PromptGuard promptGuard) {
         System.err.println("llama3j: shutting down (running requests get the grace period to finish)");
         server.close();
-        close(llama, guard);
+        close(llama, guard, promptGuard);
     }
 
-    /** The chat model and a separate guard model (the same object when the guard is the only model). */
-    private static void close(Llama llama, Llama guard) {
+    /**
+     * The chat model, a separate guard model (the same object when the guard is the only model) and
+     * Prompt Guard (or null).
+     */
+    private static void close(Llama llama, Llama guard, PromptGuard promptGuard) {
         llama.close();
         if (guard != null && guard != llama) {
             guard.close();
         }
+        if (promptGuard != null) {
+            promptGuard.close();
+        }
+    }
+
+    /** A threshold flag's value (a probability in [0, 1]), or its default when not given. */
+    private static double threshold(Double value, double byDefault, String name) {
+        return value == null ? byDefault : PromptScreen.checkThreshold(value, name);
     }
 
     static String defaultName(Path model) {

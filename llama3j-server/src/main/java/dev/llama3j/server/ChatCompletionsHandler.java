@@ -35,6 +35,11 @@ final class ChatCompletionsHandler {
         GenerationOptions g = GenerationOptions.parse(p, ctx.llama().generationConfig().sampling(), true,
                 ctx.options.maxChoices());
         ChatRequest request = ChatRequestReader.read(p, g, adapter);
+        if (ctx.promptScreen != null) {
+            ctx.promptScreen.check(request.messages()).ifPresent(f -> {
+                throw contentFilter("Prompt Guard flagged " + f.describe(), "messages[" + f.index() + "]");
+            });
+        }
         if (ctx.moderator != null) {
             ctx.moderator.checkPrompt(request.messages()).filter(v -> !v.safe()).ifPresent(v -> {
                 throw contentFilter("The prompt was flagged by the guard model", v, "messages");
@@ -56,7 +61,12 @@ final class ChatCompletionsHandler {
         } else {
             sb.append(" (its answer was not a clear verdict)");
         }
-        return new OpenAiError(400, "invalid_request_error", sb.toString(), param, "content_filter");
+        return contentFilter(sb.toString(), param);
+    }
+
+    /** HTTP 400 with code {@code content_filter}: the refusal of a request a safety check flagged. */
+    static OpenAiError contentFilter(String message, String param) {
+        return new OpenAiError(400, "invalid_request_error", message, param, "content_filter");
     }
 
     /** One chat response: each choice's message through its own {@link ChatOutput}. */

@@ -7,6 +7,7 @@ import dev.llama3j.Llama;
 import dev.llama3j.error.Llama3jException;
 import dev.llama3j.guard.LlamaGuard;
 import dev.llama3j.guard.ModerationMode;
+import dev.llama3j.guard.PromptScreen;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -78,8 +79,20 @@ public final class OpenAiServer implements AutoCloseable {
      * @param moderate what to check in chat completions, or null for nothing
      */
     public static OpenAiServer start(Llama llama, ServerOptions options, LlamaGuard guard, ModerationMode moderate) {
+        return start(llama, options, guard, moderate, null);
+    }
+
+    /**
+     * As {@link #start(Llama, ServerOptions, LlamaGuard, ModerationMode)}, and with {@code promptScreen}
+     * (Prompt Guard) checking each chat request's messages before generation: a flagged one is refused
+     * like a prompt the guard flags (HTTP 400, code {@code content_filter}).
+     *
+     * @param promptScreen Prompt Guard and its thresholds, or null for none
+     */
+    public static OpenAiServer start(Llama llama, ServerOptions options, LlamaGuard guard, ModerationMode moderate,
+            PromptScreen promptScreen) {
         ServerContext ctx = new ServerContext(new ServedModel(llama, options.servedModelName()), options, guard,
-                moderate);
+                moderate, promptScreen);
         HttpRouting.Builder routing = HttpRouting.builder();
         routes(routing, ctx);
         WebServer server = WebServer.builder()

@@ -3,6 +3,7 @@ package dev.llama3j.server;
 import dev.llama3j.guard.ChatModerator;
 import dev.llama3j.guard.LlamaGuard;
 import dev.llama3j.guard.ModerationMode;
+import dev.llama3j.guard.PromptScreen;
 import dev.llama3j.Llama;
 import dev.llama3j.engine.Engine;
 import dev.llama3j.engine.EngineOverloadedException;
@@ -25,20 +26,24 @@ final class ServerContext {
     final String guardName;
     /** Checks chat prompts and answers with {@link #guard} ({@code --moderate}), or null. */
     final ChatModerator moderator;
+    /** Prompt Guard's check of chat messages before generation ({@code --prompt-guard}), or null. */
+    final PromptScreen promptScreen;
     private final Set<GenerationStream> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
     ServerContext(ServedModel model, ServerOptions options) {
-        this(model, options, null, null);
+        this(model, options, null, null, null);
     }
 
-    ServerContext(ServedModel model, ServerOptions options, LlamaGuard guard, ModerationMode moderate) {
+    ServerContext(ServedModel model, ServerOptions options, LlamaGuard guard, ModerationMode moderate,
+            PromptScreen promptScreen) {
         this.model = model;
         this.options = options;
         this.metrics = new PrometheusMetrics(model.llama.engine());
         this.guard = guard;
         this.guardName = guard == null ? null : guard.model().path().getFileName().toString();
         this.moderator = guard == null || moderate == null ? null : new ChatModerator(guard, moderate);
+        this.promptScreen = promptScreen;
     }
 
     Llama llama() {

@@ -6,6 +6,7 @@ import dev.llama3j.Llama;
 import dev.llama3j.LlamaOptions;
 import dev.llama3j.guard.LlamaGuard;
 import dev.llama3j.guard.ModerationMode;
+import dev.llama3j.guard.PromptScreen;
 import dev.llama3j.testing.Fixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,11 +44,17 @@ final class TestServer implements AutoCloseable {
     /** With a guard model for /v1/moderations and, when {@code moderate} is set, around chat completions. */
     static TestServer start(UnaryOperator<ServerOptions> options, int parallel, LlamaGuard guard,
             ModerationMode moderate) {
+        return start(options, parallel, guard, moderate, null);
+    }
+
+    /** As above, and with Prompt Guard checking chat requests when {@code promptScreen} is set. */
+    static TestServer start(UnaryOperator<ServerOptions> options, int parallel, LlamaGuard guard,
+            ModerationMode moderate, PromptScreen promptScreen) {
         Llama llama = Llama.load(Fixtures.chatModel(), LlamaOptions.defaults().withThreads(2).withContextSize(1024)
                 .withParallel(parallel));
         try {
             OpenAiServer server = OpenAiServer.start(llama, options.apply(ServerOptions.defaults(MODEL).withPort(0)),
-                    guard, moderate);
+                    guard, moderate, promptScreen);
             return new TestServer(llama, server);
         } catch (RuntimeException e) {
             llama.close();
