@@ -6,7 +6,7 @@ import dev.llama3j.datagen.DatagenPipeline;
 import dev.llama3j.datagen.DatagenRow;
 import dev.llama3j.datagen.JsonLinesRowWriter;
 import dev.llama3j.datagen.ResumableRowWriter;
-import dev.llama3j.datagen.parquet.ParquetRowWriter;
+import dev.llama3j.datagen.ParquetRowWriter;
 import dev.llama3j.datagen.ModelPool;
 import dev.llama3j.datagen.ModelSpec;
 import dev.llama3j.datagen.PromptLoader;

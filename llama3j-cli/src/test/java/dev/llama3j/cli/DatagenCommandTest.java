@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.datagen.parquet.ParquetRowWriter;
+import dev.llama3j.datagen.ParquetRowWriter;
 import dev.llama3j.datagen.parquet.ParquetStringColumnReader;
 import dev.llama3j.json.Json;
 import dev.llama3j.testing.Fixtures;

@@ -10,7 +10,7 @@ import dev.llama3j.datagen.Judgement;
 import dev.llama3j.datagen.Preference;
 import dev.llama3j.datagen.RowSchemaCheck;
 import dev.llama3j.datagen.UltraFeedbackAspect;
-import dev.llama3j.datagen.parquet.ParquetRowWriter;
+import dev.llama3j.datagen.ParquetRowWriter;
 import dev.llama3j.datagen.parquet.ParquetStringColumnReader;
 import dev.llama3j.datagen.parquet.SnappyDecompressor;
 import dev.llama3j.error.InvalidRequestException;

@@ -1,13 +1,11 @@
-package dev.llama3j.datagen.parquet;
+package dev.llama3j.datagen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.datagen.DatagenRow;
-import dev.llama3j.datagen.PromptRow;
-import dev.llama3j.datagen.UltraFeedbackAspect;
+import dev.llama3j.datagen.parquet.ParquetStringColumnReader;
 import dev.llama3j.error.InvalidRequestException;
 import java.nio.file.Files;
 import java.nio.file.Path;

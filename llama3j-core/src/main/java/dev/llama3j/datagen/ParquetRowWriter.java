@@ -1,10 +1,8 @@
-package dev.llama3j.datagen.parquet;
+package dev.llama3j.datagen;
 
-import dev.llama3j.datagen.DatagenRow;
-import dev.llama3j.datagen.JsonLinesRowWriter;
-import dev.llama3j.datagen.PromptRow;
-import dev.llama3j.datagen.ResumableRowWriter;
-import dev.llama3j.datagen.UltraFeedbackAspect;
+import dev.llama3j.datagen.parquet.ParquetField;
+import dev.llama3j.datagen.parquet.ParquetFileWriter;
+import dev.llama3j.datagen.parquet.ParquetStringColumnReader;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.json.Json;
 import java.io.IOException;
