@@ -28,6 +28,9 @@ import torch  # noqa: E402
 
 import guardlib  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+import safetensors_np  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(guardlib.HERE, "..", ".."))
 BASE = os.path.join(ROOT, "models", "tiny-llama-3.1-chat")
 OUT = os.path.join(ROOT, "models", "tiny-llama-guard-3")
@@ -41,18 +44,11 @@ random.seed(20240723)
 
 
 def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
+    """The file's tensors (all BF16, as the chat model stores them) as float32 torch tensors."""
     out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        s, e = info["data_offsets"]
-        assert info["dtype"] == "BF16", info["dtype"]
-        t = torch.frombuffer(bytearray(data[s:e]), dtype=torch.bfloat16).float()
-        out[name] = t.reshape(info["shape"])
+    for name, (dtype, a) in safetensors_np.read_safetensors(path).items():
+        assert dtype == "BF16", dtype
+        out[name] = torch.from_numpy(a)
     return out
 
 
