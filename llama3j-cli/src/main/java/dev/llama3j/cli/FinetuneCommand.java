@@ -4,13 +4,18 @@ import dev.llama3j.convert.HfToGgufConverter;
 import dev.llama3j.convert.TensorTypeRecipe;
 import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.gguf.GgufFileType;
+import dev.llama3j.mem.ByteSize;
+import dev.llama3j.mem.ModelShape;
+import dev.llama3j.mem.TrainingMemory;
 import dev.llama3j.model.AdapterHook;
+import dev.llama3j.model.LlamaConfig;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.model.ModelSource;
 import dev.llama3j.model.ModelSources;
 import dev.llama3j.model.Projection;
 import dev.llama3j.train.ExampleEncoder;
+import dev.llama3j.train.FinetuneMemory;
 import dev.llama3j.train.FinetuneRun;
 import dev.llama3j.train.FinetuneSettings;
 import dev.llama3j.train.LearningRateSchedule;
@@ -154,6 +159,8 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new InvalidRequestException("--resume " + resume + ": no such checkpoint folder", "resume");
         }
         FinetuneRun.Result result;
+        long planned;
+        FinetuneProgress progress = FinetuneProgress.forConsole();
         try (ModelSource source = ModelSources.open(model)) {
             // All data is read and checked before the weights are loaded.
             TrainingDataReader reader = new TrainingDataReader(
@@ -164,10 +171,20 @@ final class FinetuneCommand implements Callable<Integer> {
                     train.truncated() > 0 ? ", " + train.truncated() + " cut to " + maxSeqLen + " tokens" : "",
                     train.dropped() > 0 ? ", " + train.dropped() + " left out (nothing to learn within "
                             + maxSeqLen + " tokens)" : "");
+            LlamaConfig config = source.config();
+            TrainingMemory plan = FinetuneMemory.plan(ModelShape.of(config, model.getFileName().toString()), config,
+                    source.tensors().loadWeights(config), settings.lora(), qlora, doubleQuant,
+                    FinetuneRun.maxTokens(train, evalSet), gradientCheckpointing, threads);
+            planned = plan.total();
+            long heap = FinetuneMemory.heapBytes(plan);
+            FinetuneMemory.checkHeap(heap, Runtime.getRuntime().maxMemory());
+            System.err.printf(Locale.ROOT, "memory: %s planned (mem --llama3j), of which %s Java heap (max %s)%n",
+                    ByteSize.formatBinary(planned), ByteSize.formatBinary(heap),
+                    ByteSize.formatBinary(Runtime.getRuntime().maxMemory()));
             AdapterHook hook = qlora ? Nf4Base.hook(doubleQuant) : AdapterHook.NONE;
             try (LlamaModel m = ModelLoader.load(source, threads, 16, hook)) {
                 FinetuneRun run = new FinetuneRun(m, settings, train, evalSet, out,
-                        model.toAbsolutePath().normalize().toString(), FinetuneProgress.forConsole());
+                        model.toAbsolutePath().normalize().toString(), progress);
                 System.err.printf(Locale.ROOT, "training %s rank %d on %s: %d steps of %d sequences%n",
                         qlora ? "QLoRA" : "LoRA", rank, String.join(",", target), run.totalSteps(),
                         settings.examplesPerStep());
@@ -176,6 +193,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         System.err.printf(Locale.ROOT, "wrote %s (last step loss %.4f%s)%n", result.adapter(), result.lastLoss(),
                 Double.isNaN(result.evalLoss()) ? "" : String.format(Locale.ROOT, ", eval loss %.4f", result.evalLoss()));
+        progress.summary(result, planned, RunMemory.measure());
         if (mergeInto != null) {
             HfToGgufConverter.Result r = HfToGgufConverter.convert(model, mergeInto, mergeFileType,
                     TerminalProgress.forConsole(), result.adapter());

@@ -1,7 +1,10 @@
 package dev.llama3j.cli;
 
 import dev.llama3j.json.Json;
+import dev.llama3j.mem.ByteSize;
+import dev.llama3j.train.FinetuneRun;
 import dev.llama3j.train.TrainingListener;
+import dev.llama3j.train.TrainingProfile;
 import java.io.Console;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -83,6 +86,43 @@ final class FinetuneProgress implements TrainingListener {
         } else {
             out.println(Json.writeCompact(Map.of("step", step, "checkpoint", dir.toString())));
         }
+        out.flush();
+    }
+
+    /**
+     * The run's closing line on stderr (speed, where the time went, peak resident memory against the
+     * plan) and, when not on a terminal, the same as a JSON object on stdout.
+     */
+    void summary(FinetuneRun.Result r, long planned, RunMemory memory) {
+        TrainingProfile p = r.profile();
+        String ratio = memory.peakResident() > 0
+                ? String.format(Locale.ROOT, " (%.2f of the plan)", (double) memory.peakResident() / planned) : "";
+        System.err.printf(Locale.ROOT, "%d steps, %d tokens in %.1fs: %.2f tokens/s; peak resident memory %s%s,"
+                + " planned %s; Java heap peak %s of %s%n  %s%n", r.steps(), r.tokens(), p.totalNanos() / 1e9,
+                r.tokensPerSecond(), memory.peakResident() < 0 ? "unknown" : ByteSize.formatBinary(memory.peakResident()),
+                ratio, ByteSize.formatBinary(planned), ByteSize.formatBinary(memory.heapPeak()),
+                ByteSize.formatBinary(memory.heapMax()), p.describe());
+        if (terminal) {
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("summary", true);
+        m.put("steps", r.steps());
+        m.put("tokens", r.tokens());
+        m.put("seconds", round(p.totalNanos() / 1e9, 3));
+        m.put("tokens_per_second", round(r.tokensPerSecond(), 2));
+        m.put("loss", round(r.lastLoss(), 6));
+        if (!Double.isNaN(r.evalLoss())) {
+            m.put("eval_loss", round(r.evalLoss(), 6));
+        }
+        m.put("peak_resident_bytes", memory.peakResident());
+        m.put("planned_bytes", planned);
+        m.put("heap_peak_bytes", memory.heapPeak());
+        m.put("heap_max_bytes", memory.heapMax());
+        Map<String, Object> t = new LinkedHashMap<>();
+        p.seconds().forEach((k, v) -> t.put(k, round(v, 3)));
+        m.put("time_seconds", t);
+        out.println(Json.writeCompact(m));
         out.flush();
     }
 

@@ -16,6 +16,12 @@ import dev.llama3j.mem.TrainingMemory;
 import dev.llama3j.mem.TrainingMethod;
 import dev.llama3j.mem.TrainingSettings;
 import dev.llama3j.mem.WeightFormat;
+import dev.llama3j.model.LlamaConfig;
+import dev.llama3j.model.ModelLoader;
+import dev.llama3j.model.ModelSource;
+import dev.llama3j.model.ModelSources;
+import dev.llama3j.train.FinetuneMemory;
+import dev.llama3j.train.LoraTrainingSpec;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,6 +101,25 @@ final class MemCommand implements Callable<Integer> {
     @Option(names = "--no-double-quant", description = "QLoRA: fp32 NF4 scales instead of double-quantized ones")
     boolean noDoubleQuant;
 
+    @Option(names = "--llama3j", description = {"Training: plan llama3j's own finetune run on this model file or"
+            + " folder (the base as llama3j holds it, fp32 activations in the Java heap, the JVM) instead of a"
+            + " bf16 GPU run; takes finetune's settings: --seq-len (its longest sequence), --lora-rank, --target,"
+            + " --grad-checkpointing, --double-quant, --threads"})
+    boolean llama3j;
+
+    @Option(names = "--target", paramLabel = "MODULES", split = ",",
+            description = "With --llama3j: the adapted projections, as finetune --target (default: q_proj,k_proj,"
+                    + "v_proj,o_proj)")
+    List<String> target;
+
+    @Option(names = "--double-quant", description = "With --llama3j and qlora: 8-bit NF4 scales, as finetune"
+            + " --double-quant (default there: fp32 scales)")
+    boolean doubleQuant;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N",
+            description = "With --llama3j: finetune's worker threads (default: all cores)")
+    Integer threads;
+
     @Option(names = "--blog", description = "Compare with the Llama 3.1 launch blog's memory tables")
     boolean blog;
 
@@ -124,6 +149,24 @@ final class MemCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
+        String[] llama3jOnly = {target != null ? "--target" : null, doubleQuant ? "--double-quant" : null,
+            threads != null ? "--threads" : null};
+        for (String opt : llama3jOnly) {
+            if (opt != null && !llama3j) {
+                throw new InvalidRequestException(opt + " applies to --training lora|qlora --llama3j", opt);
+            }
+        }
+        if (llama3j) {
+            if (training == null) {
+                throw new InvalidRequestException("--llama3j plans a finetune run: add --training lora or qlora",
+                        "llama3j");
+            }
+            reject(microBatch != null, "--micro-batch", "llama3j's finetune runs a step's sequences one at a time");
+            reject(noDoubleQuant, "--no-double-quant", "with --llama3j the scales are fp32 unless --double-quant");
+            if (threads != null && threads < 1) {
+                throw new InvalidRequestException("--threads must be at least 1, got " + threads, "threads");
+            }
+        }
         if (training != null) {
             reject(contexts != null, "--context", "with --training use --seq-len");
             reject(batch != null, "--batch", "with --training use --micro-batch");
@@ -342,9 +385,13 @@ final class MemCommand implements Callable<Integer> {
                     seqLen != null ? TokenCount.parse(seqLen, m.maxPositions(), "--seq-len") : d.seqLen(),
                     microBatch != null ? microBatch : d.microBatch(), gradCheckpointing,
                     loraRank != null ? loraRank : d.loraRank(), !noDoubleQuant);
-            TrainingMemory plan = TrainingMemory.of(m, t);
-            text.append(String.format(Locale.ROOT, "%s%s: %d × %s tokens, %s%n", method.title(),
-                    method.usesLora() ? " (r=" + t.loraRank() + " on q, k, v, o, gate, up, down)" : "",
+            if (llama3j) {
+                t = t.withDoubleQuant(doubleQuant);
+            }
+            TrainingMemory plan = plan(s, t);
+            text.append(String.format(Locale.ROOT, "%s%s: %d × %s tokens, %s%n", method.title()
+                    + (llama3j ? " with llama3j finetune" : ""), method.usesLora() ? " (r=" + t.loraRank() + " on "
+                    + (llama3j ? String.join(", ", targetNames()) : "q, k, v, o, gate, up, down") + ")" : "",
                     t.microBatch(), TokenCount.format(t.seqLen()),
                     t.gradientCheckpointing() ? "gradient checkpointing" : "no gradient checkpointing"));
             TextTable table = new TextTable("", "values", "bytes each", "GB", "GiB");
@@ -363,7 +410,7 @@ final class MemCommand implements Callable<Integer> {
             table.row("total", "", "", num(ByteSize.gb(plan.total())), num(ByteSize.gib(plan.total())));
             text.append(table.render("  "));
 
-            TrainingMemory other = TrainingMemory.of(m, t.withGradientCheckpointing(!t.gradientCheckpointing()));
+            TrainingMemory other = plan(s, t.withGradientCheckpointing(!t.gradientCheckpointing()));
             text.append(String.format(Locale.ROOT, "  %s gradient checkpointing: activations %s, total %s%n",
                     t.gradientCheckpointing() ? "without" : "with", ByteSize.format(other.item("activations").bytes()),
                     ByteSize.format(other.total())));
@@ -378,7 +425,7 @@ final class MemCommand implements Callable<Integer> {
             }
             if (method == TrainingMethod.QLORA) {
                 mo.put("double_quant", t.doubleQuant());
-                TrainingMemory dq = TrainingMemory.of(m, t.withDoubleQuant(!t.doubleQuant()));
+                TrainingMemory dq = plan(s, t.withDoubleQuant(!t.doubleQuant()));
                 text.append(String.format(Locale.ROOT, "  %s double quantization: NF4 scales %s, total %s%n",
                         t.doubleQuant() ? "without" : "with", ByteSize.format(dq.item("nf4_scales").bytes()),
                         ByteSize.format(dq.total())));
@@ -387,6 +434,14 @@ final class MemCommand implements Callable<Integer> {
             }
             mo.put("items", items);
             mo.put("total_bytes", plan.total());
+            if (llama3j) {
+                mo.put("engine", "llama3j");
+                mo.put("targets", targetNames());
+                mo.put("threads", threadCount());
+                mo.put("heap_bytes", FinetuneMemory.heapBytes(plan));
+                text.append(String.format(Locale.ROOT, "  of which Java heap %s (finetune checks the JVM's maximum"
+                        + " heap against it)%n", ByteSize.format(FinetuneMemory.heapBytes(plan))));
+            }
             mo.put(t.gradientCheckpointing() ? "total_bytes_without_checkpointing" : "total_bytes_with_checkpointing",
                     other.total());
             if (blogRow != null) {
@@ -410,13 +465,47 @@ final class MemCommand implements Callable<Integer> {
         if (training.size() > 1) {
             text.append(summary.render(""));
         }
-        text.append("  activations are estimates (bf16 tensors kept for the backward pass, fused attention);"
-                + " not counted: CUDA context, kernel workspace, allocator slack\n");
+        text.append(llama3j
+                ? "  llama3j's arithmetic: the arrays its trainer allocates, the base as mapped or packed (NF4 for qlora),"
+                        + " a measured constant for the JVM; compare with finetune's closing line (peak resident memory)\n"
+                : "  activations are estimates (bf16 tensors kept for the backward pass, fused attention);"
+                        + " not counted: CUDA context, kernel workspace, allocator slack\n");
         if (device != null) {
             o.put("device_bytes", device);
         }
         o.put("training", tj);
         notes(BlogTables.trainingNotes(m), blogRow != null, m, o, text);
+    }
+
+    /** The plan: llama3j's own run on the model file with --llama3j, else a bf16 GPU run of the shape. */
+    private TrainingMemory plan(Subject s, TrainingSettings t) {
+        if (!llama3j) {
+            return TrainingMemory.of(s.shape(), t);
+        }
+        if (t.method() == TrainingMethod.FULL) {
+            throw new InvalidRequestException("--llama3j plans llama3j's finetune, which trains lora or qlora, not full",
+                    "training");
+        }
+        if (s.stored() == null) {
+            throw new InvalidRequestException("--llama3j needs the model itself (a Hugging Face folder or GGUF file),"
+                    + " not the built-in shape '" + model + "'", "model");
+        }
+        try (ModelSource source = ModelSources.open(s.stored().path())) {
+            LlamaConfig config = source.config();
+            LoraTrainingSpec spec = new LoraTrainingSpec(t.loraRank(), 2f * t.loraRank(), 0.05f,
+                    FinetuneCommand.targets(targetNames()));
+            return FinetuneMemory.plan(s.shape(), config, source.tensors().loadWeights(config), spec,
+                    t.method() == TrainingMethod.QLORA, t.doubleQuant(), t.seqLen(), t.gradientCheckpointing(),
+                    threadCount());
+        }
+    }
+
+    private List<String> targetNames() {
+        return target != null ? target : List.of("q_proj", "k_proj", "v_proj", "o_proj");
+    }
+
+    private int threadCount() {
+        return threads != null ? threads : ModelLoader.defaultThreads();
     }
 
     // ---- shared ----

@@ -23,13 +23,27 @@ public record LlamaWeights(
         LayerWeights[] out = new LayerWeights[layers.length];
         for (int i = 0; i < layers.length; i++) {
             LayerWeights l = layers[i];
-            out[i] = new LayerWeights(l.attnNorm(), l.wq().optimized(arena, pool), l.wk().optimized(arena, pool),
-                    l.wv().optimized(arena, pool), l.wo().optimized(arena, pool), l.ffnNorm(),
-                    l.wGate().optimized(arena, pool), l.wUp().optimized(arena, pool), l.wDown().optimized(arena, pool));
+            out[i] = new LayerWeights(l.attnNorm(), optimized(l.wq(), arena, pool), optimized(l.wk(), arena, pool),
+                    optimized(l.wv(), arena, pool), optimized(l.wo(), arena, pool), l.ffnNorm(),
+                    optimized(l.wGate(), arena, pool), optimized(l.wUp(), arena, pool),
+                    optimized(l.wDown(), arena, pool));
         }
-        WeightMatrix embed = tokenEmbedding.optimized(arena, pool);
-        WeightMatrix head = lmHead == tokenEmbedding ? embed : lmHead.optimized(arena, pool);
+        WeightMatrix embed = optimized(tokenEmbedding, arena, pool);
+        WeightMatrix head = lmHead == tokenEmbedding ? embed : optimized(lmHead, arena, pool);
         return new LlamaWeights(embed, out, finalNorm, head, rope);
+    }
+
+    /**
+     * {@code m} in its fastest layout; when that is a copy, the mapped pages it was read from are
+     * dropped from resident memory at once, so that loading never holds a matrix twice (the file itself
+     * is unmapped after loading when nothing points into it).
+     */
+    private static WeightMatrix optimized(WeightMatrix m, Arena arena, WorkerPool pool) {
+        WeightMatrix o = m.optimized(arena, pool);
+        if (o != m && m.data().isMapped()) {
+            m.data().unload();
+        }
+        return o;
     }
 
     /**

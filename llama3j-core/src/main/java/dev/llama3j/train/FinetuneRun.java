@@ -48,8 +48,21 @@ public final class FinetuneRun {
         return s.totalSteps(train.size());
     }
 
-    /** What the run ends with. */
-    public record Result(int steps, double lastLoss, double evalLoss, Path adapter) {}
+    /**
+     * What the run ends with.
+     *
+     * @param tokens tokens the steps of this run processed (a resumed run's own steps)
+     * @param profile where the steps' time went
+     */
+    public record Result(int steps, double lastLoss, double evalLoss, Path adapter, long tokens,
+            TrainingProfile profile) {
+
+        /** Training tokens per second over the run's steps. */
+        public double tokensPerSecond() {
+            long nanos = profile.totalNanos();
+            return nanos > 0 ? tokens * 1e9 / nanos : 0;
+        }
+    }
 
     /**
      * Trains, from the start or from the checkpoint in {@code resume}, until {@code stopAfter} steps are
@@ -73,16 +86,17 @@ public final class FinetuneRun {
             epoch = at.epoch();
             position = at.position();
         }
-        int maxTokens = longest(train);
-        if (eval != null) {
-            maxTokens = Math.max(maxTokens, longest(eval));
-        }
+        int maxTokens = maxTokens(train, eval);
         LoraTrainingModel training = new LoraTrainingModel(model, params, maxTokens, s.gradientCheckpointing(),
                 dropoutSeed(step));
         int[] order = order(epoch, n);
         int end = stopAfter > 0 ? Math.min(stopAfter, total) : total;
         double loss = Double.NaN;
         double evalLoss = Double.NaN;
+        TrainingProfile done = TrainingProfile.ZERO; // of the training models replaced so far
+        long optimizerNanos = 0;
+        long dataNanos = 0;
+        long runTokens = 0;
         while (step < end) {
             long t0 = System.nanoTime();
             int count = Math.min(s.examplesPerStep(), n - position);
@@ -93,24 +107,32 @@ public final class FinetuneRun {
                 targets += e.targetCount();
                 tokens += e.length();
             }
+            long t1 = System.nanoTime();
+            dataNanos += t1 - t0;
             params.zeroGradients();
+            optimizerNanos += System.nanoTime() - t1;
             double stepLoss = 0;
             for (int i = 0; i < count; i++) {
                 TrainingExample e = train.examples().get(order[position + i]);
                 float share = (float) ((double) e.targetCount() / targets);
                 stepLoss += (double) training.lossAndGradients(e.tokens(), e.targets(), share) * share;
             }
+            long t2 = System.nanoTime();
             position += count;
             if (position == n) {
                 epoch++;
                 position = 0;
                 order = order(epoch, n);
             }
+            long t3 = System.nanoTime();
+            dataNanos += t3 - t2;
             double norm = s.maxGradNorm() > 0 ? GradientClipping.clip(params.tensors(), s.maxGradNorm())
                     : GradientClipping.norm(params.tensors());
             double lr = schedule.at(step);
             adam.step(lr);
+            optimizerNanos += System.nanoTime() - t3;
             step++;
+            runTokens += tokens;
             loss = stepLoss;
             listener.step(new TrainingListener.Step(step, total, epoch + (double) position / n, stepLoss, lr, norm,
                     tokens, (System.nanoTime() - t0) / 1e9));
@@ -124,19 +146,22 @@ public final class FinetuneRun {
                         new TrainingCheckpoint.Position(step, epoch, position, n, train.tokens()));
                 listener.saved(step, dir);
                 // A new dropout stream per segment between checkpoints: what a resumed run starts with.
+                done = done.plus(training.profile());
+                training = null; // the old activations may be collected to make room for the new ones
                 training = new LoraTrainingModel(model, params, maxTokens, s.gradientCheckpointing(),
                         dropoutSeed(step));
             }
         }
+        TrainingProfile profile = done.plus(training.profile()).withLoop(optimizerNanos, dataNanos);
         if (step < total) {
-            return new Result(step, loss, evalLoss, null);
+            return new Result(step, loss, evalLoss, null, runTokens, profile);
         }
         if (eval != null && (s.evalEvery() == 0 || step % s.evalEvery() != 0)) {
             evalLoss = evaluate(training, eval);
             listener.eval(step, evalLoss);
         }
         PeftAdapterWriter.write(out, adapterSettings, TrainingCheckpoint.adapterTensors(params));
-        return new Result(step, loss, evalLoss, out);
+        return new Result(step, loss, evalLoss, out, runTokens, profile);
     }
 
     /** The mean cross-entropy over all target tokens of {@code set} (no dropout, no gradients). */
@@ -151,12 +176,9 @@ public final class FinetuneRun {
         return sum / count;
     }
 
-    private static int longest(TrainingSet set) {
-        int max = 2;
-        for (TrainingExample e : set.examples()) {
-            max = Math.max(max, e.length());
-        }
-        return max;
+    /** The longest sequence of the training and eval sets (eval may be null): what activations are sized for. */
+    public static int maxTokens(TrainingSet train, TrainingSet eval) {
+        return eval == null ? train.longest() : Math.max(train.longest(), eval.longest());
     }
 
     /** Epoch {@code epoch}'s order of the examples: a Fisher–Yates shuffle seeded by the seed and the epoch. */

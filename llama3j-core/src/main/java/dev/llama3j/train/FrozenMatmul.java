@@ -1,5 +1,7 @@
 package dev.llama3j.train;
 
+import dev.llama3j.tensor.GgmlType;
+import dev.llama3j.tensor.Gemm;
 import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.Species;
 import dev.llama3j.tensor.WeightMatrix;
@@ -15,6 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Backward splits W's rows over the workers; each part sums into its own buffer ({@code n × cols}),
  * and the parts are added in a fixed order, so results do not depend on thread timing. Buffers are
  * kept between calls.
+ *
+ * <p>NF4 matrices (QLoRA's base) go forward through the same dequantize-a-panel-then-GEMM steps as
+ * {@link WeightMatrix#matmul}, written out here so that the dequantization can be timed.
  */
 final class FrozenMatmul {
     private static final VectorSpecies<Float> F = Species.F;
@@ -26,6 +31,8 @@ final class FrozenMatmul {
     private final int parts;
     private float[][] partial;
     private final float[][] panels;
+    private final float[][] gemmPanels;
+    private final long[] dequantNanos; // per part, summed over calls
     private final MatmulInput input = new MatmulInput();
     /** Time spent in {@link #forward} and {@link #backward}, for {@link TrainingProfile}. */
     long forwardNanos;
@@ -36,6 +43,32 @@ final class FrozenMatmul {
         this.parts = pool.threads();
         this.partial = new float[parts][0];
         this.panels = new float[parts][PANEL * maxCols];
+        this.gemmPanels = new float[parts][];
+        this.dequantNanos = new long[parts];
+    }
+
+    /** Time spent dequantizing weight rows, summed over the workers and divided by their number. */
+    long dequantNanos() {
+        long sum = 0;
+        for (long d : dequantNanos) {
+            sum += d;
+        }
+        return sum / parts;
+    }
+
+    /** The time counters, for {@link #restore}. */
+    long[] counters() {
+        long[] c = java.util.Arrays.copyOf(dequantNanos, parts + 2);
+        c[parts] = forwardNanos;
+        c[parts + 1] = backwardNanos;
+        return c;
+    }
+
+    /** Puts the time counters back as {@link #counters} gave them (work that should not count). */
+    void restore(long[] c) {
+        System.arraycopy(c, 0, dequantNanos, 0, parts);
+        forwardNanos = c[parts];
+        backwardNanos = c[parts + 1];
     }
 
     /** {@code out[t*rows + r] = W[r] · x[t]} for {@code n} inputs of {@code W.cols()} floats. */
@@ -46,8 +79,52 @@ final class FrozenMatmul {
     /** As {@link #forward(WeightMatrix, float[], int, float[])} with an input several matrices share. */
     void forward(WeightMatrix w, MatmulInput in, float[] out) {
         long t0 = System.nanoTime();
-        w.matmul(pool, in, out);
+        if (w.type() == GgmlType.NF4) {
+            forwardByPanels(w, in, out);
+        } else {
+            w.matmul(pool, in, out);
+        }
         forwardNanos += System.nanoTime() - t0;
+    }
+
+    /** {@link WeightMatrix#matmul}'s panel path: {@link Gemm#G} rows dequantized, transposed, multiplied. */
+    private void forwardByPanels(WeightMatrix w, MatmulInput in, float[] out) {
+        int rows = w.rows();
+        int cols = w.cols();
+        int g = Gemm.G;
+        int groups = (rows + g - 1) / g;
+        int used = Math.min(parts, groups);
+        float[] x = in.x();
+        int n = in.n();
+        pool.parallelFor(used, 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                if (gemmPanels[p] == null || gemmPanels[p].length < (g + 1) * cols) {
+                    gemmPanels[p] = new float[(g + 1) * cols];
+                }
+                float[] panel = gemmPanels[p];
+                int row = g * cols; // one dequantized row after the panel
+                int r0 = (int) ((long) groups * p / used) * g;
+                int r1 = Math.min(rows, (int) ((long) groups * (p + 1) / used) * g);
+                for (int g0 = r0; g0 < r1; g0 += g) {
+                    int count = Math.min(g, r1 - g0);
+                    long t = System.nanoTime();
+                    for (int r = 0; r < g; r++) {
+                        if (r < count) {
+                            w.dequantizeRow(g0 + r, panel, row);
+                            for (int k = 0; k < cols; k++) {
+                                panel[k * g + r] = panel[row + k];
+                            }
+                        } else {
+                            for (int k = 0; k < cols; k++) {
+                                panel[k * g + r] = 0f;
+                            }
+                        }
+                    }
+                    dequantNanos[p] += System.nanoTime() - t;
+                    Gemm.multiply(panel, cols, count, x, n, out, rows, g0);
+                }
+            }
+        });
     }
 
     /** {@code dx[t*cols + k] += Σ_r dy[t*rows + r] · W[r][k]} for {@code n} tokens. */
@@ -70,7 +147,7 @@ final class FrozenMatmul {
                 int panelsTotal = (rows + PANEL - 1) / PANEL;
                 int r0 = (int) ((long) panelsTotal * p / used) * PANEL;
                 int r1 = Math.min(rows, (int) ((long) panelsTotal * (p + 1) / used) * PANEL);
-                accumulate(w, dy, n, rows, cols, r0, r1, panels[p], acc);
+                dequantNanos[p] += accumulate(w, dy, n, rows, cols, r0, r1, panels[p], acc);
             }
         });
         pool.parallelFor(size, 1024, (e0, e1) -> {
@@ -84,12 +161,17 @@ final class FrozenMatmul {
         backwardNanos += System.nanoTime() - t0;
     }
 
-    /** Adds the products of rows {@code [r0, r1)} to {@code acc}, {@link #PANEL} rows at a time. */
-    private static void accumulate(WeightMatrix w, float[] dy, int n, int rows, int cols, int r0, int r1,
+    /**
+     * Adds the products of rows {@code [r0, r1)} to {@code acc}, {@link #PANEL} rows at a time; returns
+     * the nanoseconds spent dequantizing them.
+     */
+    private static long accumulate(WeightMatrix w, float[] dy, int n, int rows, int cols, int r0, int r1,
             float[] panel, float[] acc) {
         int bound = F.loopBound(cols);
+        long dequant = 0;
         for (int g = r0; g < r1; g += PANEL) {
             int count = Math.min(PANEL, r1 - g);
+            long start = System.nanoTime();
             for (int j = 0; j < PANEL; j++) {
                 if (j < count) {
                     w.dequantizeRow(g + j, panel, j * cols);
@@ -97,6 +179,7 @@ final class FrozenMatmul {
                     java.util.Arrays.fill(panel, j * cols, (j + 1) * cols, 0f);
                 }
             }
+            dequant += System.nanoTime() - start;
             for (int t = 0; t < n; t++) {
                 int d = t * rows + g;
                 float c0 = dy[d];
@@ -139,5 +222,6 @@ final class FrozenMatmul {
                 }
             }
         }
+        return dequant;
     }
 }

@@ -48,7 +48,7 @@ final class LayerActivations {
 
     /** Bytes held, for memory planning. */
     static long bytes(LlamaConfig c, LoraTrainingSpec spec, int maxTokens) {
-        long perToken = 4L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + c.numHeads()
+        long perToken = 3L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + c.numHeads()
                 + 3L * c.intermediateSize() + (long) spec.targets().size() * spec.rank();
         return 4L * perToken * maxTokens;
     }

@@ -66,6 +66,15 @@ public final class LoraParameters {
         byName = names;
     }
 
+    /** Trainable values of a LoRA {@code spec} over a model of shape {@code config}: r × (in + out) per pair. */
+    public static long count(LlamaConfig config, LoraTrainingSpec spec) {
+        long sum = 0;
+        for (Projection p : spec.targets()) {
+            sum += (long) spec.rank() * (p.in(config) + p.out(config));
+        }
+        return sum * config.numLayers();
+    }
+
     /**
      * New parameters initialised as PEFT does: A kaiming-uniform ({@code a = sqrt(5)}, so uniform in
      * {@code ±1/sqrt(in)}), B zero, so training starts from the base model's outputs. The draws come

@@ -7,6 +7,7 @@ import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.LlamaWeights;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeTables;
+import dev.llama3j.tensor.Gemm;
 import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
@@ -43,7 +44,10 @@ public final class LoraTrainingModel {
     private final boolean checkpointing;
     private final long dropoutSeed;
     private long calls;
-    private long totalNanos;
+    // Where training time goes ({@link TrainingProfile}); evaluation passes are not counted.
+    private long forwardNanos;
+    private long recomputeNanos;
+    private long backwardNanos;
     private long lossNanos;
     private long sideNanos;
     private long attentionNanos;
@@ -155,25 +159,40 @@ public final class LoraTrainingModel {
     }
 
     /**
-     * Where the time of {@link #lossAndGradients} went since this object was made (the base figures
-     * include lm_head, which the loss figure also counts).
+     * Where the time of {@link #lossAndGradients} went since this object was made (the base products
+     * include lm_head's, which the loss phase also counts); the optimizer and data phases are the run
+     * loop's, 0 here.
      */
     public TrainingProfile profile() {
-        long baseF = frozen.forwardNanos;
-        long baseB = frozen.backwardNanos;
-        return new TrainingProfile(totalNanos, baseF, baseB, sideNanos, attentionNanos, lossNanos);
+        return new TrainingProfile(forwardNanos, recomputeNanos, backwardNanos, lossNanos, 0, 0,
+                frozen.forwardNanos, frozen.backwardNanos, frozen.dequantNanos(), sideNanos, attentionNanos);
     }
 
-    /** Bytes of activations and work buffers this object holds (the model's weights not included). */
-    public static long activationBytes(LlamaConfig c, LoraTrainingSpec spec, int maxTokens, boolean checkpointing,
-            int threads) {
+    /**
+     * Bytes of the activations kept for the backward pass: each layer's set ({@link LayerActivations};
+     * one set, refilled per layer, with checkpointing) and every layer's input.
+     */
+    public static long activationBytes(LlamaConfig c, LoraTrainingSpec spec, int maxTokens, boolean checkpointing) {
+        long layers = checkpointing ? 1 : c.numLayers();
+        return layers * LayerActivations.bytes(c, spec, maxTokens)
+                + 4L * maxTokens * (c.numLayers() + 1) * c.hiddenSize();
+    }
+
+    /**
+     * Bytes of the work buffers: the gradients flowing back through one block, RoPE tables, the
+     * logits of {@link #LOGIT_ROWS} positions, the products' per-worker partial sums and panels
+     * ({@link FrozenMatmul}), the side paths' dropout copy and attention's rows.
+     */
+    public static long workBytes(LlamaConfig c, LoraTrainingSpec spec, int maxTokens, int threads) {
         long h = c.hiddenSize();
         long widest = Math.max(Math.max(h, c.intermediateSize()), c.qDim());
-        long layers = checkpointing ? 1 : c.numLayers();
-        long bytes = layers * LayerActivations.bytes(c, spec, maxTokens);
-        bytes += 4L * maxTokens * ((c.numLayers() + 1) * h + 3L * h + 3L * c.qDim() + 2L * c.kvDim()
-                + 3L * c.intermediateSize() + 3L * c.headDim() / 2 + c.numHeads());
-        bytes += 4L * threads * (maxTokens * widest + 8 * widest); // backward partial sums and panels
+        long perToken = 3L * h + 2L * c.qDim() + 2L * c.kvDim() + 3L * c.intermediateSize() // tmp, dx … dUp
+                + 3L * c.headDim() / 2 // cos, sin, −sin
+                + 1 // loss positions (ints)
+                + (spec.dropout() > 0 ? widest : 0) + spec.rank() // side path: dropout(x), ∂(A·x)
+                + c.numHeads() + (threads + 1); // attention: Σ dO·O, a row of scores per thread
+        long bytes = 4L * maxTokens * perToken;
+        bytes += 4L * threads * ((long) maxTokens * widest + 8 * widest + (Gemm.G + 1) * widest); // products
         bytes += 4L * LOGIT_ROWS * (c.vocabSize() + 2 * h);
         return bytes;
     }
@@ -188,16 +207,23 @@ public final class LoraTrainingModel {
         int count = prepare(tokens, targets);
         long call = ++calls;
         forwardLayers(tokens, call, true);
-        float loss = (float) loss(tokens, count, true, gradScale, call);
-        totalNanos += System.nanoTime() - t0;
-        return loss;
+        forwardNanos += System.nanoTime() - t0;
+        return (float) loss(tokens, count, true, gradScale, call);
     }
 
     /** The mean cross-entropy of the target tokens, without gradients or dropout (evaluation). */
     public float loss(int[] tokens, boolean[] targets) {
+        TrainingProfile before = profile();
+        long[] products = frozen.counters();
         int count = prepare(tokens, targets);
         forwardLayers(tokens, 0, false);
-        return (float) loss(tokens, count, false, 0f, 0);
+        float loss = (float) loss(tokens, count, false, 0f, 0);
+        // Evaluation is not training time: put the counters back.
+        lossNanos = before.lossNanos();
+        sideNanos = before.adapterNanos();
+        attentionNanos = before.attentionNanos();
+        frozen.restore(products);
+        return loss;
     }
 
     private int prepare(int[] tokens, boolean[] targets) {
@@ -436,10 +462,14 @@ public final class LoraTrainingModel {
         if (backward) {
             for (int l = config.numLayers() - 1; l >= 0; l--) {
                 LayerActivations a = acts(l);
+                long t1 = System.nanoTime();
                 if (checkpointing) {
                     layerForward(l, n, call, a);
                 }
+                long t2 = System.nanoTime();
                 layerBackward(l, n, call, a);
+                recomputeNanos += t2 - t1;
+                backwardNanos += System.nanoTime() - t2;
             }
         }
         return total / count;

@@ -12,7 +12,8 @@ import dev.llama3j.tensor.WeightMatrix;
 /**
  * QLoRA's frozen base: a load-time hook that stores every float (F32, F16, BF16) projection of the
  * blocks as NF4 ({@link Nf4Matrix}), as bitsandbytes' {@code Linear4bit} does; training then
- * dequantizes on the fly. Embeddings, norms and the output head stay as they are (as in QLoRA, which
+ * dequantizes on the fly; each float projection's mapped pages are released once it is quantized.
+ * Embeddings, norms and the output head stay as they are (as in QLoRA, which
  * quantizes only the linear layers of the blocks). Projections already quantized (a GGUF base in
  * Q4_K, Q8_0…) are used as they are: they are a low-bit frozen base already.
  */
@@ -36,9 +37,22 @@ public final class Nf4Base {
         return new LlamaWeights(w.tokenEmbedding(), out, w.finalNorm(), w.lmHead(), w.rope());
     }
 
-    private static WeightMatrix nf4(WeightMatrix m, boolean doubleQuant) {
+    /** Whether {@code m} is quantized to NF4: a float projection (F32, F16, BF16). */
+    static boolean quantizes(WeightMatrix m) {
         GgmlType t = m.type();
-        boolean isFloat = t == GgmlType.F32 || t == GgmlType.F16 || t == GgmlType.BF16;
-        return isFloat ? Nf4Matrix.quantize(m, doubleQuant) : m;
+        return t == GgmlType.F32 || t == GgmlType.F16 || t == GgmlType.BF16;
+    }
+
+    private static WeightMatrix nf4(WeightMatrix m, boolean doubleQuant) {
+        if (!quantizes(m)) {
+            return m;
+        }
+        Nf4Matrix q = Nf4Matrix.quantize(m, doubleQuant);
+        // The float copy is not read again: drop its mapped pages from resident memory now, so that the
+        // base is not held twice (the file stays mapped for the embeddings; a page read again is reloaded).
+        if (m.data().isMapped()) {
+            m.data().unload();
+        }
+        return q;
     }
 }

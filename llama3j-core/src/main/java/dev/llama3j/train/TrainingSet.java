@@ -24,4 +24,13 @@ public record TrainingSet(Path file, List<TrainingExample> examples, int truncat
         }
         return n;
     }
+
+    /** Tokens of the longest example (at least 2): what a run over this set allocates activations for. */
+    public int longest() {
+        int max = 2;
+        for (TrainingExample e : examples) {
+            max = Math.max(max, e.length());
+        }
+        return max;
+    }
 }
