@@ -421,7 +421,8 @@ final class MemCommand implements Callable<Integer> {
             mo.put("gradient_checkpointing", t.gradientCheckpointing());
             if (method.usesLora()) {
                 mo.put("lora_rank", t.loraRank());
-                mo.put("lora_parameters", TrainingMemory.loraParameters(m, t.loraRank()));
+                mo.put("lora_parameters", llama3j ? plan.item("adapter").count()
+                        : TrainingMemory.loraParameters(m, t.loraRank()));
             }
             if (method == TrainingMethod.QLORA) {
                 mo.put("double_quant", t.doubleQuant());

@@ -52,6 +52,15 @@ class FinetuneCommandTest {
             assertTrue(first.containsKey(key), key + " in " + first);
         }
         assertTrue(r.out().contains("\"checkpoint\""), r.out());
+        // The closing summary: speed, where the time went, peak resident memory against the plan.
+        Map<String, Object> summary = lines.get(lines.size() - 1);
+        assertEquals(Boolean.TRUE, summary.get("summary"), summary.toString());
+        assertEquals(2L, summary.get("steps"));
+        assertTrue(((Number) summary.get("peak_resident_bytes")).longValue() > 0, summary.toString());
+        assertTrue(((Number) summary.get("planned_bytes")).longValue() > 0, summary.toString());
+        assertTrue(((Map<?, ?>) summary.get("time_seconds")).keySet().containsAll(List.of("forward", "backward",
+                "loss", "optimizer", "data", "dequantize")), summary.toString());
+        assertTrue(r.err().contains("peak resident memory") && r.err().contains("planned"), r.err());
         assertTrue(r.out().contains("\"eval_loss\""), r.out());
         assertTrue(r.err().contains("data: 2 examples"), r.err());
         assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")));

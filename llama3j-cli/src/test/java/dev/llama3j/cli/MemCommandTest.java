@@ -111,6 +111,49 @@ class MemCommandTest {
                 "without gradient checkpointing", "without double quantization");
     }
 
+    /** --llama3j: finetune's own plan of a run on the model file, with finetune's settings. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void llama3jFinetunePlan() {
+        String chat = Fixtures.chatModel().toString();
+        Map<String, Object> o = json("mem", "--model", chat, "--training", "lora,qlora", "--llama3j", "--seq-len",
+                "300", "--lora-rank", "8", "--target", "q_proj,v_proj", "--threads", "2", "--double-quant", "--json");
+        List<Map<String, Object>> t = at(o, "training");
+        assertEquals(2, t.size());
+        for (Map<String, Object> plan : t) {
+            assertEquals("llama3j", plan.get("engine"));
+            assertEquals(List.of("q_proj", "v_proj"), plan.get("targets"));
+            assertEquals(300L, l(plan.get("seq_len")));
+            long sum = 0;
+            for (Map<String, Object> item : (List<Map<String, Object>>) plan.get("items")) {
+                sum += l(item.get("bytes"));
+            }
+            assertEquals(sum, l(plan.get("total_bytes")));
+            assertTrue(l(plan.get("heap_bytes")) < sum, plan.toString());
+        }
+        // 4 layers × r=8 × (q: 64 in + 64 out, v: 64 in + 32 out)
+        assertEquals(4L * 8 * (128 + 96), l(t.get(0).get("lora_parameters")));
+        assertEquals(Boolean.TRUE, t.get(1).get("double_quant"));
+        assertTrue(l(t.get(1).get("total_bytes")) < l(t.get(0).get("total_bytes")), "NF4 base below bf16");
+        String out = ok("mem", "--model", chat, "--training", "qlora", "--llama3j", "--grad-checkpointing").out();
+        contains(out, "QLoRA with llama3j finetune (r=16 on q_proj, k_proj, v_proj, o_proj)", "base projections (NF4)",
+                "NF4 scales (fp32 per 64)", "activations, checkpointed (fp32)", "JVM, tokenizer, data", "Java heap",
+                "with double quantization");
+
+        fails(new String[] {"mem", "--target", "q_proj"}, "--target", "--llama3j");
+        fails(new String[] {"mem", "--double-quant"}, "--double-quant", "--llama3j");
+        fails(new String[] {"mem", "--model", chat, "--llama3j"}, "--training lora or qlora");
+        fails(new String[] {"mem", "--training", "lora", "--llama3j"}, "built-in shape '8b'");
+        fails(new String[] {"mem", "--model", chat, "--training", "full", "--llama3j"}, "lora or qlora, not full");
+        fails(new String[] {"mem", "--model", chat, "--training", "lora", "--llama3j", "--micro-batch", "2"},
+                "--micro-batch", "one at a time");
+        fails(new String[] {"mem", "--model", chat, "--training", "qlora", "--llama3j", "--no-double-quant"},
+                "--no-double-quant");
+        fails(new String[] {"mem", "--model", chat, "--training", "lora", "--llama3j", "--threads", "0"}, "--threads");
+        fails(new String[] {"mem", "--model", chat, "--training", "lora", "--llama3j", "--target", "x_proj"},
+                "unknown --target module 'x_proj'");
+    }
+
     @Test
     void fixtureFolderUsesStoredBytesAndTheEngineCache() {
         Map<String, Object> o = json("mem", "--model", Fixtures.chatModel().toString(), "--context", "512", "--json");

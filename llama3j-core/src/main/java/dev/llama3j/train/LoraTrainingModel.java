@@ -192,7 +192,11 @@ public final class LoraTrainingModel {
                 + (spec.dropout() > 0 ? widest : 0) + spec.rank() // side path: dropout(x), ∂(A·x)
                 + c.numHeads() + (threads + 1); // attention: Σ dO·O, a row of scores per thread
         long bytes = 4L * maxTokens * perToken;
-        bytes += 4L * threads * ((long) maxTokens * widest + 8 * widest + (Gemm.G + 1) * widest); // products
+        // Products (FrozenMatmul): a chunk of W's rows and of dy's columns; per worker the kernel's panel
+        // (NF4 forward: G rows + 1 wide; backward: CHUNK × G) and result (tokens × G).
+        long panel = Math.max((long) FrozenMatmul.CHUNK * Gemm.G, (Gemm.G + 1) * widest);
+        bytes += 4L * ((long) FrozenMatmul.CHUNK * widest + (long) maxTokens * FrozenMatmul.CHUNK
+                + threads * ((long) maxTokens * Gemm.G + panel));
         bytes += 4L * LOGIT_ROWS * (c.vocabSize() + 2 * h);
         return bytes;
     }
