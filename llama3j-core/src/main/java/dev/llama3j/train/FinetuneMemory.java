@@ -50,8 +50,11 @@ public final class FinetuneMemory {
             int threads) {
         List<TrainingMemory.Item> items = new ArrayList<>();
         long other = stored.tokenEmbedding().data().byteSize() + 4L * stored.finalNorm().length;
+        long otherValues = (long) stored.tokenEmbedding().rows() * stored.tokenEmbedding().cols()
+                + stored.finalNorm().length;
         if (stored.lmHead() != stored.tokenEmbedding()) {
             other += stored.lmHead().data().byteSize();
+            otherValues += (long) stored.lmHead().rows() * stored.lmHead().cols();
         }
         long kept = 0;
         long keptValues = 0;
@@ -60,6 +63,7 @@ public final class FinetuneMemory {
         long nf4Scales = 0;
         for (LayerWeights l : stored.layers()) {
             other += 4L * (l.attnNorm().length + l.ffnNorm().length);
+            otherValues += l.attnNorm().length + l.ffnNorm().length;
             for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
                 long values = (long) m.rows() * m.cols();
                 if (qlora && Nf4Base.quantizes(m)) {
@@ -80,11 +84,11 @@ public final class FinetuneMemory {
                 items.add(new TrainingMemory.Item("quantized", "base projections already quantized (as stored)",
                         keptValues, each(kept, keptValues), kept, false));
             }
-            items.add(new TrainingMemory.Item("unquantized", "embeddings, output, norms (as stored)", 0, "", other,
-                    false));
+            items.add(new TrainingMemory.Item("unquantized", "embeddings, output, norms (as stored)", otherValues,
+                    each(other, otherValues), other, false));
         } else {
-            items.add(new TrainingMemory.Item("weights", "base weights, frozen (as stored)", keptValues,
-                    each(kept, keptValues), kept + other, false));
+            items.add(new TrainingMemory.Item("weights", "base weights, frozen (as stored)", keptValues + otherValues,
+                    each(kept + other, keptValues + otherValues), kept + other, false));
         }
         long a = LoraParameters.count(config, spec);
         items.add(new TrainingMemory.Item("adapter", "LoRA adapter r=" + spec.rank() + " (fp32)", a, "4", a * 4, false));

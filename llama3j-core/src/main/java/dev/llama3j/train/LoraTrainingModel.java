@@ -33,7 +33,7 @@ import java.util.Arrays;
  */
 public final class LoraTrainingModel {
     /** Positions whose full-vocabulary logits exist at once. */
-    static final int LOGIT_ROWS = 32;
+    static final int LOGIT_ROWS = 128;
 
     private final LlamaConfig config;
     private final LlamaWeights weights;
@@ -197,7 +197,7 @@ public final class LoraTrainingModel {
         long panel = Math.max((long) FrozenMatmul.CHUNK * Gemm.G, (Gemm.G + 1) * widest);
         bytes += 4L * ((long) FrozenMatmul.CHUNK * widest + (long) maxTokens * FrozenMatmul.CHUNK
                 + threads * ((long) maxTokens * Gemm.G + panel));
-        bytes += 4L * LOGIT_ROWS * (c.vocabSize() + 2 * h);
+        bytes += 4L * LOGIT_ROWS * (c.vocabSize() + 2 * h) + 8L * LOGIT_ROWS; // logits, hidden rows, row losses
         return bytes;
     }
 

@@ -38,17 +38,36 @@ class LoraTrainingModelTest {
     /** With B = 0 (PEFT's start) the adapted model is the base: the loss is the CE of the inference logits. */
     @Test
     void lossEqualsCrossEntropyOfInferenceLogits() {
-        int[] tokens = goldens.tokens(goldens.meta);
-        boolean[] targets = goldens.targets(goldens.meta);
+        lossIsCrossEntropyOfInferenceLogits(goldens.tokens(goldens.meta), goldens.targets(goldens.meta));
+        // Longer than the logits the loss holds at once: several chunks of positions.
+        int n = 2 * LoraTrainingModel.LOGIT_ROWS + 7;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(8);
+        int[] tokens = new int[n];
+        boolean[] targets = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = random.nextInt(model.config().vocabSize());
+            targets[i] = i % 5 != 0;
+        }
+        lossIsCrossEntropyOfInferenceLogits(tokens, targets);
+    }
+
+    private static void lossIsCrossEntropyOfInferenceLogits(int[] tokens, boolean[] targets) {
         int n = tokens.length;
         int vocab = model.config().vocabSize();
         KvCache cache = model.newCache(n);
-        Batch batch = new Batch(n);
-        for (int i = 0; i < n; i++) {
-            batch.add(tokens[i], i, cache, true);
-        }
+        int step = 64; // the model's batch size
+        Batch batch = new Batch(step);
         float[] logits = new float[n * vocab];
-        model.forward(batch, logits);
+        float[] part = new float[step * vocab];
+        for (int start = 0; start < n; start += step) {
+            int count = Math.min(step, n - start);
+            batch.clear();
+            for (int i = start; i < start + count; i++) {
+                batch.add(tokens[i], i, cache, true);
+            }
+            model.forward(batch, part);
+            System.arraycopy(part, 0, logits, start * vocab, count * vocab);
+        }
         double sum = 0;
         int count = 0;
         for (int i = 1; i < n; i++) {
@@ -61,7 +80,7 @@ class LoraTrainingModelTest {
         }
         double want = sum / count;
         LoraParameters params = LoraParameters.initialize(model.config(), RopeLayout.HALF, spec(0), 3);
-        LoraTrainingModel training = new LoraTrainingModel(model, params, 32, false, 1);
+        LoraTrainingModel training = new LoraTrainingModel(model, params, Math.max(32, n), false, 1);
         assertEquals(want, training.loss(tokens, targets), want * 1e-5);
         assertEquals(want, training.lossAndGradients(tokens, targets, 1f), want * 1e-5);
         // B = 0: A gets no gradient yet, B does
