@@ -66,20 +66,10 @@ final class TrainableSidePath {
         pool.parallelFor(n, 4, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 for (int j = 0; j < rank; j++) {
-                    float s = 0;
-                    int ao = j * in;
-                    int xo = t * in;
-                    for (int k = 0; k < in; k++) {
-                        s += av[ao + k] * xd[xo + k];
-                    }
-                    low[t * rank + j] = s;
+                    low[t * rank + j] = DotProduct.dot(av, j * in, xd, t * in, in);
                 }
                 for (int o = 0; o < out; o++) {
-                    float s = 0;
-                    for (int j = 0; j < rank; j++) {
-                        s += bv[o * rank + j] * low[t * rank + j];
-                    }
-                    y[t * out + o] += scale * s;
+                    y[t * out + o] += scale * DotProduct.dot(bv, o * rank, low, t * rank, rank);
                 }
             }
         });
@@ -97,25 +87,37 @@ final class TrainableSidePath {
         float[] bv = b.values();
         float[] ga = a.gradients();
         float[] gb = b.gradients();
+        // Sums over tokens (∂B) and over outputs (∂low) in the same order as one scalar sum per value,
+        // but with the rank-wide rows innermost, so that each step is a contiguous multiply-add.
         pool.parallelFor(out, 16, (o0, o1) -> {
+            float[] acc = new float[rank];
             for (int o = o0; o < o1; o++) {
-                for (int j = 0; j < rank; j++) {
-                    float s = 0;
-                    for (int t = 0; t < n; t++) {
-                        s += dy[t * out + o] * low[t * rank + j];
+                java.util.Arrays.fill(acc, 0f);
+                for (int t = 0; t < n; t++) {
+                    float d = dy[t * out + o];
+                    int lo = t * rank;
+                    for (int j = 0; j < rank; j++) {
+                        acc[j] += d * low[lo + j];
                     }
-                    gb[o * rank + j] += scale * s;
+                }
+                for (int j = 0; j < rank; j++) {
+                    gb[o * rank + j] += scale * acc[j];
                 }
             }
         });
         pool.parallelFor(n, 4, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
-                for (int j = 0; j < rank; j++) {
-                    float s = 0;
-                    for (int o = 0; o < out; o++) {
-                        s += dy[t * out + o] * bv[o * rank + j];
+                int lo = t * rank;
+                java.util.Arrays.fill(dLow, lo, lo + rank, 0f);
+                for (int o = 0; o < out; o++) {
+                    float d = dy[t * out + o];
+                    int bo = o * rank;
+                    for (int j = 0; j < rank; j++) {
+                        dLow[lo + j] += d * bv[bo + j];
                     }
-                    dLow[t * rank + j] = scale * s;
+                }
+                for (int j = 0; j < rank; j++) {
+                    dLow[lo + j] *= scale;
                 }
             }
         });

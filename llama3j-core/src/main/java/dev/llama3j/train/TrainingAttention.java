@@ -1,11 +1,7 @@
 package dev.llama3j.train;
 
 import dev.llama3j.model.LlamaConfig;
-import dev.llama3j.tensor.Species;
 import dev.llama3j.tensor.WorkerPool;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal grouped-query attention over one sequence, forward and backward, fp32, as Hugging Face's
@@ -18,7 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
  * query heads that share it.
  */
 final class TrainingAttention {
-    private static final VectorSpecies<Float> F = Species.F;
     private final WorkerPool pool;
     private final int heads;
     private final int kvHeads;
@@ -39,22 +34,8 @@ final class TrainingAttention {
         this.scores = ThreadLocal.withInitial(() -> new float[maxTokens]);
     }
 
-    /** {@code a[aOff..] · b[bOff..]} over {@code len} values, a vector at a time (a head is 64 or 128 wide). */
     private static float dot(float[] a, int aOff, float[] b, int bOff, int len) {
-        int i = 0;
-        float s = 0;
-        int bound = F.loopBound(len);
-        if (bound > 0) {
-            FloatVector acc = FloatVector.fromArray(F, a, aOff).mul(FloatVector.fromArray(F, b, bOff));
-            for (i = F.length(); i < bound; i += F.length()) {
-                acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-            }
-            s = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < len; i++) {
-            s += a[aOff + i] * b[bOff + i];
-        }
-        return s;
+        return DotProduct.dot(a, aOff, b, bOff, len);
     }
 
     /** {@code out} ({@code n × heads·hd}) and {@code lse} ({@code n × heads}) from rotated q, k and v. */
