@@ -136,14 +136,19 @@ final class TrainableSidePath {
         });
         boolean masked = dropped != null && key != 0;
         pool.parallelFor(n, 4, (t0, t1) -> {
+            float[] row = new float[in]; // dLow[t]·A, summed over the rank in order, A's rows read whole
             for (int t = t0; t < t1; t++) {
                 int xo = t * in;
-                for (int k = 0; k < in; k++) {
-                    float s = 0;
-                    for (int j = 0; j < rank; j++) {
-                        s += dLow[t * rank + j] * av[j * in + k];
+                java.util.Arrays.fill(row, 0f);
+                for (int j = 0; j < rank; j++) {
+                    float c = dLow[t * rank + j];
+                    int ao = j * in;
+                    for (int k = 0; k < in; k++) {
+                        row[k] += c * av[ao + k];
                     }
-                    dx[xo + k] += masked ? s * mask(key, xo + k) : s;
+                }
+                for (int k = 0; k < in; k++) {
+                    dx[xo + k] += masked ? row[k] * mask(key, xo + k) : row[k];
                 }
             }
         });
