@@ -38,7 +38,7 @@ class QuantizedCheckpointParityTest {
     static final List<String> FORMATS = List.of("awq", "gptq", "gptq-act", "ct-int4", "ct-int4-asym", "ct-fp8",
             "fbgemm-fp8");
     /** The formats whose layers quantize their inputs to FP8 per token. */
-    private static final List<String> ACTIVATIONS_QUANTIZED = List.of("ct-fp8", "fbgemm-fp8");
+    static final List<String> ACTIVATIONS_QUANTIZED = List.of("ct-fp8", "fbgemm-fp8");
     /** KL(twin || quantized) per position, in nats, for the formats that quantize activations. */
     static final double ACTIVATION_KL_MEAN = 0.05;
     static final double ACTIVATION_KL_MAX = 0.1;
