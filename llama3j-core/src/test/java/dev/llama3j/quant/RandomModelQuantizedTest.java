@@ -3,7 +3,6 @@ package dev.llama3j.quant;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.convert.QuantizationReportTest;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.model.ParityUtil;
@@ -131,17 +130,7 @@ class RandomModelQuantizedTest {
                 format, decided, tokensF.length);
     }
 
-    /** KL(p || q) per position: {mean, max}. */
     private static double[] kl(float[] p, float[] q) {
-        int vocab = p.length / PROMPT.length;
-        double sum = 0;
-        double max = 0;
-        for (int i = 0; i < PROMPT.length; i++) {
-            double kl = QuantizationReportTest.kl(QuantizationReportTest.logSoftmax(p, i * vocab, vocab),
-                    QuantizationReportTest.logSoftmax(q, i * vocab, vocab));
-            sum += kl;
-            max = Math.max(max, kl);
-        }
-        return new double[] {sum / PROMPT.length, max};
+        return QuantizedCheckpointParityTest.kl(p, q, PROMPT.length);
     }
 }
