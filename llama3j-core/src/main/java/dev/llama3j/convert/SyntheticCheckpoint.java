@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,7 +111,7 @@ public final class SyntheticCheckpoint {
             Files.createDirectories(dir);
             for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
                 if (Files.isRegularFile(tokenizerDir.resolve(f))) {
-                    Files.copy(tokenizerDir.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(tokenizerDir.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             Files.writeString(dir.resolve("config.json"), Json.write(config(c, format, groupSize), 2, false) + "\n",
@@ -270,6 +271,7 @@ public final class SyntheticCheckpoint {
         final int shards;
         long bytesDone;
         int tensorIndex;
+        int generators;
 
         Writer(Path dir, LlamaConfig c, Format format, int groupSize, long seed, ConversionProgress progress) {
             this.dir = dir;
@@ -436,13 +438,12 @@ public final class SyntheticCheckpoint {
             });
         }
 
+        /** The next tensor's generator, seeded by (seed, how many tensors came before). */
         private SplittableRandom generator() {
             long tensorSeed = new SplittableRandom(seed).split().nextLong()
                     ^ (0x9E3779B97F4A7C15L * (++generators));
             return new SplittableRandom(tensorSeed);
         }
-
-        private int generators;
 
         /** About the folder's tensor bytes (for the progress bar): 16-bit plain tensors, 4 or 8 bits per layer weight. */
         private long estimatedBytes() {
