@@ -70,6 +70,32 @@ class BenchCommandTest {
     }
 
     @Test
+    void writeSyntheticWritesAFolderForAQuantizedType() throws Exception {
+        Path folder = dir.resolve("tiny-ct-int4");
+        // the tokenizer comes from the demo model under the installation folder, as bin/llama3j sets it
+        String home = System.getProperty("llama3j.home");
+        System.setProperty("llama3j.home", Fixtures.repoRoot().toString());
+        Cli.Result r;
+        try {
+            r = Cli.run("bench", "--write-synthetic", folder.toString(), "--shape", "tiny", "--type", "ct-int4");
+        } finally {
+            if (home == null) {
+                System.clearProperty("llama3j.home");
+            } else {
+                System.setProperty("llama3j.home", home);
+            }
+        }
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("wrote " + folder), r.err());
+        JsonNode config = new ObjectMapper().readTree(folder.resolve("config.json").toFile());
+        assertEquals("compressed-tensors", config.get("quantization_config").get("quant_method").asText());
+        assertEquals(128, config.get("quantization_config").get("config_groups").get("group_0").get("weights")
+                .get("group_size").asInt());
+        assertTrue(Files.isRegularFile(folder.resolve("tokenizer.json"))
+                && Files.isRegularFile(folder.resolve("model.safetensors.index.json")));
+    }
+
+    @Test
     void writeSyntheticRefusesAnUnknownType() {
         Cli.Result r = Cli.run("bench", "--write-synthetic", dir.resolve("x").toString(), "--shape", "tiny", "--type",
                 "exl2");
