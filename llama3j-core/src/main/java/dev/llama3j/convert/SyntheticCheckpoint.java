@@ -68,23 +68,26 @@ public final class SyntheticCheckpoint {
 
         /** Whether {@code name} is one of these formats. */
         public static boolean isFormat(String name) {
-            for (Format f : values()) {
-                if (f.label.equals(name.toLowerCase(Locale.ROOT))) {
-                    return true;
-                }
-            }
-            return false;
+            return find(name) != null;
         }
 
         /** The format called {@code name}. */
         public static Format parse(String name) {
+            Format f = find(name);
+            if (f == null) {
+                throw new InvalidRequestException("unknown quantized checkpoint type '" + name
+                        + "'; expected awq, gptq, ct-int4, ct-fp8 or fbgemm-fp8", "type");
+            }
+            return f;
+        }
+
+        private static Format find(String name) {
             for (Format f : values()) {
                 if (f.label.equals(name.toLowerCase(Locale.ROOT))) {
                     return f;
                 }
             }
-            throw new InvalidRequestException("unknown quantized checkpoint type '" + name
-                    + "'; expected awq, gptq, ct-int4, ct-fp8 or fbgemm-fp8", "type");
+            return null;
         }
 
         /** The dtype of the tensors the format leaves unquantized (embedding, norms, excluded layers). */
