@@ -38,8 +38,7 @@ public final class FinetuneRun {
         this.train = train;
         this.eval = eval;
         this.out = out;
-        LoraTrainingSpec l = settings.lora();
-        this.adapterSettings = new PeftAdapterWriter.Settings(l.rank(), l.alpha(), l.dropout(), l.targets(), baseName);
+        this.adapterSettings = PeftAdapterWriter.Settings.of(settings.lora(), baseName);
         this.listener = listener;
     }
 
