@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llama3j.json.Json;
-import dev.llama3j.safetensors.SafetensorsFile;
-import dev.llama3j.safetensors.SafetensorsTensor;
 import dev.llama3j.testing.Fixtures;
+import dev.llama3j.testing.SafetensorsFloats;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,8 +96,8 @@ class FinetuneCommandTest {
         want.remove("base_model_name_or_path");
         got.remove("base_model_name_or_path");
         assertEquals(want, got);
-        Map<String, float[]> a = tensors(fixture.resolve("adapter/adapter_model.safetensors"));
-        Map<String, float[]> b = tensors(out.resolve("adapter_model.safetensors"));
+        Map<String, float[]> a = SafetensorsFloats.read(fixture.resolve("adapter/adapter_model.safetensors"));
+        Map<String, float[]> b = SafetensorsFloats.read(out.resolve("adapter_model.safetensors"));
         assertEquals(a.keySet(), b.keySet());
         double[] diff2 = new double[2];
         double[] norm2 = new double[2];
@@ -118,16 +114,6 @@ class FinetuneCommandTest {
         assertTrue(Math.sqrt(diff2[1] / norm2[1]) < 1e-2, "B differs by " + Math.sqrt(diff2[1] / norm2[1]));
     }
 
-    private static Map<String, float[]> tensors(Path file) {
-        Map<String, float[]> out = new TreeMap<>();
-        try (Arena arena = Arena.ofConfined()) {
-            for (Map.Entry<String, SafetensorsTensor> e : SafetensorsFile.open(file, arena).tensors().entrySet()) {
-                out.put(e.getKey(), e.getValue().data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED
-                        .withOrder(ByteOrder.LITTLE_ENDIAN)));
-            }
-        }
-        return out;
-    }
 
     private void assertBadInput(Cli.Result r, String... mustContain) {
         assertEquals(2, r.exitCode(), "exit code; stderr: " + r.err());

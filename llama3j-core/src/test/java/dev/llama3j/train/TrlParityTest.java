@@ -10,22 +10,17 @@ import dev.llama3j.lora.LoraAdapter;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.ModelLoader;
 import dev.llama3j.model.Projection;
-import dev.llama3j.safetensors.SafetensorsFile;
-import dev.llama3j.safetensors.SafetensorsTensor;
 import dev.llama3j.testing.Fixtures;
+import dev.llama3j.testing.SafetensorsFloats;
 import dev.llama3j.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
 import java.net.URISyntaxException;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -173,16 +168,6 @@ class TrlParityTest {
     }
 
     /** The F32 tensors of a safetensors file, by name. */
-    private static Map<String, float[]> tensors(Path file) {
-        Map<String, float[]> out = new TreeMap<>();
-        try (Arena arena = Arena.ofConfined()) {
-            for (Map.Entry<String, SafetensorsTensor> e : SafetensorsFile.open(file, arena).tensors().entrySet()) {
-                out.put(e.getKey(), e.getValue().data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED
-                        .withOrder(ByteOrder.LITTLE_ENDIAN)));
-            }
-        }
-        return out;
-    }
 
     /**
      * Two optimizer steps over the conversations (gradient accumulation 4, AdamW at 1e-3 on the linear
@@ -207,7 +192,8 @@ class TrlParityTest {
                 LearningRateSchedule.Kind.LINEAR, 0, 1, Json.asInt(g.get("steps"), "steps"), 1,
                 Json.asInt(g.get("grad_accum"), "grad_accum"), 1024, false, 42, 0.0, 1.0, 0, 0);
         LoraParameters params = LoraParameters.initialize(model.config(), model.weights().rope().layout(), spec, 42);
-        Map<String, float[]> init = tensors(dir().resolve((String) g.get("init")).resolve(LoraAdapter.WEIGHTS_FILE));
+        Map<String, float[]> init = SafetensorsFloats.read(
+                dir().resolve((String) g.get("init")).resolve(LoraAdapter.WEIGHTS_FILE));
         assertEquals(params.tensors().size(), init.size());
         for (TrainableTensor t : params.tensors()) {
             params.setPeft(t.name(), init.get(t.name()));
@@ -226,8 +212,9 @@ class TrlParityTest {
             System.out.printf("two steps: step %d loss %.7f, SFTTrainer %.7f%n", i + 1, steps.get(i).loss(), golden);
             assertEquals(golden, steps.get(i).loss(), tolerance(golden), "loss of step " + (i + 1));
         }
-        Map<String, float[]> trl = tensors(dir().resolve((String) g.get("final")).resolve(LoraAdapter.WEIGHTS_FILE));
-        Map<String, float[]> ours = tensors(out.resolve(LoraAdapter.WEIGHTS_FILE));
+        Map<String, float[]> trl = SafetensorsFloats.read(
+                dir().resolve((String) g.get("final")).resolve(LoraAdapter.WEIGHTS_FILE));
+        Map<String, float[]> ours = SafetensorsFloats.read(out.resolve(LoraAdapter.WEIGHTS_FILE));
         assertEquals(trl.keySet(), ours.keySet());
         double diff2 = 0;
         double update2 = 0;
