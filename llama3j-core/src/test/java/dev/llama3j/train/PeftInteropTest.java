@@ -143,6 +143,9 @@ class PeftInteropTest {
     @Test
     void peftsAdapterGivesPeftsOutputs() {
         Map<String, Object> peft = goldens("peft");
+        try (LlamaModel m = withAdapter(LoraMode.MERGED, (String) peft.get("adapter"))) {
+            check("peft merged", m, 0, peft);
+        }
         try (LlamaModel m = withAdapter(LoraMode.UNMERGED, (String) peft.get("adapter"))) {
             check("peft unmerged", m, 1, peft);
         }
