@@ -4,6 +4,8 @@ import dev.llama3j.error.InvalidRequestException;
 import dev.llama3j.Llama;
 import dev.llama3j.bench.Benchmark;
 import dev.llama3j.bench.KernelSpeed;
+import dev.llama3j.convert.SyntheticCheckpoint;
+import dev.llama3j.convert.TensorTypeRecipe;
 import dev.llama3j.grammar.Grammar;
 import dev.llama3j.grammar.GrammarConstraint;
 import dev.llama3j.json.Json;
@@ -58,20 +60,33 @@ final class BenchCommand implements Callable<Integer> {
             + " product on the 1B shapes (GB/s), beside the machine's read bandwidth and the thread hand-off")
     boolean kernels;
 
-    @Option(names = "--write-synthetic", paramLabel = "FILE",
-            description = "Instead of measuring, write a random-weight GGUF of --shape and --type to FILE")
+    @Option(names = "--write-synthetic", paramLabel = "PATH",
+            description = "Instead of measuring, write a random-weight model of --shape and --type to PATH: a GGUF"
+                    + " file, or for the quantized Hugging Face types a folder in that published format")
     java.nio.file.Path writeSynthetic;
 
     @Option(names = "--shape", paramLabel = "SHAPE", description = "With --write-synthetic: 1b (Llama-3.2-1B) or 8b (Llama-3.1-8B)")
     String shape = "1b";
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "With --write-synthetic: q8_0, q4_0, f16, bf16 or f32")
+    @Option(names = "--type", paramLabel = "TYPE", description = "With --write-synthetic: q8_0, q4_0, f16, bf16 or f32 (GGUF); awq, gptq, ct-int4,"
+            + " ct-fp8 or fbgemm-fp8 (Hugging Face folder)")
     String type = "q8_0";
 
     @Override
     public Integer call() {
         if (writeSynthetic != null) {
-            SyntheticGgufCommand.write(writeSynthetic, shape, type, 1, null);
+            if (SyntheticCheckpoint.Format.isFormat(type)) {
+                SyntheticGgufCommand.writeFolder(writeSynthetic, shape, type, 1, null);
+            } else {
+                try {
+                    TensorTypeRecipe.parse(type);
+                } catch (InvalidRequestException e) {
+                    throw new InvalidRequestException("unknown --type '" + type + "' for --write-synthetic; expected"
+                            + " f32, f16, bf16, q8_0 or q4_0 (a GGUF file) or awq, gptq, ct-int4, ct-fp8 or fbgemm-fp8"
+                            + " (a Hugging Face folder)", "type");
+                }
+                SyntheticGgufCommand.write(writeSynthetic, shape, type, 1, null);
+            }
             return 0;
         }
         if (kernels) {

@@ -184,7 +184,7 @@ final class FinetuneCommand implements Callable<Integer> {
             AdapterHook hook = qlora ? Nf4Base.hook(doubleQuant) : AdapterHook.NONE;
             try (LlamaModel m = ModelLoader.load(source, threads, 16, hook)) {
                 FinetuneRun run = new FinetuneRun(m, settings, train, evalSet, out,
-                        model.toAbsolutePath().normalize().toString(), progress);
+                        model.toString(), progress);
                 System.err.printf(Locale.ROOT, "training %s rank %d on %s: %d steps of %d sequences%n",
                         qlora ? "QLoRA" : "LoRA", rank, String.join(",", target), run.totalSteps(),
                         settings.examplesPerStep());

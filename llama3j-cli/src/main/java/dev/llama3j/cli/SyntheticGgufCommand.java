@@ -1,5 +1,6 @@
 package dev.llama3j.cli;
 
+import dev.llama3j.convert.SyntheticCheckpoint;
 import dev.llama3j.convert.SyntheticModel;
 import dev.llama3j.convert.SyntheticShape;
 import dev.llama3j.convert.TensorTypeRecipe;
@@ -40,6 +41,18 @@ final class SyntheticGgufCommand implements Callable<Integer> {
     /** Writes the file, with a progress bar on a terminal and a summary line on stderr. */
     static void write(Path out, String shape, String type, long seed, Path tokenizerDir) {
         var r = SyntheticModel.write(out, SyntheticShape.parse(shape), TensorTypeRecipe.parse(type), seed,
+                tokenizerDir != null ? tokenizerDir : SyntheticModel.defaultTokenizerDir(), TerminalProgress.forConsole());
+        System.err.println(ConvertCommand.summary(r));
+    }
+
+    /**
+     * Writes a random-weight Hugging Face folder in a published quantized format ({@code type}: awq, gptq,
+     * ct-int4, ct-fp8, fbgemm-fp8) with group size 128, the tokenizer files copied from the demo model's.
+     */
+    static void writeFolder(Path dir, String shape, String type, long seed, Path tokenizerDir) {
+        SyntheticCheckpoint.Format format = SyntheticCheckpoint.Format.parse(type);
+        var r = SyntheticCheckpoint.write(dir, SyntheticShape.parse(shape).config, format,
+                SyntheticCheckpoint.PUBLISHED_GROUP_SIZE, seed,
                 tokenizerDir != null ? tokenizerDir : SyntheticModel.defaultTokenizerDir(), TerminalProgress.forConsole());
         System.err.println(ConvertCommand.summary(r));
     }

@@ -219,7 +219,7 @@ public final class KernelSpeed {
         MemorySegment fp8 = MemorySegment.ofArray(e4m3);
         out.add(new Candidate("FP8 weight-only", Fp8Matrix.of("w", rows, cols, fp8, rowScale, Fp8Activations.none())));
         out.add(new Candidate("FP8 dynamic", Fp8Matrix.of("w", rows, cols, fp8, rowScale,
-                Fp8Activations.dynamicPerToken(1200f))));
+                Fp8Activations.fbgemm(1200f))));
         return out;
     }
 

@@ -113,7 +113,7 @@ public record QuantizationConfig(String origin, Method method, int groupSize, bo
             case "gptq" -> gptq(where, q);
             case "compressed-tensors" -> compressedTensors(where, q);
             case "fbgemm_fp8" -> new QuantizationConfig(where, Method.FBGEMM_FP8, 0, false,
-                    Fp8Activations.dynamicPerToken((float) (q.get("activation_scale_ub") == null ? 1200.0
+                    Fp8Activations.fbgemm((float) (q.get("activation_scale_ub") == null ? 1200.0
                             : Json.asDouble(q.get("activation_scale_ub"), where + ".activation_scale_ub"))),
                     strings(q.get("modules_to_not_convert"), where + ".modules_to_not_convert"), true);
             default -> throw new UnsupportedModelException(where + ".quant_method is '" + method
@@ -229,7 +229,7 @@ public record QuantizationConfig(String origin, Method method, int groupSize, bo
                 throw new UnsupportedModelException(g + ".input_activations.type is '" + aType
                         + "'; llama3j quantizes FP8 layers' inputs to FP8 (float) only");
             }
-            activations = dynamic ? Fp8Activations.dynamicPerToken(Float.POSITIVE_INFINITY)
+            activations = dynamic ? Fp8Activations.compressedTensorsDynamic()
                     : Fp8Activations.staticScale(1f);
         }
         return new QuantizationConfig(where, Method.COMPRESSED_FP8, 0, false, activations, ignore, false);

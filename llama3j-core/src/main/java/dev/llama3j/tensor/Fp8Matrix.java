@@ -174,13 +174,12 @@ public final class Fp8Matrix extends WeightMatrix {
                 int o = t * cols;
                 float amax = Fp8.maxAbs(x, o, cols);
                 Fp8Activations.Kind kind = activations.kind();
-                // fbgemm's quantize_fp8_per_row: the largest magnitude clamped to [1e-12, bound], values
-                // multiplied by 448 / it, the scale kept as its reciprocal.
-                float inv = kind == Fp8Activations.Kind.DYNAMIC_PER_TOKEN
-                        ? Fp8.E4M3_MAX / Math.min(Math.max(amax, 1e-12f), activations.value()) : 1f;
+                // Dynamic: FBGEMM's quantize_fp8_per_row and compressed-tensors' calculate_qparams both take
+                // s = max(min(amax, bound) / 448, floor) and quantize x / s (see Fp8Activations).
                 float xScale = switch (kind) {
                     case WEIGHT_ONLY -> 1f;
-                    case DYNAMIC_PER_TOKEN -> 1f / inv;
+                    case DYNAMIC_PER_TOKEN -> Math.max(Math.min(amax, activations.value()) / Fp8.E4M3_MAX,
+                            activations.minScale());
                     case STATIC -> activations.value();
                 };
                 // Raw (2^-120-scaled) weights need the input 2^64 up for products in fp32's normal range
@@ -196,8 +195,7 @@ public final class Fp8Matrix extends WeightMatrix {
                             q[o + k] = x[o + k] * up;
                         }
                     }
-                    case DYNAMIC_PER_TOKEN -> Fp8.quantizeRow(x, o, cols, inv, false, up, q, o);
-                    case STATIC -> Fp8.quantizeRow(x, o, cols, xScale, true, up, q, o);
+                    case DYNAMIC_PER_TOKEN, STATIC -> Fp8.quantizeRow(x, o, cols, xScale, true, up, q, o);
                 }
                 aux[t] = raw ? xScale * Math.scalb(1f, 120 - e) : xScale;
             }

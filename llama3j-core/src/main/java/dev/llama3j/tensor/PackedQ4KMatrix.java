@@ -13,9 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K weights (the bulk of Q4_K_M files) repacked at load time into {@link KGroupPacker}'s layout:
- * rows in groups of {@link Gemm#G}; per 256-value super-block the rows' d and dmin, the 8 sub-block
- * scales and mins unpacked to bytes, then 128 columns of G bytes: column 32c + p is byte p of chunk c
- * of the file's qs, value 64c + p in its low nibble and 64c + 32 + p in its high one.
+ * rows in groups of {@link Gemm#G}; per 256-value super-block 128 columns of G bytes (column 32c + p
+ * is byte p of chunk c of the file's qs, value 64c + p in its low nibble and 64c + 32 + p in its high
+ * one), then the rows' d and dmin and the 8 sub-block scales and mins unpacked to bytes.
  * 148 bytes per row and super-block where the file has 144: 4.625 bits per weight. The nibbles and the
  * fp16 fields are the file's bytes, reordered; only the 6-bit scales and mins are unpacked to bytes.
  *
@@ -35,6 +35,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
     private static final int MINS = KGroupPacker.MINS;
     private static final int VALUES = KGroupPacker.DATA;
     static final int GROUP_BLOCK_BYTES = KGroupPacker.groupBlockBytes(128);
+    /** Where a group super-block's header (d, dmin, scales, mins) starts: after its bits. */
+    private static final int HEAD = KGroupPacker.headerAt(128);
 
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
@@ -142,7 +144,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 hi0.intoArray(sums, (4 * c + 2) * G);
                 hi1.intoArray(sums, (4 * c + 3) * G);
             }
-            KSuperBlock.addSums(d, off, sums, 0, 2, in, (t * blocks + b) * 8, acc, 0);
+            KSuperBlock.addSums(d, off + HEAD, sums, 0, 2, in, (t * blocks + b) * 8, acc, 0);
         }
         System.arraycopy(acc, 0, out, outOff, count);
     }
@@ -201,7 +203,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 hiB1.intoArray(sums, (16 + 4 * c + 3) * G);
             }
             for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addSums(d, off, sums, 16 * i * G, 2, in, ((t + i) * blocks + b) * 8, acc, i * G);
+                KSuperBlock.addSums(d, off + HEAD, sums, 16 * i * G, 2, in, ((t + i) * blocks + b) * 8, acc, i * G);
             }
         }
         System.arraycopy(acc, 0, out, outA, count);
@@ -219,7 +221,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            KSuperBlock.rowFactors(d, off, f);
+            KSuperBlock.rowFactors(d, off + HEAD, f);
             for (int c = 0; c < 4; c++) {
                 int j = 2 * c;
                 FloatVector fA0 = FloatVector.fromArray(F, f, j * G);
@@ -261,14 +263,14 @@ final class PackedQ4KMatrix extends WeightMatrix {
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            float d = LittleEndian.half(data, off + 2L * pos);
-            float dmin = LittleEndian.half(data, off + DMIN + 2L * pos);
+            float d = LittleEndian.half(data, off + HEAD + 2L * pos);
+            float dmin = LittleEndian.half(data, off + HEAD + DMIN + 2L * pos);
             for (int c = 0; c < 4; c++) {
                 int j = 2 * c;
-                float d1 = d * u8(off + SCALES + (long) j * G + r);
-                float m1 = dmin * u8(off + MINS + (long) j * G + r);
-                float d2 = d * u8(off + SCALES + (long) (j + 1) * G + r);
-                float m2 = dmin * u8(off + MINS + (long) (j + 1) * G + r);
+                float d1 = d * u8(off + HEAD + SCALES + (long) j * G + r);
+                float m1 = dmin * u8(off + HEAD + MINS + (long) j * G + r);
+                float d2 = d * u8(off + HEAD + SCALES + (long) (j + 1) * G + r);
+                float m2 = dmin * u8(off + HEAD + MINS + (long) (j + 1) * G + r);
                 long col = off + VALUES + (long) c * SUB * G + pos;
                 int o = outOff + b * BLOCK + c * 2 * SUB;
                 for (int p = 0; p < SUB; p++) {

@@ -13,10 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_K weights (the bulk of Q5_K_M files) repacked at load time into {@link KGroupPacker}'s layout:
- * rows in groups of {@link Gemm#G}; per 256-value super-block the rows' d and dmin, the 8 sub-block
- * scales and mins unpacked to bytes, then 32 columns of G bytes holding the file's {@code qh} (bit
- * {@code 2c} of byte {@code p}: the fifth bit of value {@code 64c + p}, bit {@code 2c+1}: of value
- * {@code 64c + 32 + p}) and 128 columns holding its {@code qs} as in {@link PackedQ4KMatrix}. 180
+ * rows in groups of {@link Gemm#G}; per 256-value super-block 32 columns of G bytes holding the
+ * file's {@code qh} (bit {@code 2c} of byte {@code p}: the fifth bit of value {@code 64c + p}, bit
+ * {@code 2c+1}: of value {@code 64c + 32 + p}) and 128 columns holding its {@code qs} as in
+ * {@link PackedQ4KMatrix}, then the rows' d and dmin and the 8 sub-block scales and mins. 180
  * bytes per row and super-block where the file has 176: 5.625 bits per weight.
  *
  * <p>Generating works like {@link PackedQ4KMatrix}, with each 5-bit value assembled from its nibble
@@ -37,6 +37,8 @@ final class PackedQ5KMatrix extends WeightMatrix {
     private static final int QH = KGroupPacker.DATA;
     private static final int QS = KGroupPacker.DATA + 32 * G;
     static final int GROUP_BLOCK_BYTES = KGroupPacker.groupBlockBytes(32 + 128);
+    /** Where a group super-block's header (d, dmin, scales, mins) starts: after its bits. */
+    private static final int HEAD = KGroupPacker.headerAt(32 + 128);
 
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
@@ -130,7 +132,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
                     hi.intoArray(sums, (PARTS * (2 * c + 1) + k) * G);
                 }
             }
-            KSuperBlock.addSums(d, off, sums, 0, PARTS, in, (t * blocks + b) * 8, acc, 0);
+            KSuperBlock.addSums(d, off + HEAD, sums, 0, PARTS, in, (t * blocks + b) * 8, acc, 0);
         }
         System.arraycopy(acc, 0, out, outOff, count);
     }
@@ -176,7 +178,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
                 }
             }
             for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addSums(d, off, sums, i * sb, PARTS, in, ((t + i) * blocks + b) * 8, acc, i * G);
+                KSuperBlock.addSums(d, off + HEAD, sums, i * sb, PARTS, in, ((t + i) * blocks + b) * 8, acc, i * G);
             }
         }
         System.arraycopy(acc, 0, out, outA, count);
@@ -194,7 +196,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            KSuperBlock.rowFactors(d, off, f);
+            KSuperBlock.rowFactors(d, off + HEAD, f);
             for (int c = 0; c < 4; c++) {
                 int j = 2 * c;
                 FloatVector fA0 = FloatVector.fromArray(F, f, j * G);
@@ -240,14 +242,14 @@ final class PackedQ5KMatrix extends WeightMatrix {
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            float d = LittleEndian.half(data, off + 2L * pos);
-            float dmin = LittleEndian.half(data, off + DMIN + 2L * pos);
+            float d = LittleEndian.half(data, off + HEAD + 2L * pos);
+            float dmin = LittleEndian.half(data, off + HEAD + DMIN + 2L * pos);
             for (int c = 0; c < 4; c++) {
                 int j = 2 * c;
-                float d1 = d * u8(off + SCALES + (long) j * G + r);
-                float m1 = dmin * u8(off + MINS + (long) j * G + r);
-                float d2 = d * u8(off + SCALES + (long) (j + 1) * G + r);
-                float m2 = dmin * u8(off + MINS + (long) (j + 1) * G + r);
+                float d1 = d * u8(off + HEAD + SCALES + (long) j * G + r);
+                float m1 = dmin * u8(off + HEAD + MINS + (long) j * G + r);
+                float d2 = d * u8(off + HEAD + SCALES + (long) (j + 1) * G + r);
+                float m2 = dmin * u8(off + HEAD + MINS + (long) (j + 1) * G + r);
                 long col = off + QS + (long) c * SUB * G + pos;
                 int o = outOff + b * BLOCK + c * 2 * SUB;
                 for (int p = 0; p < SUB; p++) {

@@ -6,31 +6,48 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K weights (llama.cpp's usual type for the output layer of Q4 files) repacked at load time like
- * {@link PackedQ8Matrix}: rows in groups of {@link Gemm#G}; per 256-value super-block, the rows' fp16
- * {@code d} (in {@link Halves}' interleaved order), then the 16 sub-block scales of each row
- * ({@code [sub-block][row]}, signed bytes), then 256 columns of {@code G} signed bytes, the 6-bit
- * values already unpacked and centred ({@code q - 32}). One byte per weight instead of 0.82, in
- * exchange for kernels with no bit unpacking; the values and scales are exactly the file's.
+ * {@link PackedQ4Matrix}: rows in groups of {@link Gemm#G}; per 256-value super-block, the rows' fp16
+ * {@code d}, then for each of the 16 sub-blocks the rows' scales (signed bytes) followed by its 16
+ * columns of {@code G} signed bytes, the 6-bit values already unpacked and centred ({@code q - 32});
+ * rows in {@link Halves}' interleaved order throughout. One byte per weight instead of 0.82, in
+ * exchange for kernels with no bit unpacking; the values and scales are exactly the file's. Every
+ * byte is read in the order it is stored: with the 16 scales gathered at the super-block's start
+ * (read back and forth with the values) the product ran 2.7 times slower once the weights no longer
+ * fit the caches, as the hardware prefetcher follows forward streams only.
+ *
+ * <p>Generating multiplies the values with the input quantized to 8 bits (llama.cpp's Q6_K × Q8_K
+ * dot product does the same) in 16-bit lanes, one lane per row: 8 products of a value (at most 32 in
+ * magnitude) and an 8-bit input (at most 127) fit a 16-bit sum; the two halves of a sub-block are
+ * widened to 32 bits, multiplied by the sub-block scale and summed over the input's 32-value block
+ * in integers (at most 2 × 16 × 32 × 127 × 128 &lt; 2^24, so exact in fp32 too), then scaled once by
+ * the input block's scale. Prompts go through the fp32 {@link Gemm} path.
  */
 final class PackedQ6KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
     private static final int V = Gemm.V;
     private static final int G = Gemm.G;
     private static final int BLOCK = 256;
     private static final int SUB = 16;
     static final int GROUP_BLOCK_BYTES = 2 * G + SUB * G + BLOCK * G;
+    /** Bytes of one sub-block in a group: its G scales, then its 16 columns of G values. */
+    private static final int SUB_BYTES = G + SUB * G;
+    /** Where sub-block 0's scales start; sub-block j's are {@code j * SUB_BYTES} further on. */
     private static final int SCALES = 2 * G;
-    private static final int VALUES = 2 * G + SUB * G;
-    private static final boolean SPLIT_LOADS = V >= 8;
-    private static final VectorSpecies<Byte> B_V =
-            SPLIT_LOADS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
+    /** Where sub-block 0's values start. */
+    private static final int VALUES = 2 * G + G;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
+    private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    /** Input blocks ({@link MatmulInput#BLOCK} values, one 8-bit scale each) per super-block. */
+    private static final int INPUT_BLOCKS = BLOCK / MatmulInput.BLOCK;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int blocks;
@@ -51,9 +68,9 @@ final class PackedQ6KMatrix extends WeightMatrix {
             byte[] in = new byte[(int) rowBytes];
             byte[] values = new byte[G * cols]; // [row][k], unpacked and centred
             byte[] out = new byte[(int) groupBytes];
-            int[] rowOffset = new int[G]; // offset of each row in `values`
-            for (int r = 0; r < G; r++) {
-                rowOffset[r] = r * cols;
+            int[] rowOffset = new int[G]; // offset in `values` of the row stored at each position
+            for (int p = 0; p < G; p++) {
+                rowOffset[p] = GroupPacker.rowAt(p) * cols;
             }
             for (int g = g0; g < g1; g++) {
                 java.util.Arrays.fill(out, (byte) 0);
@@ -68,7 +85,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
                         out[ob + 2 * pos] = in[blk + 208];
                         out[ob + 2 * pos + 1] = in[blk + 209];
                         for (int j = 0; j < SUB; j++) {
-                            out[ob + SCALES + j * G + r] = in[blk + 192 + j];
+                            out[ob + SCALES + j * SUB_BYTES + pos] = in[blk + 192 + j];
                         }
                     }
                 }
@@ -76,7 +93,8 @@ final class PackedQ6KMatrix extends WeightMatrix {
                     int ov = b * GROUP_BLOCK_BYTES + VALUES;
                     for (int r0 = 0; r0 < G; r0 += 8) {
                         for (int k0 = 0; k0 < BLOCK; k0 += 8) {
-                            GroupPacker.transpose8(values, rowOffset, r0, b * BLOCK + k0, out, ov + k0 * G + r0, G);
+                            int dst = ov + (k0 / SUB) * SUB_BYTES + (k0 % SUB) * G + r0;
+                            GroupPacker.transpose8(values, rowOffset, r0, b * BLOCK + k0, out, dst, G);
                         }
                     }
                 }
@@ -115,62 +133,76 @@ final class PackedQ6KMatrix extends WeightMatrix {
     }
 
     @Override
+    public boolean usesQuantizedInput(int n) {
+        return n < gemmMinTokens();
+    }
+
+    @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (n >= gemmMinTokens()) {
             super.matmul(in, out, outStride, r0, r1);
             return;
         }
-        float[] x = in.x();
         for (int g = r0 / G; g * G < r1; g++) {
             int count = Math.min(G, rows - g * G);
             for (int t = 0; t < n; t++) {
-                kernel1(g, x, t * cols, out, t * outStride + g * G, count);
+                kernel1(g, in, t, out, t * outStride + g * G, count);
             }
         }
     }
 
     // Written out in full on purpose: see PackedQ8Matrix.
-    private void kernel1(int g, float[] x, int xOff, float[] out, int outOff, int count) {
+    private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
+        short[] q = in.q;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int qb = t * blocks * INPUT_BLOCKS;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
+            int xo = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
+            FloatVector blockAcc0 = FloatVector.zero(F);
+            FloatVector blockAcc1 = blockAcc0;
+            for (int m = 0; m < INPUT_BLOCKS; m++) {
+                IntVector sum0 = IntVector.zero(I);
+                IntVector sum1 = sum0;
+                for (int h = 0; h < 2; h++) {
+                    int j = 2 * m + h;
+                    long col = off + VALUES + (long) j * SUB_BYTES;
+                    int xj = xo + j * SUB;
+                    ShortVector lo = ShortVector.zero(S_G);
+                    ShortVector hi = lo;
+                    for (int k = 0; k < 8; k++) {
+                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                                .convertShape(VectorOperators.B2S, S_G, 0);
+                        lo = v.mul(ShortVector.broadcast(S_G, q[xj + k])).add(lo);
+                    }
+                    for (int k = 8; k < SUB; k++) {
+                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                                .convertShape(VectorOperators.B2S, S_G, 0);
+                        hi = v.mul(ShortVector.broadcast(S_G, q[xj + k])).add(hi);
+                    }
+                    // Each 32-bit lane holds row i's sums in its low half and row V+i's in its high half.
+                    IntVector l = lo.reinterpretAsInts();
+                    IntVector u = hi.reinterpretAsInts();
+                    IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, off + SCALES + (long) j * SUB_BYTES, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                    IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
+                    sum0 = s0.mul(sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(sum0);
+                    sum1 = s1.mul(sc.lanewise(VectorOperators.ASHR, 16)).add(sum1);
+                }
+                FloatVector dx = FloatVector.broadcast(F, in.qScale[qb + b * INPUT_BLOCKS + m]);
+                blockAcc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0)).fma(dx, blockAcc0);
+                blockAcc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0)).fma(dx, blockAcc1);
+            }
             Halves.widen(d, off, scales);
             FloatVector d0 = FloatVector.fromArray(F, scales, 0);
             FloatVector d1 = FloatVector.fromArray(F, scales, V);
-            FloatVector blockAcc0 = FloatVector.zero(F);
-            FloatVector blockAcc1 = blockAcc0;
-            for (int j = 0; j < SUB; j++) {
-                long col = off + VALUES + (long) j * SUB * G;
-                int xb = xOff + b * BLOCK + j * SUB;
-                FloatVector a0 = FloatVector.zero(F);
-                FloatVector a1 = a0;
-                for (int k = 0; k < SUB; k++) {
-                    FloatVector xk = FloatVector.broadcast(F, x[xb + k]);
-                    long c = col + (long) k * G;
-                    FloatVector w0 = SPLIT_LOADS
-                            ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
-                            : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w1 = SPLIT_LOADS
-                            ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                            : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
-                    a0 = w0.fma(xk, a0);
-                    a1 = w1.fma(xk, a1);
-                }
-                long s = off + SCALES + (long) j * G;
-                FloatVector s0 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, s, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, s, LE).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector s1 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, s + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, s, LE).convertShape(VectorOperators.B2F, F, 1);
-                blockAcc0 = a0.fma(s0, blockAcc0);
-                blockAcc1 = a1.fma(s1, blockAcc1);
-            }
             acc0 = blockAcc0.fma(d0, acc0);
             acc1 = blockAcc1.fma(d1, acc1);
         }
@@ -186,9 +218,9 @@ final class PackedQ6KMatrix extends WeightMatrix {
     }
 
     /**
-     * The packed values are already in the panel's order ({@code [k][row]}): one vector multiply per
-     * {@link Gemm#V} rows and column, {@code q * (d * scale)} exactly as {@link #dequantizeRow}. Used
-     * with 3 or more inputs, e.g. the output layer for several decoding sequences at once.
+     * One column of {@link Gemm#V} rows per vector, {@code q * (d * scale)} exactly as
+     * {@link #dequantizeRow}; the interleaved rows are split by the same 16-bit-lane shifts as the
+     * kernel. Used with 3 or more inputs, e.g. the output layer for several decoding sequences at once.
      */
     @Override
     protected void fillPanel(int r0, int count, float[] panel) {
@@ -201,27 +233,21 @@ final class PackedQ6KMatrix extends WeightMatrix {
             FloatVector d0 = FloatVector.fromArray(F, scales, 0);
             FloatVector d1 = FloatVector.fromArray(F, scales, V);
             for (int j = 0; j < SUB; j++) {
-                long s = off + SCALES + (long) j * G;
-                FloatVector s0 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, s, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, s, LE).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector s1 = SPLIT_LOADS
-                        ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, s + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                        : (FloatVector) ByteVector.fromMemorySegment(B_G, d, s, LE).convertShape(VectorOperators.B2F, F, 1);
-                s0 = d0.mul(s0);
-                s1 = d1.mul(s1);
-                long col = off + VALUES + (long) j * SUB * G;
+                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, off + SCALES + (long) j * SUB_BYTES, LE)
+                        .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                FloatVector s0 = d0.mul((FloatVector) sc.lanewise(VectorOperators.LSHL, 16)
+                        .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0));
+                FloatVector s1 = d1.mul((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
+                        .convertShape(VectorOperators.I2F, F, 0));
+                long col = off + VALUES + (long) j * SUB_BYTES;
                 int p = (b * BLOCK + j * SUB) * G;
                 for (int k = 0; k < SUB; k++) {
-                    long c = col + (long) k * G;
-                    FloatVector w0 = SPLIT_LOADS
-                            ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2F, F, 0)
-                            : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w1 = SPLIT_LOADS
-                            ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
-                            : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
-                    w0.mul(s0).intoArray(panel, p + k * G);
-                    w1.mul(s1).intoArray(panel, p + k * G + V);
+                    IntVector w = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                    ((FloatVector) w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(s0).intoArray(panel, p + k * G);
+                    ((FloatVector) w.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
+                            .mul(s1).intoArray(panel, p + k * G + V);
                 }
             }
         }
@@ -230,16 +256,16 @@ final class PackedQ6KMatrix extends WeightMatrix {
     @Override
     public void dequantizeRow(int row, float[] out, int outOff) {
         int g = row / G;
-        int r = row % G;
+        int r = Halves.position(row % G);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            float dd = LittleEndian.half(data, off + 2L * Halves.position(r));
+            float dd = LittleEndian.half(data, off + 2L * r);
             for (int j = 0; j < SUB; j++) {
-                float s = dd * data.get(LittleEndian.BYTE, off + SCALES + (long) j * G + r);
+                float s = dd * data.get(LittleEndian.BYTE, off + SCALES + (long) j * SUB_BYTES + r);
                 for (int k = 0; k < SUB; k++) {
                     int idx = j * SUB + k;
-                    out[outOff + b * BLOCK + idx] = data.get(LittleEndian.BYTE, off + VALUES + (long) idx * G + r) * s;
+                    out[outOff + b * BLOCK + idx] = data.get(LittleEndian.BYTE, off + VALUES + (long) j * SUB_BYTES + (long) k * G + r) * s;
                 }
             }
         }

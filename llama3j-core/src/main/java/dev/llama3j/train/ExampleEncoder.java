@@ -22,11 +22,19 @@ import java.util.List;
  * the conversation up to each assistant message with and without it, which is what TRL's
  * {@code assistant_only_loss} marks with a template's {@code {% generation %}} block and what its
  * completion-only collator finds between the assistant header and the next user header. Headers,
- * system, user and tool messages are context only.
+ * system, user and tool messages are context only. Checked against TRL 1.13's SFTTrainer
+ * ({@code TrlParityTest}): the same tokens and labels as {@code assistant_only_loss} with TRL's Llama 3
+ * training-template patch applied to the 3.1 template (TRL 1.13 patches only the Llama 3 one and refuses
+ * the 3.1 template), and as TRL's conversational prompt–completion format.
  *
  * <p>Prompt–completion pairs are BOS, the prompt, the completion and EOS (the tokenizer's
  * {@code eos_token}), the loss counting the completion and EOS, as TRL's prompt–completion format does.
- * Prompt and completion are encoded apart, so the boundary is a token boundary.
+ * Prompt and completion are encoded apart, so the boundary is a token boundary: a deliberate
+ * difference from TRL, which encodes prompt + completion as one text and masks as many tokens as the
+ * prompt alone has. Both agree whenever the completion starts a new word (" Paris", a space or
+ * punctuation first); where a word runs across the boundary the joint text tokenizes differently and
+ * TRL's mask, counted in prompt tokens, can be a token off (it warns of the mismatch), while here the
+ * completion's own tokens are learned.
  *
  * <p>Message, prompt and completion text is data: special-token text in it stays plain text, as in
  * chat requests.

@@ -13,9 +13,9 @@ import java.util.SplittableRandom;
  * clips the global norm, and applies AdamW at the schedule's learning rate.
  *
  * <p>Reproducible from the seed: the adapter's initialisation, each epoch's order (a shuffle seeded by
- * seed and epoch) and the dropout masks (drawn per checkpoint segment from seed and the segment's first
- * step) depend on nothing else, so a run resumed from a checkpoint ends with the adapter an
- * uninterrupted run ends with, bit for bit.
+ * seed and epoch) and the dropout masks (drawn from the seed and the count of training sequences before
+ * them, which checkpoints keep) depend on nothing else, so a run resumed from a checkpoint ends with the
+ * adapter an uninterrupted run ends with, bit for bit, and {@code --save-every} changes nothing.
  */
 public final class FinetuneRun {
     private final LlamaModel model;
@@ -38,8 +38,7 @@ public final class FinetuneRun {
         this.train = train;
         this.eval = eval;
         this.out = out;
-        LoraTrainingSpec l = settings.lora();
-        this.adapterSettings = new PeftAdapterWriter.Settings(l.rank(), l.alpha(), l.dropout(), l.targets(), baseName);
+        this.adapterSettings = PeftAdapterWriter.Settings.of(settings.lora(), baseName);
         this.listener = listener;
     }
 
@@ -80,20 +79,22 @@ public final class FinetuneRun {
         int step = 0;
         int epoch = 0;
         int position = 0;
+        long dropoutPosition = 0;
         if (resume != null) {
             TrainingCheckpoint.Position at = TrainingCheckpoint.restore(resume, params, adam, s, n, train.tokens());
             step = at.step();
             epoch = at.epoch();
             position = at.position();
+            dropoutPosition = at.dropout();
         }
         int maxTokens = maxTokens(train, eval);
         LoraTrainingModel training = new LoraTrainingModel(model, params, maxTokens, s.gradientCheckpointing(),
-                dropoutSeed(step));
+                dropoutSeed());
+        training.continueDropoutAfter(dropoutPosition);
         int[] order = order(epoch, n);
         int end = stopAfter > 0 ? Math.min(stopAfter, total) : total;
         double loss = Double.NaN;
         double evalLoss = Double.NaN;
-        TrainingProfile done = TrainingProfile.ZERO; // of the training models replaced so far
         long optimizerNanos = 0;
         long dataNanos = 0;
         long runTokens = 0;
@@ -143,16 +144,12 @@ public final class FinetuneRun {
             if (s.saveEvery() > 0 && step % s.saveEvery() == 0 && step < total) {
                 Path dir = TrainingCheckpoint.dir(out, step);
                 TrainingCheckpoint.save(dir, adapterSettings, params, adam, s,
-                        new TrainingCheckpoint.Position(step, epoch, position, n, train.tokens()));
+                        new TrainingCheckpoint.Position(step, epoch, position, n, train.tokens(),
+                                training.dropoutPosition()));
                 listener.saved(step, dir);
-                // A new dropout stream per segment between checkpoints: what a resumed run starts with.
-                done = done.plus(training.profile());
-                training = null; // the old activations may be collected to make room for the new ones
-                training = new LoraTrainingModel(model, params, maxTokens, s.gradientCheckpointing(),
-                        dropoutSeed(step));
             }
         }
-        TrainingProfile profile = done.plus(training.profile()).withLoop(optimizerNanos, dataNanos);
+        TrainingProfile profile = training.profile().withLoop(optimizerNanos, dataNanos);
         if (step < total) {
             return new Result(step, loss, evalLoss, null, runTokens, profile);
         }
@@ -197,8 +194,8 @@ public final class FinetuneRun {
         return order;
     }
 
-    /** The dropout seed of the segment that starts after {@code step} steps. */
-    private long dropoutSeed(int step) {
-        return s.seed() ^ (0xD1B54A32D192ED03L * (step + 1));
+    /** The seed of the run's dropout masks (apart from the initialisation's and the data order's). */
+    private long dropoutSeed() {
+        return s.seed() ^ 0xD1B54A32D192ED03L;
     }
 }

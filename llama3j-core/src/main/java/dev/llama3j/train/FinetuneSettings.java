@@ -86,7 +86,10 @@ public record FinetuneSettings(LoraTrainingSpec lora, boolean qlora, boolean dou
         return Math.multiplyExact(perEpoch, epochs);
     }
 
-    /** The settings as JSON values, for a checkpoint: a resumed run must match them. */
+    /**
+     * The settings that shape the result, as JSON values, for a checkpoint: a resumed run must match
+     * them. How often to evaluate or save is not among them: neither changes the adapter.
+     */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rank", lora.rank());
@@ -112,7 +115,6 @@ public record FinetuneSettings(LoraTrainingSpec lora, boolean qlora, boolean dou
         m.put("seed", seed);
         m.put("weight_decay", weightDecay);
         m.put("max_grad_norm", maxGradNorm);
-        m.put("save_every", saveEvery); // checkpoints start a new dropout stream, so they shape the result
         return m;
     }
 }

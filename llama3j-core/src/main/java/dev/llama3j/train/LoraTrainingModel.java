@@ -43,7 +43,7 @@ public final class LoraTrainingModel {
     private final int maxTokens;
     private final boolean checkpointing;
     private final long dropoutSeed;
-    private long calls;
+    private long calls; // training sequences whose dropout masks were drawn: the dropout stream's position
     // Where training time goes ({@link TrainingProfile}); evaluation passes are not counted.
     private long forwardNanos;
     private long recomputeNanos;
@@ -85,7 +85,7 @@ public final class LoraTrainingModel {
      * @param params the adapters to train, made for this model's shape
      * @param maxTokens the longest sequence {@link #lossAndGradients} takes
      * @param gradientCheckpointing keep only each layer's input and recompute the rest in backward
-     * @param dropoutSeed seed of the dropout masks (a new mask set per call)
+     * @param dropoutSeed seed of the dropout masks (a new mask set per call of {@link #lossAndGradients})
      */
     public LoraTrainingModel(LlamaModel model, LoraParameters params, int maxTokens, boolean gradientCheckpointing,
             long dropoutSeed) {
@@ -156,6 +156,20 @@ public final class LoraTrainingModel {
 
     public boolean gradientCheckpointing() {
         return checkpointing;
+    }
+
+    /**
+     * Where the dropout stream stands: calls of {@link #lossAndGradients} so far. The masks of a call
+     * depend only on the seed and this count, so a checkpoint keeps it and a resumed run
+     * {@link #continueDropoutAfter continues} from it.
+     */
+    public long dropoutPosition() {
+        return calls;
+    }
+
+    /** Continues the dropout stream after {@code position} calls (a position {@link #dropoutPosition} gave). */
+    public void continueDropoutAfter(long position) {
+        calls = position;
     }
 
     /**

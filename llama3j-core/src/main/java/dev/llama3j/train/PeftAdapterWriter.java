@@ -38,7 +38,16 @@ public final class PeftAdapterWriter {
      * @param targets {@code target_modules}
      * @param baseModel {@code base_model_name_or_path}: the base model's path or name
      */
-    public record Settings(int rank, double alpha, double dropout, Set<Projection> targets, String baseModel) {}
+    public record Settings(int rank, double alpha, double dropout, Set<Projection> targets, String baseModel) {
+        /**
+         * The settings of a trained {@code spec}. Its float alpha and dropout are written as the decimals
+         * they were given as (0.05, not the float's 0.05000000074505806), as PEFT's Python floats are.
+         */
+        public static Settings of(LoraTrainingSpec spec, String baseModel) {
+            return new Settings(spec.rank(), Double.parseDouble(Float.toString(spec.alpha())),
+                    Double.parseDouble(Float.toString(spec.dropout())), spec.targets(), baseModel);
+        }
+    }
 
     /** Writes both files into {@code dir} (created if needed), each moved into place when complete. */
     public static void write(Path dir, Settings s, List<SafetensorsWriter.Tensor> tensors) {

@@ -26,9 +26,10 @@ import java.util.Map;
  * checkpoint is also a usable adapter), AdamW's state in {@code optimizer.safetensors}
  * ({@code NAME.exp_avg}, {@code NAME.exp_avg_sq}, in the trainer's row order), and
  * {@code trainer_state.json}: the step, where in the data the next step starts (epoch and position in
- * that epoch's order), the settings and the size of the data. Everything random in a run is a function
- * of the seed and these positions (data order per epoch, dropout per checkpoint segment), so resuming
- * continues to the same adapter an uninterrupted run reaches.
+ * that epoch's order), where the dropout stream stands, the settings and the size of the data.
+ * Everything random in a run is a function of the seed and these positions (data order per epoch,
+ * dropout masks per training sequence), so resuming continues to the same adapter an uninterrupted run
+ * reaches, and writing a checkpoint changes nothing in the run.
  */
 public final class TrainingCheckpoint {
     public static final String STATE = "trainer_state.json";
@@ -42,8 +43,9 @@ public final class TrainingCheckpoint {
      * @param position the next example's index in that epoch's order
      * @param examples training examples in the data
      * @param tokens tokens over the training examples
+     * @param dropout the dropout stream's position ({@link LoraTrainingModel#dropoutPosition})
      */
-    public record Position(int step, int epoch, int position, int examples, long tokens) {}
+    public record Position(int step, int epoch, int position, int examples, long tokens, long dropout) {}
 
     private TrainingCheckpoint() {}
 
@@ -71,6 +73,7 @@ public final class TrainingCheckpoint {
         state.put("position", at.position());
         state.put("examples", at.examples());
         state.put("tokens", at.tokens());
+        state.put("dropout_position", at.dropout());
         state.put("optimizer_steps", adam.steps());
         state.put("settings", settings.toJson());
         try {
@@ -125,7 +128,10 @@ public final class TrainingCheckpoint {
             }
             Position at = new Position(Json.asInt(state.get("global_step"), "global_step"),
                     Json.asInt(state.get("epoch"), "epoch"), Json.asInt(state.get("position"), "position"), examples,
-                    tokens);
+                    tokens, Json.asLong(state.get("dropout_position"), "dropout_position"));
+            if (at.dropout() < 0) {
+                throw new ModelFormatException(stateFile + ": dropout_position must be 0 or more, got " + at.dropout());
+            }
             long optimizerSteps = Json.asLong(state.get("optimizer_steps"), "optimizer_steps");
             try (Arena arena = Arena.ofConfined()) {
                 Map<String, SafetensorsTensor> adapter =

@@ -38,7 +38,7 @@ class QuantizedCheckpointParityTest {
     static final List<String> FORMATS = List.of("awq", "gptq", "gptq-act", "ct-int4", "ct-int4-asym", "ct-fp8",
             "fbgemm-fp8");
     /** The formats whose layers quantize their inputs to FP8 per token. */
-    private static final List<String> ACTIVATIONS_QUANTIZED = List.of("ct-fp8", "fbgemm-fp8");
+    static final List<String> ACTIVATIONS_QUANTIZED = List.of("ct-fp8", "fbgemm-fp8");
     /** KL(twin || quantized) per position, in nats, for the formats that quantize activations. */
     static final double ACTIVATION_KL_MEAN = 0.05;
     static final double ACTIVATION_KL_MAX = 0.1;
@@ -115,18 +115,22 @@ class QuantizedCheckpointParityTest {
             row(format, maxDiff, twinKl, same, q);
     }
 
-    /** KL(p || q) per position from two logit arrays: {mean, max}. */
     private static double[] kl(float[] p, float[] q) {
-        int vocab = p.length / PROMPT.length;
+        return kl(p, q, PROMPT.length);
+    }
+
+    /** KL(p || q) per position from two logit arrays of {@code positions} positions: {mean, max}. */
+    static double[] kl(float[] p, float[] q, int positions) {
+        int vocab = p.length / positions;
         double sum = 0;
         double max = 0;
-        for (int i = 0; i < PROMPT.length; i++) {
+        for (int i = 0; i < positions; i++) {
             double kl = QuantizationReportTest.kl(QuantizationReportTest.logSoftmax(p, i * vocab, vocab),
                     QuantizationReportTest.logSoftmax(q, i * vocab, vocab));
             sum += kl;
             max = Math.max(max, kl);
         }
-        return new double[] {sum / PROMPT.length, max};
+        return new double[] {sum / positions, max};
     }
 
     private void row(String format, double maxDiff, double[] twinKl, int sameGreedy, float[] logits) {

@@ -32,12 +32,11 @@ class Fp8MatrixTest {
                 for (int k = 0; k < cols; k++) {
                     amax = Math.max(amax, Math.abs(x[off + k]));
                 }
-                float clamped = Math.min(Math.max(amax, 1e-12f), a.value());
-                float inv = 448f / clamped;
+                float s = Math.max(Math.min(amax, a.value()) / 448f, a.minScale());
                 for (int k = 0; k < cols; k++) {
-                    q[k] = Fp8.e4m3ToFloat(Fp8.toE4m3(Math.max(-448f, Math.min(448f, x[off + k] * inv))));
+                    q[k] = Fp8.e4m3ToFloat(Fp8.toE4m3(Math.max(-448f, Math.min(448f, x[off + k] / s))));
                 }
-                scaleOut[0] = 1f / inv;
+                scaleOut[0] = s;
             }
             case STATIC -> {
                 for (int k = 0; k < cols; k++) {
@@ -54,11 +53,14 @@ class Fp8MatrixTest {
         "70, 96, none, 0, true, 1", "70, 96, dynamic, Infinity, true, 1", "33, 64, dynamic, 1200, false, 1",
         "64, 100, dynamic, 0.5, true, 1", "5, 128, static, 0.01, true, 1", "40, 64, static, 0.002, false, 1",
         "32, 40, none, 0, false, 1", "33, 64, none, 0, true, 1e25", "33, 64, dynamic, Infinity, true, 1e25",
-        "33, 64, dynamic, Infinity, false, 1e-25"})
+        "33, 64, dynamic, Infinity, false, 1e-25", "33, 64, fbgemm, 1200, true, 1", "33, 64, fbgemm, 1200, true, 1e-4",
+        "33, 64, ct, 0, false, 1", "33, 64, ct, 0, false, 1e-9"})
     void kernelsMatchReference(int rows, int cols, String mode, float value, boolean perChannel, float magnitude) {
         Fp8Activations act = switch (mode) {
             case "none" -> Fp8Activations.none();
-            case "dynamic" -> Fp8Activations.dynamicPerToken(value);
+            case "dynamic" -> Fp8Activations.dynamicPerToken(value, Float.MIN_NORMAL);
+            case "fbgemm" -> Fp8Activations.fbgemm(value);
+            case "ct" -> Fp8Activations.compressedTensorsDynamic();
             default -> Fp8Activations.staticScale(value);
         };
         SplittableRandom r = new SplittableRandom(rows * 13L + cols);
@@ -156,7 +158,7 @@ class Fp8MatrixTest {
                 MemorySegment.ofArray(new byte[100]), new float[1], Fp8Activations.none()));
         assertTrue(e.getMessage().contains("100 bytes"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Fp8Activations.staticScale(0f));
-        assertThrows(IllegalArgumentException.class, () -> Fp8Activations.dynamicPerToken(Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> Fp8Activations.dynamicPerToken(Float.NaN, 1f));
     }
 
     @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llama3j.chat.ChatTemplate;
 import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.lora.LoraAdapter;
 import dev.llama3j.lora.LoraConfig;
 import dev.llama3j.model.LlamaModel;
@@ -67,9 +68,11 @@ class FinetuneRunTest {
         return steps;
     }
 
+    /** With dropout 0.05 (the dropout stream's position is in the checkpoint). */
     @Test
     void resumingAfterAKillEndsWithTheSameAdapterBitForBit() throws IOException {
         FinetuneSettings s = settings(6, 3, 1e-3);
+        assertEquals(0.05f, s.lora().dropout());
         Path whole = tmp.resolve("whole");
         List<TrainingListener.Step> all = run(s, whole, null, 0);
         assertEquals(6, all.size());
@@ -79,7 +82,8 @@ class FinetuneRunTest {
         assertEquals(4, run(s, killed, null, 4).size());
         assertFalse(Files.exists(killed.resolve(LoraAdapter.WEIGHTS_FILE)), "no final adapter from a stopped run");
         Path resumed = tmp.resolve("resumed");
-        List<TrainingListener.Step> rest = run(s, resumed, TrainingCheckpoint.dir(killed, 3), 0);
+        // resumed with checkpoints at other steps: how often a run saves does not shape it
+        List<TrainingListener.Step> rest = run(settings(6, 2, 1e-3), resumed, TrainingCheckpoint.dir(killed, 3), 0);
         assertEquals(List.of(4, 5, 6), rest.stream().map(TrainingListener.Step::step).toList());
         for (int i = 0; i < 3; i++) {
             assertEquals(all.get(3 + i).loss(), rest.get(i).loss(), "loss of step " + (4 + i));
@@ -87,6 +91,37 @@ class FinetuneRunTest {
         assertArrayEquals(Files.readAllBytes(whole.resolve(LoraAdapter.WEIGHTS_FILE)),
                 Files.readAllBytes(resumed.resolve(LoraAdapter.WEIGHTS_FILE)));
         assertEquals(Files.readString(whole.resolve(LoraConfig.FILE)), Files.readString(resumed.resolve(LoraConfig.FILE)));
+    }
+
+    /** Checkpoints are only written: with dropout 0.05, saving every step or never gives the same adapter. */
+    @Test
+    void savingCheckpointsChangesNothing() throws IOException {
+        Path never = tmp.resolve("never");
+        Path often = tmp.resolve("often");
+        List<TrainingListener.Step> a = run(settings(5, 0, 1e-3), never, null, 0);
+        List<TrainingListener.Step> b = run(settings(5, 2, 1e-3), often, null, 0);
+        assertEquals(a.stream().map(TrainingListener.Step::loss).toList(),
+                b.stream().map(TrainingListener.Step::loss).toList());
+        assertTrue(Files.isDirectory(TrainingCheckpoint.dir(often, 4)));
+        assertArrayEquals(Files.readAllBytes(never.resolve(LoraAdapter.WEIGHTS_FILE)),
+                Files.readAllBytes(often.resolve(LoraAdapter.WEIGHTS_FILE)));
+    }
+
+    /** A checkpoint that does not say where the dropout stream stands cannot be resumed exactly. */
+    @Test
+    void aCheckpointWithoutTheDropoutPositionIsRefused() throws IOException {
+        Path out = tmp.resolve("nodropout");
+        run(settings(2, 1, 1e-3), out, null, 0);
+        Path state = TrainingCheckpoint.dir(out, 1).resolve(TrainingCheckpoint.STATE);
+        String saved = Files.readString(state);
+        Files.writeString(state, saved.replaceAll("\"dropout_position\": \\d+", "\"dropout_position\": -1"));
+        var negative = assertThrows(ModelFormatException.class,
+                () -> run(settings(2, 1, 1e-3), tmp.resolve("z"), TrainingCheckpoint.dir(out, 1), 0));
+        assertTrue(negative.getMessage().contains("dropout_position must be 0 or more, got -1"), negative.getMessage());
+        Files.writeString(state, saved.replaceAll("\\s*\"dropout_position\": \\d+,", ""));
+        var e = assertThrows(ModelFormatException.class,
+                () -> run(settings(2, 1, 1e-3), tmp.resolve("z"), TrainingCheckpoint.dir(out, 1), 0));
+        assertTrue(e.getMessage().contains("dropout_position"), e.getMessage());
     }
 
     @Test

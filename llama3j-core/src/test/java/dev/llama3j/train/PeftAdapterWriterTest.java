@@ -118,4 +118,14 @@ class PeftAdapterWriterTest {
         }
         assertTrue(diff > 0.1, "the adapter changes the logits: " + diff);
     }
+
+    /** A trained spec's float alpha and dropout are written as the decimals given, as PEFT's Python floats. */
+    @Test
+    void floatSettingsAreWrittenAsTheirDecimals() {
+        PeftAdapterWriter.Settings s = PeftAdapterWriter.Settings.of(
+                new LoraTrainingSpec(8, 0.1f, 0.05f, EnumSet.of(Projection.Q)), "base");
+        Map<String, Object> c = PeftAdapterWriter.config(s);
+        assertEquals(0.05, c.get("lora_dropout"));
+        assertEquals(0.1, c.get("lora_alpha"));
+    }
 }
