@@ -115,24 +115,34 @@ final class GptqUnpacker {
             return (QuantizedCheckpoint.intAt(qweight, (long) (i / 8) * rows + row) >>> (4 * (i % 8))) & 15;
         }
 
-        /** One contiguous run of {@code count} words per word row, spread over its eight inputs. */
+        /**
+         * The panel's words in one contiguous run per word row, then row by row: a row's inputs in model
+         * order, gathered into stored order when {@code desc_act} permutes them (every write in sequence).
+         */
         @Override
         public void rows(int r0, int count, int cols, byte[] out) {
-            int[] columnOf = null;
-            if (order != null) {
-                columnOf = new int[cols];
-                for (int c = 0; c < cols; c++) {
-                    columnOf[order[c]] = c;
+            int wordRows = cols / 8;
+            int[] words = new int[wordRows * count];
+            int[] run = new int[count];
+            for (int w = 0; w < wordRows; w++) {
+                QuantizedCheckpoint.ints(qweight, (long) w * rows + r0, run, count);
+                for (int lane = 0; lane < count; lane++) {
+                    words[lane * wordRows + w] = run[lane];
                 }
             }
-            int[] words = new int[count];
-            for (int w = 0; w < cols / 8; w++) {
-                QuantizedCheckpoint.ints(qweight, (long) w * rows + r0, words, count);
-                for (int j = 0; j < 8; j++) {
-                    int i = 8 * w + j;
-                    int c = columnOf == null ? i : columnOf[i];
-                    for (int lane = 0; lane < count; lane++) {
-                        out[lane * cols + c] = (byte) ((words[lane] >>> (4 * j)) & 15);
+            byte[] inputs = order == null ? null : new byte[cols];
+            for (int lane = 0; lane < count; lane++) {
+                byte[] dst = order == null ? out : inputs;
+                int at = order == null ? lane * cols : 0;
+                for (int w = 0; w < wordRows; w++) {
+                    int word = words[lane * wordRows + w];
+                    for (int j = 0; j < 8; j++) {
+                        dst[at + 8 * w + j] = (byte) ((word >>> (4 * j)) & 15);
+                    }
+                }
+                if (order != null) {
+                    for (int c = 0; c < cols; c++) {
+                        out[lane * cols + c] = inputs[order[c]];
                     }
                 }
             }
