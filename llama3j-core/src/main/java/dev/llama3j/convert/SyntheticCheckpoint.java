@@ -394,8 +394,8 @@ public final class SyntheticCheckpoint {
                     order[j] = t;
                 }
             }
-            Int4Weights w = new Int4Weights(module + ".weight", rows, cols, groupSize, Int4Codes.of(codes, cols), scales, zeros,
-                    order);
+            Int4Weights w = new Int4Weights(module + ".weight", rows, cols, groupSize, Int4Codes.of(codes, cols),
+                    scales, zeros, order);
             return switch (format) {
                 case AWQ -> QuantizedLayerPacker.awq(w);
                 case GPTQ -> QuantizedLayerPacker.gptq(w, true);
