@@ -8,6 +8,7 @@ import dev.llama3j.quant.QuantizedLayerPacker;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.safetensors.SafetensorsWriter;
 import dev.llama3j.tensor.Fp8;
+import dev.llama3j.tensor.Int4Codes;
 import dev.llama3j.tensor.Quantizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -393,7 +394,8 @@ public final class SyntheticCheckpoint {
                     order[j] = t;
                 }
             }
-            Int4Weights w = new Int4Weights(module + ".weight", rows, cols, groupSize, codes, scales, zeros, order);
+            Int4Weights w = new Int4Weights(module + ".weight", rows, cols, groupSize, Int4Codes.of(codes, cols),
+                    scales, zeros, order);
             return switch (format) {
                 case AWQ -> QuantizedLayerPacker.awq(w);
                 case GPTQ -> QuantizedLayerPacker.gptq(w, true);

@@ -21,7 +21,9 @@ final class QuantizedTensors implements TensorSource {
     public WeightMatrix matrix(String name, int rows, int cols) {
         String module = moduleOf(name);
         if (module != null && quantized.quantizes(module)) {
-            return quantized.layer(module, rows, cols).toMatrix();
+            WeightMatrix m = quantized.layer(module, rows, cols).toMatrix();
+            quantized.release(module); // repacked: the mapped words are not read again
+            return m;
         }
         if (module != null) {
             quantized.checkUnquantized(module);

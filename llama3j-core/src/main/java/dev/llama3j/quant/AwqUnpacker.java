@@ -2,6 +2,8 @@ package dev.llama3j.quant;
 
 import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.safetensors.SafetensorsTensor;
+import dev.llama3j.tensor.Int4Codes;
+import java.lang.foreign.MemorySegment;
 
 /**
  * AutoAWQ's GEMM layout ({@code awq/modules/linear/gemm.py}): {@code qweight} int32 {@code [in, out/8]},
@@ -12,6 +14,8 @@ import dev.llama3j.safetensors.SafetensorsTensor;
 final class AwqUnpacker {
     /** Output column (within a word's eight) of nibble k. */
     private static final int[] NIBBLE_TO_OUTPUT = {0, 2, 4, 6, 1, 3, 5, 7};
+    /** Nibble of a word that holds output column j of its eight. */
+    private static final int[] OUTPUT_TO_NIBBLE = {0, 4, 1, 5, 2, 6, 3, 7};
 
     private AwqUnpacker() {}
 
@@ -28,22 +32,11 @@ final class AwqUnpacker {
         t.expect(qweight, "I32", cols, rows / 8);
         t.expect(qzeros, "I32", groups, rows / 8);
         t.expect(scales, "F16|BF16|F32", groups, rows);
-        int[] q = QuantizedCheckpoint.ints(qweight);
         int[] z = QuantizedCheckpoint.ints(qzeros);
         float[] s = QuantizedCheckpoint.floats(scales);
-        byte[] codes = new byte[rows * cols];
         float[] scale = new float[rows * groups];
         float[] zero = new float[rows * groups];
         int words = rows / 8;
-        for (int i = 0; i < cols; i++) {
-            for (int w = 0; w < words; w++) {
-                int word = q[i * words + w];
-                for (int k = 0; k < 8; k++) {
-                    int o = w * 8 + NIBBLE_TO_OUTPUT[k];
-                    codes[o * cols + i] = (byte) ((word >>> (4 * k)) & 15);
-                }
-            }
-        }
         for (int gi = 0; gi < groups; gi++) {
             for (int w = 0; w < words; w++) {
                 int word = z[gi * words + w];
@@ -54,6 +47,29 @@ final class AwqUnpacker {
                 }
             }
         }
-        return new Int4Weights(module + ".weight", rows, cols, g, codes, scale, zero, null);
+        return new Int4Weights(module + ".weight", rows, cols, g, new Codes(qweight.data(), words), scale, zero, null);
+    }
+
+    /** The codes of {@code qweight} ({@code [in, out/8]}), read as the matrix is packed. */
+    private record Codes(MemorySegment qweight, int words) implements Int4Codes {
+        @Override
+        public int code(int row, int col) {
+            int word = QuantizedCheckpoint.intAt(qweight, (long) col * words + row / 8);
+            return (word >>> (4 * OUTPUT_TO_NIBBLE[row % 8])) & 15;
+        }
+
+        /** Per input, the run of words that covers the rows ({@code r0} and {@code count} are multiples of 8). */
+        @Override
+        public void rows(int r0, int count, int cols, byte[] out) {
+            int[] q = new int[count / 8];
+            for (int i = 0; i < cols; i++) {
+                QuantizedCheckpoint.ints(qweight, (long) i * words + r0 / 8, q, q.length);
+                for (int w = 0; w < q.length; w++) {
+                    for (int k = 0; k < 8; k++) {
+                        out[(w * 8 + NIBBLE_TO_OUTPUT[k]) * cols + i] = (byte) ((q[w] >>> (4 * k)) & 15);
+                    }
+                }
+            }
+        }
     }
 }

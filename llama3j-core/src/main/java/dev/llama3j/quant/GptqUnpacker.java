@@ -3,6 +3,8 @@ package dev.llama3j.quant;
 import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.safetensors.SafetensorsTensor;
+import dev.llama3j.tensor.Int4Codes;
+import java.lang.foreign.MemorySegment;
 
 /**
  * AutoGPTQ's layout ({@code qlinear_cuda_old.py}): {@code qweight} int32 {@code [in/8, out]} packed along
@@ -34,19 +36,9 @@ final class GptqUnpacker {
         t.expect(scales, "F16|BF16|F32", groups, rows);
         int[] gIdx = groupOfInput(t, module, cols, g, groups);
         int[] order = storedOrder(t.file(module + ".g_idx"), module, gIdx, groups, g);
-        int[] q = QuantizedCheckpoint.ints(qweight);
         int[] z = QuantizedCheckpoint.ints(qzeros);
         float[] s = QuantizedCheckpoint.floats(scales);
         int add = t.config().zerosMinusOne() ? 1 : 0;
-        byte[] codes = new byte[rows * cols];
-        for (int c = 0; c < cols; c++) {
-            int i = order == null ? c : order[c];
-            int rowOfWords = (i / 8) * rows;
-            int shift = 4 * (i % 8);
-            for (int o = 0; o < rows; o++) {
-                codes[o * cols + c] = (byte) ((q[rowOfWords + o] >>> shift) & 15);
-            }
-        }
         float[] scale = new float[rows * groups];
         float[] zero = new float[rows * groups];
         int words = rows / 8;
@@ -57,7 +49,8 @@ final class GptqUnpacker {
                 scale[o * groups + gi] = s[gi * rows + o];
             }
         }
-        return new Int4Weights(module + ".weight", rows, cols, g, codes, scale, zero, order);
+        return new Int4Weights(module + ".weight", rows, cols, g, new Codes(qweight.data(), rows, order), scale, zero,
+                order);
     }
 
     /** {@code g_idx}, checked to name existing groups; {@code i / g} when the checkpoint has none. */
@@ -109,5 +102,50 @@ final class GptqUnpacker {
             identity &= c == i;
         }
         return identity ? null : order;
+    }
+
+    /**
+     * The codes of {@code qweight}, read as the matrix is packed: stored column {@code c} is input
+     * {@code order[c]} (or {@code c}), whose nibble is {@code 4·(i mod 8)} of word row {@code i/8}.
+     */
+    private record Codes(MemorySegment qweight, int rows, int[] order) implements Int4Codes {
+        @Override
+        public int code(int row, int col) {
+            int i = order == null ? col : order[col];
+            return (QuantizedCheckpoint.intAt(qweight, (long) (i / 8) * rows + row) >>> (4 * (i % 8))) & 15;
+        }
+
+        /**
+         * The panel's words in one contiguous run per word row, then row by row: a row's inputs in model
+         * order, gathered into stored order when {@code desc_act} permutes them (every write in sequence).
+         */
+        @Override
+        public void rows(int r0, int count, int cols, byte[] out) {
+            int wordRows = cols / 8;
+            int[] words = new int[wordRows * count];
+            int[] run = new int[count];
+            for (int w = 0; w < wordRows; w++) {
+                QuantizedCheckpoint.ints(qweight, (long) w * rows + r0, run, count);
+                for (int lane = 0; lane < count; lane++) {
+                    words[lane * wordRows + w] = run[lane];
+                }
+            }
+            byte[] inputs = order == null ? null : new byte[cols];
+            for (int lane = 0; lane < count; lane++) {
+                byte[] dst = order == null ? out : inputs;
+                int at = order == null ? lane * cols : 0;
+                for (int w = 0; w < wordRows; w++) {
+                    int word = words[lane * wordRows + w];
+                    for (int j = 0; j < 8; j++) {
+                        dst[at + 8 * w + j] = (byte) ((word >>> (4 * j)) & 15);
+                    }
+                }
+                if (order != null) {
+                    for (int c = 0; c < cols; c++) {
+                        out[lane * cols + c] = inputs[order[c]];
+                    }
+                }
+            }
+        }
     }
 }

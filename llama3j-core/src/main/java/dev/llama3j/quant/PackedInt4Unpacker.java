@@ -3,6 +3,8 @@ package dev.llama3j.quant;
 import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.error.UnsupportedModelException;
 import dev.llama3j.safetensors.SafetensorsTensor;
+import dev.llama3j.tensor.Int4Codes;
+import java.lang.foreign.MemorySegment;
 
 /**
  * compressed-tensors' pack-quantized INT4 ({@code compressors/quantized_compressors/pack_quantized.py}):
@@ -39,17 +41,6 @@ final class PackedInt4Unpacker {
                         + java.util.Arrays.toString(s) + " but config.json implies [" + rows + ", " + cols + "]");
             }
         }
-        int[] q = QuantizedCheckpoint.ints(packed);
-        byte[] codes = new byte[rows * cols];
-        int words = cols / 8;
-        for (int o = 0; o < rows; o++) {
-            for (int w = 0; w < words; w++) {
-                int word = q[o * words + w];
-                for (int k = 0; k < 8; k++) {
-                    codes[o * cols + w * 8 + k] = (byte) ((word >>> (4 * k)) & 15);
-                }
-            }
-        }
         float[] scale = QuantizedCheckpoint.floats(scales); // already [out, groups]
         float[] zero = new float[rows * groups];
         if (t.hasPart(module, ".weight_zero_point")) {
@@ -64,6 +55,27 @@ final class PackedInt4Unpacker {
         } else {
             java.util.Arrays.fill(zero, 8f);
         }
-        return new Int4Weights(module + ".weight", rows, cols, g, codes, scale, zero, null);
+        return new Int4Weights(module + ".weight", rows, cols, g, new Codes(packed.data(), cols / 8), scale, zero, null);
+    }
+
+    /** The codes of {@code weight_packed} ({@code [out, in/8]}, input {@code 8w + k} at bits {@code 4k}), read as the matrix is packed. */
+    private record Codes(MemorySegment packed, int words) implements Int4Codes {
+        @Override
+        public int code(int row, int col) {
+            return (QuantizedCheckpoint.intAt(packed, (long) row * words + col / 8) >>> (4 * (col % 8))) & 15;
+        }
+
+        /** The rows' words in one copy. */
+        @Override
+        public void rows(int r0, int count, int cols, byte[] out) {
+            int[] q = new int[count * words];
+            QuantizedCheckpoint.ints(packed, (long) r0 * words, q, q.length);
+            for (int x = 0; x < q.length; x++) {
+                int word = q[x];
+                for (int k = 0; k < 8; k++) {
+                    out[8 * x + k] = (byte) ((word >>> (4 * k)) & 15);
+                }
+            }
+        }
     }
 }

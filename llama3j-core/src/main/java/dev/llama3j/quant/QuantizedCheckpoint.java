@@ -4,6 +4,7 @@ import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.safetensors.SafetensorsTensor;
 import dev.llama3j.tensor.WeightMatrix;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -42,6 +43,22 @@ public final class QuantizedCheckpoint {
             case COMPRESSED_INT4 -> new QuantizedLayer.Int4(PackedInt4Unpacker.unpack(this, module, rows, cols));
             case COMPRESSED_FP8, FBGEMM_FP8 -> new QuantizedLayer.Fp8(Fp8Unpacker.unpack(this, module, rows, cols));
         };
+    }
+
+    /**
+     * Drops the mapped pages of {@code module}'s tensors from this process's resident memory, once its
+     * layer is repacked into new memory: they are never read again, and a mapping keeps every page it has
+     * read resident until it is unmapped (which waits for the embeddings, read in place). A page shared
+     * with a neighbouring tensor is read back from the file if that one is used.
+     */
+    public void release(String module) {
+        String prefix = module + ".";
+        for (var e : checkpoint.tensors().entrySet()) {
+            MemorySegment data = e.getValue().data();
+            if (e.getKey().startsWith(prefix) && data.isMapped() && data.byteSize() > 0) {
+                data.unload();
+            }
+        }
     }
 
     /**
@@ -120,8 +137,20 @@ public final class QuantizedCheckpoint {
         }
     }
 
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     static int[] ints(SafetensorsTensor t) {
-        return t.data().toArray(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+        return t.data().toArray(INT_LE);
+    }
+
+    /** Ints {@code [index, index+count)} of the int32 data {@code words} into {@code out[0 .. count)}, in one copy. */
+    static void ints(MemorySegment words, long index, int[] out, int count) {
+        MemorySegment.copy(words, INT_LE, 4 * index, out, 0, count);
+    }
+
+    /** Int {@code index} of the int32 data {@code words}. */
+    static int intAt(MemorySegment words, long index) {
+        return words.get(INT_LE, 4 * index);
     }
 
     /** A float tensor's values as fp32, in order. */

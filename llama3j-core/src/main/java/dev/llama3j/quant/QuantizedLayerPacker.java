@@ -34,7 +34,7 @@ public final class QuantizedLayerPacker {
             for (int wd = 0; wd < words; wd++) {
                 int word = 0;
                 for (int k = 0; k < 8; k++) {
-                    word |= (w.codes()[(wd * 8 + AWQ_NIBBLE_TO_OUTPUT[k]) * cols + i] & 15) << (4 * k);
+                    word |= (w.codes().code(wd * 8 + AWQ_NIBBLE_TO_OUTPUT[k], i) & 15) << (4 * k);
                 }
                 q[i * words + wd] = word;
             }
@@ -76,7 +76,7 @@ public final class QuantizedLayerPacker {
             int shift = 4 * (i % 8);
             int base = (i / 8) * rows;
             for (int o = 0; o < rows; o++) {
-                q[base + o] |= (w.codes()[o * cols + c] & 15) << shift;
+                q[base + o] |= (w.codes().code(o, c) & 15) << shift;
             }
         }
         int words = rows / 8;
@@ -108,7 +108,7 @@ public final class QuantizedLayerPacker {
             for (int wd = 0; wd < words; wd++) {
                 int word = 0;
                 for (int k = 0; k < 8; k++) {
-                    word |= (w.codes()[o * cols + wd * 8 + k] & 15) << (4 * k);
+                    word |= (w.codes().code(o, wd * 8 + k) & 15) << (4 * k);
                 }
                 q[o * words + wd] = word;
             }

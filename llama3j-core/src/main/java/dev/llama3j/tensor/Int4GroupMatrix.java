@@ -90,39 +90,54 @@ public final class Int4GroupMatrix extends WeightMatrix {
      */
     public static Int4GroupMatrix of(String name, int rows, int cols, int groupSize, byte[] codes, float[] scales,
             float[] zeros, int[] inputOrder) {
+        if (codes.length != (long) rows * cols) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + codes.length + " codes for " + rows + "x"
+                    + cols + " (needs " + (long) rows * cols + ")");
+        }
+        checkCodes(name, codes, 0, codes.length, 0, cols);
+        return of(name, rows, cols, groupSize, Int4Codes.of(codes, cols), scales, zeros, inputOrder);
+    }
+
+    /**
+     * Repacks a matrix whose codes come from {@code codes} a panel of rows at a time (read straight from
+     * a checkpoint's packed words: no array of all the codes is ever made).
+     */
+    public static Int4GroupMatrix of(String name, int rows, int cols, int groupSize, Int4Codes codes, float[] scales,
+            float[] zeros, int[] inputOrder) {
         if (groupSize <= 0 || groupSize % 32 != 0 || cols % groupSize != 0) {
             throw new UnsupportedModelException("tensor '" + name + "': INT4 group size " + groupSize
                     + " is not supported for " + cols + " inputs; supported: a multiple of 32 that divides the"
                     + " input size (32, 64, 128 …)");
         }
         int groups = cols / groupSize;
-        long n = (long) rows * cols;
-        if (codes.length != n || scales.length != (long) rows * groups || zeros.length != (long) rows * groups) {
-            throw new IllegalArgumentException("tensor '" + name + "': " + codes.length + " codes, " + scales.length
-                    + " scales and " + zeros.length + " zeros for " + rows + "x" + cols + " in groups of " + groupSize
-                    + " (needs " + n + ", " + (long) rows * groups + ", " + (long) rows * groups + ")");
+        if (scales.length != (long) rows * groups || zeros.length != (long) rows * groups) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + scales.length + " scales and "
+                    + zeros.length + " zeros for " + rows + "x" + cols + " in groups of " + groupSize + " (needs "
+                    + (long) rows * groups + " of each)");
         }
         if (inputOrder != null) {
             checkPermutation(name, inputOrder, cols);
         }
-        checkCodes(name, codes, cols);
         int wordsPerGroup = groupSize / WORD;
         long groupBytes = 8L * G + 4L * G * wordsPerGroup;
         int panels = (rows + G - 1) / G;
         MemorySegment packed = Arena.ofAuto().allocate(panels * groups * groupBytes, 64);
         int panelInts = (int) (groups * groupBytes / 4);
-        // Panels are independent: built in parallel (a model's worth is billions of codes), each in an
-        // int array copied out whole.
+        // Panels are independent: built in parallel (a model's worth is billions of codes), each from one
+        // panel's codes into an int array copied out whole.
         int chunks = Math.min(panels, 4 * Runtime.getRuntime().availableProcessors());
         IntStream.range(0, chunks).parallel().forEach(chunk -> {
             int[] buf = new int[panelInts];
+            byte[] panelCodes = new byte[G * cols];
             for (int p = chunk; p < panels; p += chunks) {
                 int count = Math.min(G, rows - p * G);
                 if (count < G) {
                     java.util.Arrays.fill(buf, 0); // rows past the matrix's end: zero scales and codes
                 }
+                codes.rows(p * G, count, cols, panelCodes);
+                checkCodes(name, panelCodes, 0, count * cols, p * G, cols);
                 for (int lane = 0; lane < count; lane++) {
-                    packRow(p * G + lane, lane, cols, groupSize, codes, scales, zeros, buf);
+                    packRow(p * G + lane, lane, cols, groupSize, panelCodes, lane * cols, scales, zeros, buf);
                 }
                 MemorySegment.copy(buf, 0, packed, ValueLayout.JAVA_INT, p * groups * groupBytes, panelInts);
             }
@@ -130,9 +145,9 @@ public final class Int4GroupMatrix extends WeightMatrix {
         return new Int4GroupMatrix(name, rows, cols, groupSize, inputOrder, packed);
     }
 
-    /** Writes row {@code r} into its panel's ints {@code buf} at {@code lane}. */
-    private static void packRow(int r, int lane, int cols, int groupSize, byte[] codes, float[] scales, float[] zeros,
-            int[] buf) {
+    /** Writes row {@code r}, whose codes start at {@code codes[from]}, into its panel's ints {@code buf} at {@code lane}. */
+    private static void packRow(int r, int lane, int cols, int groupSize, byte[] codes, int from, float[] scales,
+            float[] zeros, int[] buf) {
         int groups = cols / groupSize;
         int groupInts = 2 * G + G * (groupSize / WORD);
         for (int grp = 0; grp < groups; grp++) {
@@ -140,7 +155,7 @@ public final class Int4GroupMatrix extends WeightMatrix {
             float scale = scales[r * groups + grp];
             buf[off + lane] = Float.floatToRawIntBits(scale);
             buf[off + G + lane] = Float.floatToRawIntBits(scale * zeros[r * groups + grp]);
-            int c0 = r * cols + grp * groupSize;
+            int c0 = from + grp * groupSize;
             for (int w = 0; w < groupSize / WORD; w++, c0 += WORD) {
                 int word = codes[c0] | codes[c0 + 1] << 4 | codes[c0 + 2] << 8 | codes[c0 + 3] << 12
                         | codes[c0 + 4] << 16 | codes[c0 + 5] << 20 | codes[c0 + 6] << 24 | codes[c0 + 7] << 28;
@@ -149,19 +164,22 @@ public final class Int4GroupMatrix extends WeightMatrix {
         }
     }
 
-    /** Throws naming the first code outside {@code 0..15}. */
-    private static void checkCodes(String name, byte[] codes, int cols) {
+    /**
+     * Throws naming the first code outside {@code 0..15} among {@code codes[from .. to)}, which start at
+     * row {@code firstRow}.
+     */
+    private static void checkCodes(String name, byte[] codes, int from, int to, int firstRow, int cols) {
         int any = 0;
-        for (byte c : codes) {
-            any |= c;
+        for (int i = from; i < to; i++) {
+            any |= codes[i];
         }
         if ((any & ~15) == 0) {
             return;
         }
-        for (int i = 0; i < codes.length; i++) {
+        for (int i = from; i < to; i++) {
             if ((codes[i] & ~15) != 0) {
-                throw new IllegalArgumentException("tensor '" + name + "': code " + codes[i] + " at row " + i / cols
-                        + ", column " + i % cols + " is not a 4-bit value");
+                throw new IllegalArgumentException("tensor '" + name + "': code " + codes[i] + " at row "
+                        + (firstRow + (i - from) / cols) + ", column " + (i - from) % cols + " is not a 4-bit value");
             }
         }
     }
