@@ -35,7 +35,16 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code;
+        try {
+            code = execute(args);
+        } catch (OutOfMemoryError e) {
+            // Not a bug and not bad input: the model or the run needs more memory than this JVM may use.
+            System.err.println("error: out of memory (" + e.getMessage() + "); `llama3j mem` shows what a model"
+                    + " needs, and LLAMA3J_JAVA_OPTS=-Xmx<size> raises the Java heap's limit");
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns its exit code (tests call this). */
