@@ -1,5 +1,6 @@
 package dev.llama3j.model;
 
+import dev.llama3j.tensor.MappedPages;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
 import java.lang.foreign.Arena;
@@ -40,8 +41,8 @@ public record LlamaWeights(
      */
     private static WeightMatrix optimized(WeightMatrix m, Arena arena, WorkerPool pool) {
         WeightMatrix o = m.optimized(arena, pool);
-        if (o != m && m.data().isMapped()) {
-            m.data().unload();
+        if (o != m) {
+            MappedPages.release(m.data());
         }
         return o;
     }

@@ -3,6 +3,7 @@ package dev.llama3j.quant;
 import dev.llama3j.error.ModelFormatException;
 import dev.llama3j.safetensors.SafetensorsCheckpoint;
 import dev.llama3j.safetensors.SafetensorsTensor;
+import dev.llama3j.tensor.MappedPages;
 import dev.llama3j.tensor.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -54,9 +55,8 @@ public final class QuantizedCheckpoint {
     public void release(String module) {
         String prefix = module + ".";
         for (var e : checkpoint.tensors().entrySet()) {
-            MemorySegment data = e.getValue().data();
-            if (e.getKey().startsWith(prefix) && data.isMapped() && data.byteSize() > 0) {
-                data.unload();
+            if (e.getKey().startsWith(prefix)) {
+                MappedPages.release(e.getValue().data());
             }
         }
     }

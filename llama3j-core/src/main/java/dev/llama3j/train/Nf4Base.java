@@ -7,6 +7,7 @@ import dev.llama3j.model.LlamaWeights;
 import dev.llama3j.model.ModelAdapters;
 import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.Nf4Matrix;
+import dev.llama3j.tensor.MappedPages;
 import dev.llama3j.tensor.WeightMatrix;
 
 /**
@@ -50,9 +51,7 @@ public final class Nf4Base {
         Nf4Matrix q = Nf4Matrix.quantize(m, doubleQuant);
         // The float copy is not read again: drop its mapped pages from resident memory now, so that the
         // base is not held twice (the file stays mapped for the embeddings; a page read again is reloaded).
-        if (m.data().isMapped()) {
-            m.data().unload();
-        }
+        MappedPages.release(m.data());
         return q;
     }
 }
