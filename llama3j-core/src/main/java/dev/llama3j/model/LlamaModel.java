@@ -1,6 +1,7 @@
 package dev.llama3j.model;
 
 import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.tensor.FloatArrays;
 import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
@@ -210,7 +211,7 @@ public final class LlamaModel implements AutoCloseable {
             sidePath.apply(l, Projection.GATE, batch, inNormed, gate);
             sidePath.apply(l, Projection.UP, batch, inNormed, up);
         }
-        swiglu(gate, up, n * config.intermediateSize());
+        FloatArrays.swiglu(gate, up, gate, n * config.intermediateSize());
         matmul(w.wDown(), inFfn.set(gate, n, config.intermediateSize()), xb);
         if (sidePath != null) {
             sidePath.apply(l, Projection.DOWN, batch, inFfn, xb);
@@ -241,13 +242,6 @@ public final class LlamaModel implements AutoCloseable {
     private static void add(float[] acc, float[] delta, int len) {
         for (int i = 0; i < len; i++) {
             acc[i] += delta[i];
-        }
-    }
-
-    private static void swiglu(float[] gate, float[] up, int len) {
-        for (int i = 0; i < len; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }
     }
 

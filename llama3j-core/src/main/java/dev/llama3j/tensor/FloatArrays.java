@@ -37,4 +37,23 @@ public final class FloatArrays {
             y[yOff + i] += a * x[xOff + i];
         }
     }
+
+    /**
+     * {@code out[i] = silu(gate[i]) · up[i]} for {@code i < len}, with silu(g) = g / (1 + e^-g): the
+     * feed-forward activation of Llama. Vectorised: with a scalar {@code Math.exp} a 1B token spent
+     * 0.8 ms here, serially, while the worker threads waited (the vector exp is within 1 ulp of it).
+     */
+    public static void swiglu(float[] gate, float[] up, float[] out, int len) {
+        int i = 0;
+        int bound = F.loopBound(len);
+        for (; i < bound; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector e = g.neg().lanewise(VectorOperators.EXP);
+            g.div(e.add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(out, i);
+        }
+        for (; i < len; i++) {
+            float g = gate[i];
+            out[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
 }

@@ -1,5 +1,12 @@
 package dev.llama3j.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The input of a matrix multiplication: {@code n} fp32 vectors of {@code cols} values, row-major, and
  * — computed on first demand, once for all the matrices that read the same input — the same vectors
@@ -98,23 +105,44 @@ public final class MatmulInput {
             qScale = new float[total / BLOCK];
             qSum = new int[total / BLOCK];
         }
-        for (int b = 0; b < total / BLOCK; b++) {
+        quantizeBlocks(x, total / BLOCK, q, qScale, qSum);
+        quantized = true;
+    }
+
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
+    private static final IntVector ONE = IntVector.broadcast(I, 1);
+
+    /**
+     * Blocks {@code [0, blocks)} of {@code x} to 8 bits: per block the scale {@code max|x| / 127} and
+     * {@code q = round(x / scale)} (halves up, as {@link Math#round(float)}), with their sum. Vectorised:
+     * a 1B token quantizes 230,000 values between its products, on one thread while the others wait
+     * (scalar, that was 0.6 ms of a 24 ms token).
+     */
+    static void quantizeBlocks(float[] x, int blocks, short[] q, float[] qScale, int[] qSum) {
+        int step = F.length();
+        for (int b = 0; b < blocks; b++) {
             int o = b * BLOCK;
-            float amax = 0;
-            for (int i = 0; i < BLOCK; i++) {
-                amax = Math.max(amax, Math.abs(x[o + i]));
+            FloatVector m = FloatVector.zero(F);
+            for (int i = 0; i < BLOCK; i += step) {
+                m = FloatVector.fromArray(F, x, o + i).abs().max(m);
             }
+            float amax = m.reduceLanes(VectorOperators.MAX);
             float d = amax / 127f;
             float id = d == 0 ? 0 : 1f / d;
-            int sum = 0;
-            for (int i = 0; i < BLOCK; i++) {
-                int v = Math.round(x[o + i] * id);
-                q[o + i] = (short) v;
-                sum += v;
+            IntVector sum = IntVector.zero(I);
+            for (int i = 0; i < BLOCK; i += step) {
+                FloatVector y = FloatVector.fromArray(F, x, o + i).mul(id).add(0.5f);
+                IntVector t = (IntVector) y.convertShape(VectorOperators.F2I, I, 0);
+                // (int) truncates towards zero; floor(y) is one less where that went up.
+                VectorMask<Integer> up = ((FloatVector) t.convertShape(VectorOperators.I2F, F, 0))
+                        .compare(VectorOperators.GT, y).cast(I);
+                t = t.sub(ONE, up);
+                ((ShortVector) t.convertShape(VectorOperators.I2S, Species.S_HALF, 0)).intoArray(q, o + i);
+                sum = t.add(sum);
             }
             qScale[b] = d;
-            qSum[b] = sum;
+            qSum[b] = sum.reduceLanes(VectorOperators.ADD);
         }
-        quantized = true;
     }
 }

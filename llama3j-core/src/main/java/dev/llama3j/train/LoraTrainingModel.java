@@ -7,6 +7,7 @@ import dev.llama3j.model.LlamaModel;
 import dev.llama3j.model.LlamaWeights;
 import dev.llama3j.model.Projection;
 import dev.llama3j.model.RopeTables;
+import dev.llama3j.tensor.FloatArrays;
 import dev.llama3j.tensor.Gemm;
 import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.WeightMatrix;
@@ -363,10 +364,7 @@ public final class LoraTrainingModel {
         frozen.forward(w.wUp(), shared, a.up);
         sideForward(l, Projection.GATE, a.norm2, n, a.gate, a, call);
         sideForward(l, Projection.UP, a.norm2, n, a.up, a, call);
-        for (int i = 0; i < n * inter; i++) {
-            float g = a.gate[i];
-            a.act[i] = g / (1f + (float) Math.exp(-g)) * a.up[i];
-        }
+        FloatArrays.swiglu(a.gate, a.up, a.act, n * inter);
         frozen.forward(w.wDown(), a.act, n, tmp);
         sideForward(l, Projection.DOWN, a.act, n, tmp, a, call);
         for (int i = 0; i < n * h; i++) {
