@@ -1,5 +1,6 @@
 package dev.llama3j.model;
 
+import dev.llama3j.tensor.HugePageArena;
 import dev.llama3j.tensor.WorkerPool;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ public final class ModelLoader {
         LlamaConfig config = source.config();
         LlamaWeights stored = source.tensors().loadWeights(config);
         WorkerPool pool = new WorkerPool(threads);
-        Arena packed = Arena.ofShared();
+        Arena packed = new HugePageArena();
         Runnable unmap = null;
         LlamaModel model;
         boolean keepMapped;

@@ -1,0 +1,89 @@
+package dev.llama3j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The vectorised steps between products against their scalar definitions, and the weights' arena. */
+class VectorStepsTest {
+    @Test
+    void quantizationRoundsLikeMathRound() {
+        SplittableRandom r = new SplittableRandom(5);
+        int blocks = 64;
+        float[] x = new float[blocks * MatmulInput.BLOCK];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextGaussian() * (1 + i % 7));
+        }
+        // Exact halves after scaling (127 / amax = 1 in these blocks), negative ones included,
+        // where truncation and floor differ; and an all-zero block.
+        for (int i = 0; i < MatmulInput.BLOCK; i++) {
+            x[i] = i == 0 ? 127f : -15.5f + i;
+            x[MatmulInput.BLOCK + i] = 0f;
+        }
+        short[] q = new short[x.length];
+        float[] scale = new float[blocks];
+        int[] sum = new int[blocks];
+        MatmulInput.quantizeBlocks(x, blocks, q, scale, sum);
+        for (int b = 0; b < blocks; b++) {
+            float amax = 0;
+            for (int i = 0; i < MatmulInput.BLOCK; i++) {
+                amax = Math.max(amax, Math.abs(x[b * MatmulInput.BLOCK + i]));
+            }
+            float d = amax / 127f;
+            float id = d == 0 ? 0 : 1f / d;
+            assertEquals(d, scale[b], 0f, "scale of block " + b);
+            int s = 0;
+            for (int i = 0; i < MatmulInput.BLOCK; i++) {
+                int k = b * MatmulInput.BLOCK + i;
+                int expected = Math.round(x[k] * id);
+                assertEquals(expected, q[k], "value " + k + " (" + x[k] + ")");
+                s += expected;
+            }
+            assertEquals(s, sum[b], "sum of block " + b);
+        }
+    }
+
+    @Test
+    void swigluMatchesTheScalarFormula() {
+        SplittableRandom r = new SplittableRandom(9);
+        int n = 1000; // not a multiple of any vector length: the scalar tail runs too
+        float[] gate = new float[n];
+        float[] up = new float[n];
+        for (int i = 0; i < n; i++) {
+            gate[i] = (float) (r.nextGaussian() * 4);
+            up[i] = (float) r.nextGaussian();
+        }
+        float[] out = new float[n];
+        FloatArrays.swiglu(gate, up, out, n);
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            float expected = g / (1f + (float) Math.exp(-g)) * up[i];
+            assertEquals(expected, out[i], 4 * Math.ulp(expected), "element " + i);
+        }
+    }
+
+    @Test
+    void hugePageArenaGivesZeroedAlignedMemoryAndSmallAllocationsToo() {
+        try (HugePageArena arena = new HugePageArena()) {
+            long big = HugePageArena.MIN_MAPPED_BYTES + 12345;
+            MemorySegment m = arena.allocate(big, 64);
+            assertEquals(big, m.byteSize());
+            assertEquals(0, m.address() % 64);
+            if (HugePageArena.mapsLargeAllocations()) {
+                assertEquals(0, m.address() % (2 << 20), "mapped allocations start on a 2 MB boundary");
+            }
+            for (long o = 0; o < big; o += 4096) {
+                assertEquals(0, m.get(ValueLayout.JAVA_BYTE, o));
+            }
+            m.set(ValueLayout.JAVA_BYTE, big - 1, (byte) 7);
+            assertEquals(7, m.get(ValueLayout.JAVA_BYTE, big - 1));
+            MemorySegment small = arena.allocate(100, 8);
+            assertEquals(100, small.byteSize());
+            assertTrue(small.scope().equals(m.scope()), "one lifetime for all of the arena's memory");
+        }
+    }
+}
