@@ -28,7 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  * magnitude) and an 8-bit input (at most 127) fit a 16-bit sum; the two halves of a sub-block are
  * widened to 32 bits, multiplied by the sub-block scale and summed over the input's 32-value block
  * in integers (at most 2 × 16 × 32 × 127 × 128 &lt; 2^24, so exact in fp32 too), then scaled once by
- * the input block's scale. Prompts go through the fp32 {@link Gemm} path.
+ * the input block's scale. Steps of up to 16 sequences dequantize each column into registers for
+ * four of them at a time ({@link #fused4}); prompts go through the fp32 {@link Gemm} path.
  */
 final class PackedQ6KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
@@ -140,6 +141,19 @@ final class PackedQ6KMatrix extends WeightMatrix {
     @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
+        if (V == 16 && n >= gemmMinTokens() && n <= FUSED_MAX_TOKENS) {
+            float[] tmp = Scratch.tile(); // Gemm.TILE (6) × G floats: room for four tokens' outputs
+            for (int g = r0 / G; g * G < r1; g++) {
+                int count = Math.min(G, rows - g * G);
+                for (int t = 0; t < n; t += 4) {
+                    fused4(g, in.x(), n, t, tmp);
+                    for (int i = 0; i < 4 && t + i < n; i++) {
+                        System.arraycopy(tmp, i * G, out, (t + i) * outStride + g * G, count);
+                    }
+                }
+            }
+            return;
+        }
         if (n >= gemmMinTokens()) {
             super.matmul(in, out, outStride, r0, r1);
             return;
@@ -150,6 +164,76 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 kernel1(g, in, t, out, t * outStride + g * G, count);
             }
         }
+    }
+
+    /**
+     * Up to this many inputs (the output layer of a step of several sequences) skip the fp32 panel:
+     * {@link #fused4} dequantizes each column into registers for four inputs at a time. With 8
+     * sequences the 1B output layer took 31 ms a step through the panels (written and read back
+     * for only 8 tokens), a third of the step.
+     */
+    static final int FUSED_MAX_TOKENS = 16;
+
+    /**
+     * Inputs {@code [t, t+4)} (those past {@code n} repeat the last) times group {@code g}, in fp32,
+     * into {@code tmp[i*G + r]}: each column of 32 rows is dequantized exactly as in
+     * {@link #fillPanel} into two vectors that feed eight FMAs, with eight accumulators in registers
+     * (AVX-512's 32 registers hold them with the temporaries; used with 16-float vectors only).
+     */
+    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
+        MemorySegment d = data;
+        float[] scales = Scratch.scales();
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int x0 = Math.min(t, n - 1) * cols;
+        int x1 = Math.min(t + 1, n - 1) * cols;
+        int x2 = Math.min(t + 2, n - 1) * cols;
+        int x3 = Math.min(t + 3, n - 1) * cols;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            Halves.widen(d, off, scales);
+            FloatVector d0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector d1 = FloatVector.fromArray(F, scales, V);
+            for (int j = 0; j < SUB; j++) {
+                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, off + SCALES + (long) j * SUB_BYTES, LE)
+                        .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                FloatVector s0 = d0.mul((FloatVector) sc.lanewise(VectorOperators.LSHL, 16)
+                        .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0));
+                FloatVector s1 = d1.mul((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
+                        .convertShape(VectorOperators.I2F, F, 0));
+                long col = off + VALUES + (long) j * SUB_BYTES;
+                int kb = b * BLOCK + j * SUB;
+                for (int k = 0; k < SUB; k++) {
+                    IntVector w = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                    FloatVector w0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, 16)
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(s0);
+                    FloatVector w1 = ((FloatVector) w.lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(s1);
+                    FloatVector xv = FloatVector.broadcast(F, x[x0 + kb + k]);
+                    a00 = w0.fma(xv, a00);
+                    a01 = w1.fma(xv, a01);
+                    xv = FloatVector.broadcast(F, x[x1 + kb + k]);
+                    a10 = w0.fma(xv, a10);
+                    a11 = w1.fma(xv, a11);
+                    xv = FloatVector.broadcast(F, x[x2 + kb + k]);
+                    a20 = w0.fma(xv, a20);
+                    a21 = w1.fma(xv, a21);
+                    xv = FloatVector.broadcast(F, x[x3 + kb + k]);
+                    a30 = w0.fma(xv, a30);
+                    a31 = w1.fma(xv, a31);
+                }
+            }
+        }
+        a00.intoArray(tmp, 0);
+        a01.intoArray(tmp, V);
+        a10.intoArray(tmp, G);
+        a11.intoArray(tmp, G + V);
+        a20.intoArray(tmp, 2 * G);
+        a21.intoArray(tmp, 2 * G + V);
+        a30.intoArray(tmp, 3 * G);
+        a31.intoArray(tmp, 3 * G + V);
     }
 
     // Written out in full on purpose: see PackedQ8Matrix.
