@@ -73,12 +73,39 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     @Override
     public boolean usesQuantizedInput(int n) {
-        return n < gemmMinTokens();
+        return n < gemmMinTokens() && !usesFusedKernel(n);
+    }
+
+    /**
+     * From 8 to 16 inputs (a decoding step of many sequences) {@link #fused4} dequantizes each
+     * column into registers for four inputs at a time: with 8, 10-15% faster than four passes of
+     * {@link #kernel2} (8192 × 2048, 2 threads, from memory: 1.54 vs 1.66-1.83 ms); with 3 to 6,
+     * slower (the fp32 dequantization costs more than the integer kernels' shared loads save).
+     */
+    static final int FUSED_MIN_TOKENS = 8;
+    static final int FUSED_MAX_TOKENS = 16;
+
+    /** With 16-float vectors only: its 8 accumulators, 8 factors and 4 weight vectors fit AVX-512's 32 registers. */
+    private boolean usesFusedKernel(int n) {
+        return V == 16 && n >= FUSED_MIN_TOKENS && n <= FUSED_MAX_TOKENS;
     }
 
     @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
+        if (usesFusedKernel(n)) {
+            float[] tmp = Scratch.tile(); // Gemm.TILE (6) × G floats: room for four tokens' outputs
+            for (int g = r0 / G; g * G < r1; g++) {
+                int count = Math.min(G, rows - g * G);
+                for (int t = 0; t < n; t += 4) {
+                    fused4(g, in.x(), n, t, tmp);
+                    for (int i = 0; i < 4 && t + i < n; i++) {
+                        System.arraycopy(tmp, i * G, out, (t + i) * outStride + g * G, count);
+                    }
+                }
+            }
+            return;
+        }
         if (n >= gemmMinTokens()) {
             super.matmul(in, out, outStride, r0, r1);
             return;
@@ -208,6 +235,79 @@ final class PackedQ4KMatrix extends WeightMatrix {
         }
         System.arraycopy(acc, 0, out, outA, count);
         System.arraycopy(acc, G, out, outB, count);
+    }
+
+    /**
+     * Inputs {@code [t, t+4)} (those past {@code n} repeat the last) times group {@code g}, in fp32,
+     * into {@code tmp[i*G + r]}: each column's nibbles become the weights exactly as in
+     * {@link #fillPanel} ({@code (d·scale)·q − dmin·min}), in four vectors that feed sixteen FMAs.
+     */
+    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
+        MemorySegment d = data;
+        float[] f = Scratch.factors();
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int x0 = Math.min(t, n - 1) * cols;
+        int x1 = Math.min(t + 1, n - 1) * cols;
+        int x2 = Math.min(t + 2, n - 1) * cols;
+        int x3 = Math.min(t + 3, n - 1) * cols;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            KSuperBlock.rowFactors(d, off + HEAD, f);
+            for (int c = 0; c < 4; c++) {
+                int j = 2 * c;
+                FloatVector fA0 = FloatVector.fromArray(F, f, j * G);
+                FloatVector fA1 = FloatVector.fromArray(F, f, j * G + V);
+                FloatVector fB0 = FloatVector.fromArray(F, f, (j + 1) * G);
+                FloatVector fB1 = FloatVector.fromArray(F, f, (j + 1) * G + V);
+                FloatVector nA0 = FloatVector.fromArray(F, f, (8 + j) * G);
+                FloatVector nA1 = FloatVector.fromArray(F, f, (8 + j) * G + V);
+                FloatVector nB0 = FloatVector.fromArray(F, f, (9 + j) * G);
+                FloatVector nB1 = FloatVector.fromArray(F, f, (9 + j) * G + V);
+                long col = off + VALUES + (long) c * SUB * G;
+                int k = b * BLOCK + c * 2 * SUB;
+                for (int p = 0; p < SUB; p++) {
+                    // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
+                    IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                    IntVector first = v.and(0xff);
+                    IntVector second = v.lanewise(VectorOperators.LSHR, 16);
+                    FloatVector l0 = ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA0).sub(nA0);
+                    FloatVector l1 = ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA1).sub(nA1);
+                    FloatVector h0 = ((FloatVector) first.lanewise(VectorOperators.LSHR, 4)
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(fB0).sub(nB0);
+                    FloatVector h1 = ((FloatVector) second.lanewise(VectorOperators.LSHR, 4)
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(fB1).sub(nB1);
+                    int kl = k + p;
+                    int kh = k + SUB + p;
+                    FloatVector xl = FloatVector.broadcast(F, x[x0 + kl]);
+                    FloatVector xh = FloatVector.broadcast(F, x[x0 + kh]);
+                    a00 = h0.fma(xh, l0.fma(xl, a00));
+                    a01 = h1.fma(xh, l1.fma(xl, a01));
+                    xl = FloatVector.broadcast(F, x[x1 + kl]);
+                    xh = FloatVector.broadcast(F, x[x1 + kh]);
+                    a10 = h0.fma(xh, l0.fma(xl, a10));
+                    a11 = h1.fma(xh, l1.fma(xl, a11));
+                    xl = FloatVector.broadcast(F, x[x2 + kl]);
+                    xh = FloatVector.broadcast(F, x[x2 + kh]);
+                    a20 = h0.fma(xh, l0.fma(xl, a20));
+                    a21 = h1.fma(xh, l1.fma(xl, a21));
+                    xl = FloatVector.broadcast(F, x[x3 + kl]);
+                    xh = FloatVector.broadcast(F, x[x3 + kh]);
+                    a30 = h0.fma(xh, l0.fma(xl, a30));
+                    a31 = h1.fma(xh, l1.fma(xl, a31));
+                }
+            }
+        }
+        a00.intoArray(tmp, 0);
+        a01.intoArray(tmp, V);
+        a10.intoArray(tmp, G);
+        a11.intoArray(tmp, G + V);
+        a20.intoArray(tmp, 2 * G);
+        a21.intoArray(tmp, 2 * G + V);
+        a30.intoArray(tmp, 3 * G);
+        a31.intoArray(tmp, 3 * G + V);
     }
 
     /**
