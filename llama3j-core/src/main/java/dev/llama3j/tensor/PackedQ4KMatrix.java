@@ -94,16 +94,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (usesFusedKernel(n)) {
-            float[] tmp = Scratch.tile(); // Gemm.TILE (6) × G floats: room for four tokens' outputs
-            for (int g = r0 / G; g * G < r1; g++) {
-                int count = Math.min(G, rows - g * G);
-                for (int t = 0; t < n; t += 4) {
-                    fused4(g, in.x(), n, t, tmp);
-                    for (int i = 0; i < 4 && t + i < n; i++) {
-                        System.arraycopy(tmp, i * G, out, (t + i) * outStride + g * G, count);
-                    }
-                }
-            }
+            matmulByFours(this::fused4, in, out, outStride, r0, r1);
             return;
         }
         if (n >= gemmMinTokens()) {

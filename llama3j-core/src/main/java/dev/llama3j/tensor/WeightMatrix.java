@@ -116,6 +116,35 @@ public abstract class WeightMatrix {
         pool.parallelFor(units, 1, (u0, u1) -> matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
     }
 
+    /**
+     * A kernel that multiplies inputs {@code [t, t+4)} of {@code n} (those past {@code n} repeat the
+     * last) with group {@code g} of {@link Gemm#G} rows, into {@code tmp[i*G + r]}.
+     */
+    @FunctionalInterface
+    interface FourInputKernel {
+        void run(int g, float[] x, int n, int t, float[] tmp);
+    }
+
+    /**
+     * Rows {@code [r0, r1)} times every input, four inputs at a time through {@code kernel}: the fused
+     * paths of the repacked types for steps of several sequences.
+     */
+    protected final void matmulByFours(FourInputKernel kernel, MatmulInput in, float[] out, int outStride, int r0,
+            int r1) {
+        int n = in.n();
+        int g0 = Gemm.G;
+        float[] tmp = Scratch.tile(); // Gemm.TILE (6) × G floats: room for four inputs' outputs
+        for (int g = r0 / g0; g * g0 < r1; g++) {
+            int count = Math.min(g0, rows - g * g0);
+            for (int t = 0; t < n; t += 4) {
+                kernel.run(g, in.x(), n, t, tmp);
+                for (int i = 0; i < 4 && t + i < n; i++) {
+                    System.arraycopy(tmp, i * g0, out, (t + i) * outStride + g * g0, count);
+                }
+            }
+        }
+    }
+
     /** Rows that parallel splits keep together: a panel of {@link Gemm#G} rows. */
     public int rowGrain() {
         return Gemm.G;
