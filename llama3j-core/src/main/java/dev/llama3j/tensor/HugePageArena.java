@@ -79,7 +79,8 @@ public final class HugePageArena implements Arena {
             throw new IllegalStateException("mmap failed", t);
         }
         if (base.address() == -1L) {
-            throw new OutOfMemoryError("could not map " + byteSize + " bytes for weights");
+            throw new OutOfMemoryError("not enough memory for the repacked weights: could not map " + byteSize
+                    + " bytes (mmap failed)");
         }
         long start = (base.address() + HUGE_PAGE - 1) & -HUGE_PAGE;
         MemorySegment whole = base.reinterpret(mapped, arena, s -> unmap(s.address(), mapped));

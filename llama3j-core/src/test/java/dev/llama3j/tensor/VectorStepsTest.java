@@ -1,6 +1,7 @@
 package dev.llama3j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
@@ -84,6 +85,20 @@ class VectorStepsTest {
             MemorySegment small = arena.allocate(100, 8);
             assertEquals(100, small.byteSize());
             assertTrue(small.scope().equals(m.scope()), "one lifetime for all of the arena's memory");
+        }
+    }
+
+    @Test
+    void aMappingTheSystemRefusesIsAnOutOfMemoryErrorThatSaysWhat() {
+        try (HugePageArena arena = new HugePageArena()) {
+            long absurd = 1L << 60; // beyond any process's address space
+            OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> arena.allocate(absurd, 64));
+            if (HugePageArena.mapsLargeAllocations()) {
+                assertEquals("not enough memory for the repacked weights: could not map " + absurd
+                        + " bytes (mmap failed)", e.getMessage());
+            }
+            // The arena is still usable after the refusal.
+            assertEquals(HugePageArena.MIN_MAPPED_BYTES, arena.allocate(HugePageArena.MIN_MAPPED_BYTES, 64).byteSize());
         }
     }
 }
