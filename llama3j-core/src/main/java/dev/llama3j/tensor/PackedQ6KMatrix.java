@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * widened to 32 bits, multiplied by the sub-block scale and summed over the input's 32-value block
  * in integers (at most 2 × 16 × 32 × 127 × 128 &lt; 2^24, so exact in fp32 too), then scaled once by
  * the input block's scale. Steps of up to 16 sequences dequantize each column into registers for
- * four of them at a time ({@link #fused4}); prompts go through the fp32 {@link Gemm} path.
+ * eight or four of them at a time ({@link #fused}); prompts go through the fp32 {@link Gemm} path.
  */
 final class PackedQ6KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
@@ -142,7 +142,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (V == 16 && n >= gemmMinTokens() && n <= FUSED_MAX_TOKENS) {
-            matmulByFours(this::fused4, in, out, outStride, r0, r1);
+            matmulByFours(this::fused8, this::fused4, in, out, outStride, r0, r1);
             return;
         }
         if (n >= gemmMinTokens()) {
@@ -159,19 +159,21 @@ final class PackedQ6KMatrix extends WeightMatrix {
 
     /**
      * Up to this many inputs (the output layer of a step of several sequences) skip the fp32 panel:
-     * {@link #fused4} dequantizes each column into registers for four inputs at a time. With 8
-     * sequences the 1B output layer took 31 ms a step through the panels (written and read back
-     * for only 8 tokens), a third of the step.
+     * {@link #fused} dequantizes each column into registers for eight inputs at a time (then four for
+     * the rest). With 8 sequences the 1B output layer took 31 ms a step through the panels (written
+     * and read back for only 8 tokens), a third of the step.
      */
     static final int FUSED_MAX_TOKENS = 16;
 
     /**
-     * Inputs {@code [t, t+4)} (those past {@code n} repeat the last) times group {@code g}, in fp32,
+     * Inputs {@code [t, t+4)}, or {@code [t, t+8)} when {@code eight} (those past {@code n} repeat
+     * the last; see PackedQ4KMatrix's fused for why one method), times group {@code g}, in fp32,
      * into {@code tmp[i*G + r]}: each column of 32 rows is dequantized exactly as in
-     * {@link #fillPanel} into two vectors that feed eight FMAs, with eight accumulators in registers
-     * (AVX-512's 32 registers hold them with the temporaries; used with 16-float vectors only).
+     * {@link #fillPanel} into two vectors that feed 8 or 16 FMAs, with as many accumulators in
+     * registers (AVX-512's 32 registers hold them with the temporaries; used with 16-float vectors
+     * only).
      */
-    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
+    private void fused(int g, float[] x, int n, int t, float[] tmp, boolean eight) {
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -179,8 +181,13 @@ final class PackedQ6KMatrix extends WeightMatrix {
         int x1 = Math.min(t + 1, n - 1) * cols;
         int x2 = Math.min(t + 2, n - 1) * cols;
         int x3 = Math.min(t + 3, n - 1) * cols;
+        int x4 = Math.min(t + 4, n - 1) * cols;
+        int x5 = Math.min(t + 5, n - 1) * cols;
+        int x6 = Math.min(t + 6, n - 1) * cols;
+        int x7 = Math.min(t + 7, n - 1) * cols;
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             Halves.widen(d, off, scales);
@@ -214,6 +221,20 @@ final class PackedQ6KMatrix extends WeightMatrix {
                     xv = FloatVector.broadcast(F, x[x3 + kb + k]);
                     a30 = w0.fma(xv, a30);
                     a31 = w1.fma(xv, a31);
+                    if (eight) {
+                        xv = FloatVector.broadcast(F, x[x4 + kb + k]);
+                        a40 = w0.fma(xv, a40);
+                        a41 = w1.fma(xv, a41);
+                        xv = FloatVector.broadcast(F, x[x5 + kb + k]);
+                        a50 = w0.fma(xv, a50);
+                        a51 = w1.fma(xv, a51);
+                        xv = FloatVector.broadcast(F, x[x6 + kb + k]);
+                        a60 = w0.fma(xv, a60);
+                        a61 = w1.fma(xv, a61);
+                        xv = FloatVector.broadcast(F, x[x7 + kb + k]);
+                        a70 = w0.fma(xv, a70);
+                        a71 = w1.fma(xv, a71);
+                    }
                 }
             }
         }
@@ -225,6 +246,24 @@ final class PackedQ6KMatrix extends WeightMatrix {
         a21.intoArray(tmp, 2 * G + V);
         a30.intoArray(tmp, 3 * G);
         a31.intoArray(tmp, 3 * G + V);
+        if (eight) {
+            a40.intoArray(tmp, 4 * G);
+            a41.intoArray(tmp, 4 * G + V);
+            a50.intoArray(tmp, 5 * G);
+            a51.intoArray(tmp, 5 * G + V);
+            a60.intoArray(tmp, 6 * G);
+            a61.intoArray(tmp, 6 * G + V);
+            a70.intoArray(tmp, 7 * G);
+            a71.intoArray(tmp, 7 * G + V);
+        }
+    }
+
+    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
+        fused(g, x, n, t, tmp, false);
+    }
+
+    private void fused8(int g, float[] x, int n, int t, float[] tmp) {
+        fused(g, x, n, t, tmp, true);
     }
 
     // Written out in full on purpose: see PackedQ8Matrix.

@@ -28,9 +28,9 @@ final class Scratch {
         return get(GROUP, Gemm.G);
     }
 
-    /** Room for one {@link Gemm} register tile of outputs. */
+    /** Room for one {@link Gemm} register tile of outputs, or eight inputs' outputs of a fused kernel. */
     static float[] tile() {
-        return get(TILE, Gemm.TILE * Gemm.G);
+        return get(TILE, Math.max(Gemm.TILE, 8) * Gemm.G);
     }
 
     /** Room for two sets of one group's {@link Gemm#G} block scales (Q4_K's d and dmin). */

@@ -131,13 +131,31 @@ public abstract class WeightMatrix {
      */
     protected final void matmulByFours(FourInputKernel kernel, MatmulInput in, float[] out, int outStride, int r0,
             int r1) {
+        matmulByFours(null, kernel, in, out, outStride, r0, r1);
+    }
+
+    /**
+     * The same, eight inputs at a time through {@code eight} (which reads all eight and writes
+     * {@code tmp[i*G + r]} for {@code i < 8}) while eight remain, then four at a time.
+     */
+    protected final void matmulByFours(FourInputKernel eight, FourInputKernel four, MatmulInput in, float[] out,
+            int outStride, int r0, int r1) {
         int n = in.n();
         int g0 = Gemm.G;
-        float[] tmp = Scratch.tile(); // Gemm.TILE (6) × G floats: room for four inputs' outputs
+        float[] tmp = Scratch.tile(); // room for eight inputs' outputs
         for (int g = r0 / g0; g * g0 < r1; g++) {
             int count = Math.min(g0, rows - g * g0);
-            for (int t = 0; t < n; t += 4) {
-                kernel.run(g, in.x(), n, t, tmp);
+            int t = 0;
+            if (eight != null) {
+                for (; t + 8 <= n; t += 8) {
+                    eight.run(g, in.x(), n, t, tmp);
+                    for (int i = 0; i < 8; i++) {
+                        System.arraycopy(tmp, i * g0, out, (t + i) * outStride + g * g0, count);
+                    }
+                }
+            }
+            for (; t < n; t += 4) {
+                four.run(g, in.x(), n, t, tmp);
                 for (int i = 0; i < 4 && t + i < n; i++) {
                     System.arraycopy(tmp, i * g0, out, (t + i) * outStride + g * g0, count);
                 }
