@@ -55,10 +55,14 @@ final class PackedQ4Matrix extends WeightMatrix {
     }
 
     /**
-     * Up to 32 inputs (steps of many sequences, short prompt chunks) go through the integer kernels,
-     * two inputs per pass over the weights. On the AMD EPYC host (8192 × 2048, 2 threads) they beat
-     * dequantizing each column to fp32 for four inputs (5 inputs 0.55 vs 0.96 ms, 8: 0.83 vs 0.97, 16:
-     * 1.58 vs 1.87) and the fp32 GEMM up to 32 (3.12 vs 3.34 ms); from 64 the GEMM is 7% faster.
+     * Up to 32 inputs (steps of many sequences, short prompt chunks) skip the fp32 GEMM. On the AMD
+     * EPYC host (8192 × 2048, 2 threads) the integer kernels, two inputs per pass over the weights,
+     * beat dequantizing each column to fp32 for four inputs (5 inputs 0.55 vs 0.96 ms, 8: 0.83 vs
+     * 0.97, 16: 1.58 vs 1.87) and the fp32 GEMM up to 32 (3.12 vs 3.34 ms); from 64 the GEMM is 7%
+     * faster. From 8 inputs {@link #fused} now dequantizes each column once for eight inputs (then
+     * four), which beat the integer kernels on the Intel Xeon host (1B Q4_0, interleaved pairs:
+     * 8 sequences 56-64 → 69-72 tok/s, 16: 65-70 → 74-77, 24: 72 → 79-81, 32: 74-77 → 86-87);
+     * not measured on the AMD host, where four at a time lost to the integer kernels.
      */
     @Override
     protected int gemmMinTokens() {
@@ -67,15 +71,27 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     @Override
     public boolean usesQuantizedInput(int n) {
-        return n < gemmMinTokens();
+        return n < gemmMinTokens() && !usesFusedKernel(n);
     }
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
 
+    static final int FUSED_MIN_TOKENS = 8;
+    static final int FUSED_MAX_TOKENS = 32;
+
+    /** With 16-float vectors only: 16 accumulators, 4 weight vectors and 2 scales need AVX-512's 32 registers. */
+    private boolean usesFusedKernel(int n) {
+        return V == 16 && n >= FUSED_MIN_TOKENS && n <= FUSED_MAX_TOKENS;
+    }
+
     @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
+        if (usesFusedKernel(n)) {
+            matmulByFours(this::fused8, this::fused4, in, out, outStride, r0, r1);
+            return;
+        }
         if (n >= gemmMinTokens()) {
             super.matmul(in, out, outStride, r0, r1);
             return;
@@ -227,6 +243,113 @@ final class PackedQ4Matrix extends WeightMatrix {
             accB1.intoArray(tmp, V);
             System.arraycopy(tmp, 0, out, outB, count);
         }
+    }
+
+    /**
+     * Inputs {@code [t, t+4)}, or {@code [t, t+8)} when {@code eight} (those past {@code n} repeat
+     * the last), times group {@code g}, in fp32, into {@code tmp[i*G + r]}: each column's nibbles
+     * become the weights as in {@link #fillPanel} ({@code (q - 8)·d}) in four vectors that feed 16 or
+     * 32 FMAs. 16-float vectors only; one method for both counts, C2 compiles the loop per value of
+     * {@code eight}, a constant in each caller.
+     */
+    private void fused(int g, float[] x, int n, int t, float[] tmp, boolean eight) {
+        MemorySegment d = data;
+        float[] scales = Scratch.scales();
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        FloatVector offset = FloatVector.broadcast(F, 8f);
+        int x0 = Math.min(t, n - 1) * cols;
+        int x1 = Math.min(t + 1, n - 1) * cols;
+        int x2 = Math.min(t + 2, n - 1) * cols;
+        int x3 = Math.min(t + 3, n - 1) * cols;
+        int x4 = Math.min(t + 4, n - 1) * cols;
+        int x5 = Math.min(t + 5, n - 1) * cols;
+        int x6 = Math.min(t + 6, n - 1) * cols;
+        int x7 = Math.min(t + 7, n - 1) * cols;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            Halves.widen(d, off, scales);
+            FloatVector s0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector s1 = FloatVector.fromArray(F, scales, V);
+            long col = off + 2L * G;
+            for (int p = 0; p < 16; p++) {
+                int kl = b * BLOCK + p;
+                int kh = kl + 16;
+                // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                IntVector first = v.and(0xff);
+                IntVector second = v.lanewise(VectorOperators.LSHR, 16);
+                FloatVector l0 = ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(offset).mul(s0);
+                FloatVector l1 = ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(offset).mul(s1);
+                FloatVector h0 = ((FloatVector) first.lanewise(VectorOperators.LSHR, 4)
+                        .convertShape(VectorOperators.I2F, F, 0)).sub(offset).mul(s0);
+                FloatVector h1 = ((FloatVector) second.lanewise(VectorOperators.LSHR, 4)
+                        .convertShape(VectorOperators.I2F, F, 0)).sub(offset).mul(s1);
+                FloatVector xl = FloatVector.broadcast(F, x[x0 + kl]);
+                FloatVector xh = FloatVector.broadcast(F, x[x0 + kh]);
+                a00 = h0.fma(xh, l0.fma(xl, a00));
+                a01 = h1.fma(xh, l1.fma(xl, a01));
+                xl = FloatVector.broadcast(F, x[x1 + kl]);
+                xh = FloatVector.broadcast(F, x[x1 + kh]);
+                a10 = h0.fma(xh, l0.fma(xl, a10));
+                a11 = h1.fma(xh, l1.fma(xl, a11));
+                xl = FloatVector.broadcast(F, x[x2 + kl]);
+                xh = FloatVector.broadcast(F, x[x2 + kh]);
+                a20 = h0.fma(xh, l0.fma(xl, a20));
+                a21 = h1.fma(xh, l1.fma(xl, a21));
+                xl = FloatVector.broadcast(F, x[x3 + kl]);
+                xh = FloatVector.broadcast(F, x[x3 + kh]);
+                a30 = h0.fma(xh, l0.fma(xl, a30));
+                a31 = h1.fma(xh, l1.fma(xl, a31));
+                if (eight) {
+                    xl = FloatVector.broadcast(F, x[x4 + kl]);
+                    xh = FloatVector.broadcast(F, x[x4 + kh]);
+                    a40 = h0.fma(xh, l0.fma(xl, a40));
+                    a41 = h1.fma(xh, l1.fma(xl, a41));
+                    xl = FloatVector.broadcast(F, x[x5 + kl]);
+                    xh = FloatVector.broadcast(F, x[x5 + kh]);
+                    a50 = h0.fma(xh, l0.fma(xl, a50));
+                    a51 = h1.fma(xh, l1.fma(xl, a51));
+                    xl = FloatVector.broadcast(F, x[x6 + kl]);
+                    xh = FloatVector.broadcast(F, x[x6 + kh]);
+                    a60 = h0.fma(xh, l0.fma(xl, a60));
+                    a61 = h1.fma(xh, l1.fma(xl, a61));
+                    xl = FloatVector.broadcast(F, x[x7 + kl]);
+                    xh = FloatVector.broadcast(F, x[x7 + kh]);
+                    a70 = h0.fma(xh, l0.fma(xl, a70));
+                    a71 = h1.fma(xh, l1.fma(xl, a71));
+                }
+            }
+        }
+        a00.intoArray(tmp, 0);
+        a01.intoArray(tmp, V);
+        a10.intoArray(tmp, G);
+        a11.intoArray(tmp, G + V);
+        a20.intoArray(tmp, 2 * G);
+        a21.intoArray(tmp, 2 * G + V);
+        a30.intoArray(tmp, 3 * G);
+        a31.intoArray(tmp, 3 * G + V);
+        if (eight) {
+            a40.intoArray(tmp, 4 * G);
+            a41.intoArray(tmp, 4 * G + V);
+            a50.intoArray(tmp, 5 * G);
+            a51.intoArray(tmp, 5 * G + V);
+            a60.intoArray(tmp, 6 * G);
+            a61.intoArray(tmp, 6 * G + V);
+            a70.intoArray(tmp, 7 * G);
+            a71.intoArray(tmp, 7 * G + V);
+        }
+    }
+
+    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
+        fused(g, x, n, t, tmp, false);
+    }
+
+    private void fused8(int g, float[] x, int n, int t, float[] tmp) {
+        fused(g, x, n, t, tmp, true);
     }
 
     @Override
