@@ -97,7 +97,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (usesFusedKernel(n)) {
-            matmulByFours(this::fused8, this::fused4, in, out, outStride, r0, r1);
+            matmulFused(this::fused, in, out, outStride, r0, r1);
             return;
         }
         if (n >= gemmMinTokens()) {
@@ -235,8 +235,9 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * Inputs {@code [t, t+4)}, or {@code [t, t+8)} when {@code eight} (those past {@code n} repeat
      * the last), times group {@code g}, in fp32, into {@code tmp[i*G + r]}: each column's nibbles
      * become the weights exactly as in {@link #fillPanel} ({@code (d·scale)·q − dmin·min}), in four
-     * vectors that feed 16 or 32 FMAs. One method for both counts, so the code is written once; C2
-     * compiles the loop per value of {@code eight}, a constant in each of the two callers below.
+     * vectors that feed 16 or 32 FMAs. One method for both counts, so
+     * the code is written once (the test of {@code eight} does not change inside the loops, so C2
+     * takes it out of them).
      */
     private void fused(int g, float[] x, int n, int t, float[] tmp, boolean eight) {
         MemorySegment d = data;
@@ -337,14 +338,6 @@ final class PackedQ4KMatrix extends WeightMatrix {
             a70.intoArray(tmp, 7 * G);
             a71.intoArray(tmp, 7 * G + V);
         }
-    }
-
-    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
-        fused(g, x, n, t, tmp, false);
-    }
-
-    private void fused8(int g, float[] x, int n, int t, float[] tmp) {
-        fused(g, x, n, t, tmp, true);
     }
 
     /**

@@ -89,7 +89,7 @@ final class PackedQ4Matrix extends WeightMatrix {
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (usesFusedKernel(n)) {
-            matmulByFours(this::fused8, this::fused4, in, out, outStride, r0, r1);
+            matmulFused(this::fused, in, out, outStride, r0, r1);
             return;
         }
         if (n >= gemmMinTokens()) {
@@ -249,8 +249,8 @@ final class PackedQ4Matrix extends WeightMatrix {
      * Inputs {@code [t, t+4)}, or {@code [t, t+8)} when {@code eight} (those past {@code n} repeat
      * the last), times group {@code g}, in fp32, into {@code tmp[i*G + r]}: each column's nibbles
      * become the weights as in {@link #fillPanel} ({@code (q - 8)·d}) in four vectors that feed 16 or
-     * 32 FMAs. 16-float vectors only; one method for both counts, C2 compiles the loop per value of
-     * {@code eight}, a constant in each caller.
+     * 32 FMAs. 16-float vectors only; one method for both counts
+     * (the test of {@code eight} does not change inside the loops, so C2 takes it out of them).
      */
     private void fused(int g, float[] x, int n, int t, float[] tmp, boolean eight) {
         MemorySegment d = data;
@@ -342,14 +342,6 @@ final class PackedQ4Matrix extends WeightMatrix {
             a70.intoArray(tmp, 7 * G);
             a71.intoArray(tmp, 7 * G + V);
         }
-    }
-
-    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
-        fused(g, x, n, t, tmp, false);
-    }
-
-    private void fused8(int g, float[] x, int n, int t, float[] tmp) {
-        fused(g, x, n, t, tmp, true);
     }
 
     @Override

@@ -142,7 +142,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (V == 16 && n >= gemmMinTokens() && n <= FUSED_MAX_TOKENS) {
-            matmulByFours(this::fused8, this::fused4, in, out, outStride, r0, r1);
+            matmulFused(this::fused, in, out, outStride, r0, r1);
             return;
         }
         if (n >= gemmMinTokens()) {
@@ -256,14 +256,6 @@ final class PackedQ6KMatrix extends WeightMatrix {
             a70.intoArray(tmp, 7 * G);
             a71.intoArray(tmp, 7 * G + V);
         }
-    }
-
-    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
-        fused(g, x, n, t, tmp, false);
-    }
-
-    private void fused8(int g, float[] x, int n, int t, float[] tmp) {
-        fused(g, x, n, t, tmp, true);
     }
 
     // Written out in full on purpose: see PackedQ8Matrix.

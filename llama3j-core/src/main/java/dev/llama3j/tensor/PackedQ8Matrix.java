@@ -69,7 +69,7 @@ final class PackedQ8Matrix extends WeightMatrix {
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (V == 16 && n >= gemmMinTokens() && n <= FUSED_MAX_TOKENS) {
-            matmulByFours(this::fused8, this::fused4, in, out, outStride, r0, r1);
+            matmulFused(this::fused, in, out, outStride, r0, r1);
             return;
         }
         if (n >= gemmMinTokens()) {
@@ -197,8 +197,8 @@ final class PackedQ8Matrix extends WeightMatrix {
      * the last), times group {@code g}, in fp32, into {@code tmp[i*G + r]}: each column is
      * dequantized as in {@link #fillPanel} (value × block scale) into two vectors that feed 8 or 16
      * FMAs, in the GEMM's order, so the outputs equal the panel path's. 16-float vectors only (the
-     * accumulators and temporaries need AVX-512's 32 registers); one method for both counts, C2
-     * compiles the loop per value of {@code eight}, a constant in each caller.
+     * accumulators and temporaries need AVX-512's 32 registers); one method for both counts
+     * (the test of {@code eight} does not change inside the loops, so C2 takes it out of them).
      */
     private void fused(int g, float[] x, int n, int t, float[] tmp, boolean eight) {
         MemorySegment d = data;
@@ -274,14 +274,6 @@ final class PackedQ8Matrix extends WeightMatrix {
             a70.intoArray(tmp, 7 * G);
             a71.intoArray(tmp, 7 * G + V);
         }
-    }
-
-    private void fused4(int g, float[] x, int n, int t, float[] tmp) {
-        fused(g, x, n, t, tmp, false);
-    }
-
-    private void fused8(int g, float[] x, int n, int t, float[] tmp) {
-        fused(g, x, n, t, tmp, true);
     }
 
     @Override

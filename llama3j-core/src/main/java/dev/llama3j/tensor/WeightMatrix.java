@@ -117,48 +117,31 @@ public abstract class WeightMatrix {
     }
 
     /**
-     * A kernel that multiplies inputs {@code [t, t+4)} of {@code n} (those past {@code n} repeat the
-     * last) with group {@code g} of {@link Gemm#G} rows, into {@code tmp[i*G + r]}.
+     * A kernel that multiplies inputs {@code [t, t+4)} of {@code n}, or {@code [t, t+8)} when
+     * {@code eight} (those past {@code n} repeat the last), with group {@code g} of {@link Gemm#G}
+     * rows, into {@code tmp[i*G + r]}: the fused paths of the repacked types for steps of several
+     * sequences, which dequantize each column into registers once for all those inputs.
      */
     @FunctionalInterface
-    interface FourInputKernel {
-        void run(int g, float[] x, int n, int t, float[] tmp);
+    interface FusedKernel {
+        void run(int g, float[] x, int n, int t, float[] tmp, boolean eight);
     }
 
-    /**
-     * Rows {@code [r0, r1)} times every input, four inputs at a time through {@code kernel}: the fused
-     * paths of the repacked types for steps of several sequences.
-     */
-    protected final void matmulByFours(FourInputKernel kernel, MatmulInput in, float[] out, int outStride, int r0,
-            int r1) {
-        matmulByFours(null, kernel, in, out, outStride, r0, r1);
-    }
-
-    /**
-     * The same, eight inputs at a time through {@code eight} (which reads all eight and writes
-     * {@code tmp[i*G + r]} for {@code i < 8}) while eight remain, then four at a time.
-     */
-    protected final void matmulByFours(FourInputKernel eight, FourInputKernel four, MatmulInput in, float[] out,
-            int outStride, int r0, int r1) {
+    /** Rows {@code [r0, r1)} times every input through {@code kernel}: eight inputs at a time while eight remain, then four. */
+    protected final void matmulFused(FusedKernel kernel, MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         int g0 = Gemm.G;
         float[] tmp = Scratch.tile(); // room for eight inputs' outputs
         for (int g = r0 / g0; g * g0 < r1; g++) {
             int count = Math.min(g0, rows - g * g0);
-            int t = 0;
-            if (eight != null) {
-                for (; t + 8 <= n; t += 8) {
-                    eight.run(g, in.x(), n, t, tmp);
-                    for (int i = 0; i < 8; i++) {
-                        System.arraycopy(tmp, i * g0, out, (t + i) * outStride + g * g0, count);
-                    }
-                }
-            }
-            for (; t < n; t += 4) {
-                four.run(g, in.x(), n, t, tmp);
-                for (int i = 0; i < 4 && t + i < n; i++) {
+            for (int t = 0; t < n; ) {
+                boolean eight = t + 8 <= n;
+                kernel.run(g, in.x(), n, t, tmp, eight);
+                int step = eight ? 8 : 4;
+                for (int i = 0; i < step && t + i < n; i++) {
                     System.arraycopy(tmp, i * g0, out, (t + i) * outStride + g * g0, count);
                 }
+                t += step;
             }
         }
     }
