@@ -127,7 +127,7 @@ public abstract class WeightMatrix {
         void run(int g, float[] x, int n, int t, float[] tmp, boolean eight);
     }
 
-    /** Rows {@code [r0, r1)} times every input through {@code kernel}: eight inputs at a time while eight remain, then four. */
+    /** Rows {@code [r0, r1)} times every input through {@code kernel}: eight inputs at a time while more than four remain, then four. */
     protected final void matmulFused(FusedKernel kernel, MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         int g0 = Gemm.G;
@@ -135,7 +135,7 @@ public abstract class WeightMatrix {
         for (int g = r0 / g0; g * g0 < r1; g++) {
             int count = Math.min(g0, rows - g * g0);
             for (int t = 0; t < n; ) {
-                boolean eight = t + 8 <= n;
+                boolean eight = n - t > 4; // 5-7 left: one pass of eight (the last input repeated), not two of four
                 kernel.run(g, in.x(), n, t, tmp, eight);
                 int step = eight ? 8 : 4;
                 for (int i = 0; i < step && t + i < n; i++) {
