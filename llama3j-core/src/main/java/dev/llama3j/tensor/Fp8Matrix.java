@@ -206,8 +206,7 @@ public final class Fp8Matrix extends WeightMatrix {
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (n >= gemmMinTokens()) {
-            in.prepare(panelInput);
-            float[] xq = in.prepared;
+            float[] xq = in.packedForGemm(panelInput);
             float[] xScale = in.preparedAux;
             float[] panel = Scratch.panel(cols);
             for (int g0 = r0; g0 < r1; g0 += G) {

@@ -6,9 +6,15 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The fp32 matrix-multiply micro-kernel for prompt processing. A panel holds {@link #G} weight rows
  * transposed ({@code panel[k*G + r]}), so one vector load gives one column of {@link #V} rows; each
- * input value is broadcast and multiplied into 2 × 6 accumulators (12 rows-vectors × tokens) that
- * stay in registers for the whole {@code k} loop. This keeps the FMA units busy instead of waiting on
- * loads, and the accumulators are stored as they are, with no horizontal sums.
+ * input value is broadcast and multiplied into 2 × {@link #TILE} accumulators (row-vectors × tokens)
+ * that stay in registers for the whole {@code k} loop, and are stored as they are, with no horizontal
+ * sums.
+ *
+ * <p>The inputs are read {@link #pack packed}: token tiles one after another, each {@code [k][token]}, so
+ * that a tile's values for one {@code k} sit side by side and the loop addresses them from one index
+ * with constant offsets. Read row-major instead (one index per token), the loop ran out of general
+ * registers and spent as many instructions on addresses as on FMAs: 145 against 237 GFLOP/s on one
+ * Xeon core (the FMA peak is 238).
  */
 public final class Gemm {
     private static final VectorSpecies<Float> F = Species.F;
@@ -16,58 +22,114 @@ public final class Gemm {
     public static final int V = F.length();
     /** Rows per panel: two vectors. */
     public static final int G = 2 * V;
-    /** Tokens per register tile. */
-    static final int TILE = 6;
+    /**
+     * Tokens per register tile: 12 (24 accumulators) where the CPU has 32 vector registers (AVX-512,
+     * ARM), 6 where it has 16 (AVX2), so that accumulators, two weight vectors and a broadcast fit.
+     */
+    static final int TILE = thirtyTwoRegisters() ? 12 : 6;
 
     private Gemm() {}
 
+    private static boolean thirtyTwoRegisters() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch"));
+    }
+
+    /** How many tokens the tile that starts at token {@code t} of {@code n} holds: the register tile, then 6, 4, 2, 1. */
+    static int tileWidth(int t, int n) {
+        int left = n - t;
+        return left >= TILE ? TILE : left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    }
+
     /**
-     * {@code out[t*outStride + r0 + r] = sum_k panel[k*G + r] * x[t*K + k]} for {@code r < rows} (the
-     * panel's valid rows) and every token {@code t < n}.
+     * Lays out {@code n} inputs of {@code K} values, input {@code t} at {@code src[srcOff + t*srcStride]},
+     * as {@link #multiply} reads them: the tile that starts at token {@code t} (of {@link #tileWidth}
+     * {@code w}) holds value {@code k} of its token {@code j} at {@code dst[t*K + k*w + j]}, so the packed
+     * form is as long as the inputs ({@code n*K}).
      */
-    public static void multiply(float[] panel, int K, int rows, float[] x, int n, float[] out, int outStride,
-            int r0) {
-        int t = 0;
-        for (; t + TILE <= n; t += TILE) {
-            tile6(panel, K, rows, x, t, out, outStride, r0);
-        }
-        // The rest in as few passes over the panel as possible: every pass re-reads it.
-        if (n - t >= 4) {
-            tile4(panel, K, rows, x, t, out, outStride, r0);
-            t += 4;
-        }
-        if (n - t >= 2) {
-            tile2(panel, K, rows, x, t, out, outStride, r0);
-            t += 2;
-        }
-        if (t < n) {
-            tile1(panel, K, rows, x, t, out, outStride, r0);
+    public static void pack(float[] src, int srcOff, int srcStride, int n, int K, float[] dst) {
+        for (int t = 0; t < n; ) {
+            int w = tileWidth(t, n);
+            int base = t * K;
+            for (int j = 0; j < w; j++) {
+                int s = srcOff + (t + j) * srcStride;
+                for (int k = 0, d = base + j; k < K; k++, d += w) {
+                    dst[d] = src[s + k];
+                }
+            }
+            t += w;
         }
     }
 
-    private static void tile4(float[] p, int K, int rows, float[] x, int t, float[] out, int outStride, int r0) {
+    /**
+     * {@code out[t*outStride + r0 + r] = sum_k panel[k*G + r] * x_t[k]} for {@code r < rows} (the
+     * panel's valid rows) and every token {@code t < n}, with the inputs {@code x} {@link #pack packed}.
+     */
+    public static void multiply(float[] panel, int K, int rows, float[] x, int n, float[] out, int outStride,
+            int r0) {
+        for (int t = 0; t < n; ) {
+            int w = tileWidth(t, n);
+            int xb = t * K;
+            switch (w) {
+                case 12 -> tile12(panel, K, rows, x, xb, t, out, outStride, r0);
+                case 6 -> tile6(panel, K, rows, x, xb, t, out, outStride, r0);
+                case 4 -> tile4(panel, K, rows, x, xb, t, out, outStride, r0);
+                case 2 -> tile2(panel, K, rows, x, xb, t, out, outStride, r0);
+                default -> tile1(panel, K, rows, x, xb, t, out, outStride, r0);
+            }
+            t += w;
+        }
+    }
+
+    private static void tile12(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
+            int r0) {
         FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int x0 = t * K;
-        int x1 = x0 + K;
-        int x2 = x1 + K;
-        int x3 = x2 + K;
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
+        FloatVector c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00;
+        FloatVector c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
         for (int k = 0; k < K; k++) {
-            FloatVector w0 = FloatVector.fromArray(F, p, k * G);
-            FloatVector w1 = FloatVector.fromArray(F, p, k * G + V);
-            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+            int pk = k * G;
+            int xk = xb + k * 12;
+            FloatVector w0 = FloatVector.fromArray(F, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
+            FloatVector b = FloatVector.broadcast(F, x[xk]);
             c00 = w0.fma(b, c00);
             c01 = w1.fma(b, c01);
-            b = FloatVector.broadcast(F, x[x1 + k]);
+            b = FloatVector.broadcast(F, x[xk + 1]);
             c10 = w0.fma(b, c10);
             c11 = w1.fma(b, c11);
-            b = FloatVector.broadcast(F, x[x2 + k]);
+            b = FloatVector.broadcast(F, x[xk + 2]);
             c20 = w0.fma(b, c20);
             c21 = w1.fma(b, c21);
-            b = FloatVector.broadcast(F, x[x3 + k]);
+            b = FloatVector.broadcast(F, x[xk + 3]);
             c30 = w0.fma(b, c30);
             c31 = w1.fma(b, c31);
+            b = FloatVector.broadcast(F, x[xk + 4]);
+            c40 = w0.fma(b, c40);
+            c41 = w1.fma(b, c41);
+            b = FloatVector.broadcast(F, x[xk + 5]);
+            c50 = w0.fma(b, c50);
+            c51 = w1.fma(b, c51);
+            b = FloatVector.broadcast(F, x[xk + 6]);
+            c60 = w0.fma(b, c60);
+            c61 = w1.fma(b, c61);
+            b = FloatVector.broadcast(F, x[xk + 7]);
+            c70 = w0.fma(b, c70);
+            c71 = w1.fma(b, c71);
+            b = FloatVector.broadcast(F, x[xk + 8]);
+            c80 = w0.fma(b, c80);
+            c81 = w1.fma(b, c81);
+            b = FloatVector.broadcast(F, x[xk + 9]);
+            c90 = w0.fma(b, c90);
+            c91 = w1.fma(b, c91);
+            b = FloatVector.broadcast(F, x[xk + 10]);
+            ca0 = w0.fma(b, ca0);
+            ca1 = w1.fma(b, ca1);
+            b = FloatVector.broadcast(F, x[xk + 11]);
+            cb0 = w0.fma(b, cb0);
+            cb1 = w1.fma(b, cb1);
         }
+        // Stored here, not through a helper: vectors passed to a method C2 does not inline get boxed.
         boolean whole = rows == G;
         float[] o = whole ? out : Scratch.tile();
         int stride = whole ? outStride : G;
@@ -80,72 +142,55 @@ public final class Gemm {
         c21.intoArray(o, base + 2 * stride + V);
         c30.intoArray(o, base + 3 * stride);
         c31.intoArray(o, base + 3 * stride + V);
+        c40.intoArray(o, base + 4 * stride);
+        c41.intoArray(o, base + 4 * stride + V);
+        c50.intoArray(o, base + 5 * stride);
+        c51.intoArray(o, base + 5 * stride + V);
+        c60.intoArray(o, base + 6 * stride);
+        c61.intoArray(o, base + 6 * stride + V);
+        c70.intoArray(o, base + 7 * stride);
+        c71.intoArray(o, base + 7 * stride + V);
+        c80.intoArray(o, base + 8 * stride);
+        c81.intoArray(o, base + 8 * stride + V);
+        c90.intoArray(o, base + 9 * stride);
+        c91.intoArray(o, base + 9 * stride + V);
+        ca0.intoArray(o, base + 10 * stride);
+        ca1.intoArray(o, base + 10 * stride + V);
+        cb0.intoArray(o, base + 11 * stride);
+        cb1.intoArray(o, base + 11 * stride + V);
         if (!whole) {
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 12; i++) {
                 System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
             }
         }
     }
 
-    private static void tile2(float[] p, int K, int rows, float[] x, int t, float[] out, int outStride, int r0) {
+    private static void tile6(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
+            int r0) {
         FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = c00, c10 = c00, c11 = c00;
-        int x0 = t * K;
-        int x1 = x0 + K;
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0; k < K; k++) {
-            FloatVector w0 = FloatVector.fromArray(F, p, k * G);
-            FloatVector w1 = FloatVector.fromArray(F, p, k * G + V);
-            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+            int pk = k * G;
+            int xk = xb + k * 6;
+            FloatVector w0 = FloatVector.fromArray(F, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
+            FloatVector b = FloatVector.broadcast(F, x[xk]);
             c00 = w0.fma(b, c00);
             c01 = w1.fma(b, c01);
-            b = FloatVector.broadcast(F, x[x1 + k]);
+            b = FloatVector.broadcast(F, x[xk + 1]);
             c10 = w0.fma(b, c10);
             c11 = w1.fma(b, c11);
-        }
-        boolean whole = rows == G;
-        float[] o = whole ? out : Scratch.tile();
-        int stride = whole ? outStride : G;
-        int base = whole ? t * outStride + r0 : 0;
-        c00.intoArray(o, base);
-        c01.intoArray(o, base + V);
-        c10.intoArray(o, base + stride);
-        c11.intoArray(o, base + stride + V);
-        if (!whole) {
-            for (int i = 0; i < 2; i++) {
-                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
-            }
-        }
-    }
-
-    private static void tile6(float[] p, int K, int rows, float[] x, int t, float[] out, int outStride, int r0) {
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        int x0 = t * K;
-        int x1 = x0 + K;
-        int x2 = x1 + K;
-        int x3 = x2 + K;
-        int x4 = x3 + K;
-        int x5 = x4 + K;
-        for (int k = 0; k < K; k++) {
-            FloatVector w0 = FloatVector.fromArray(F, p, k * G);
-            FloatVector w1 = FloatVector.fromArray(F, p, k * G + V);
-            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
-            c00 = w0.fma(b, c00);
-            c01 = w1.fma(b, c01);
-            b = FloatVector.broadcast(F, x[x1 + k]);
-            c10 = w0.fma(b, c10);
-            c11 = w1.fma(b, c11);
-            b = FloatVector.broadcast(F, x[x2 + k]);
+            b = FloatVector.broadcast(F, x[xk + 2]);
             c20 = w0.fma(b, c20);
             c21 = w1.fma(b, c21);
-            b = FloatVector.broadcast(F, x[x3 + k]);
+            b = FloatVector.broadcast(F, x[xk + 3]);
             c30 = w0.fma(b, c30);
             c31 = w1.fma(b, c31);
-            b = FloatVector.broadcast(F, x[x4 + k]);
+            b = FloatVector.broadcast(F, x[xk + 4]);
             c40 = w0.fma(b, c40);
             c41 = w1.fma(b, c41);
-            b = FloatVector.broadcast(F, x[x5 + k]);
+            b = FloatVector.broadcast(F, x[xk + 5]);
             c50 = w0.fma(b, c50);
             c51 = w1.fma(b, c51);
         }
@@ -167,29 +212,112 @@ public final class Gemm {
         c50.intoArray(o, base + 5 * stride);
         c51.intoArray(o, base + 5 * stride + V);
         if (!whole) {
-            for (int i = 0; i < TILE; i++) {
+            for (int i = 0; i < 6; i++) {
                 System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
             }
         }
     }
 
-    private static void tile1(float[] p, int K, int rows, float[] x, int t, float[] out, int outStride, int r0) {
-        FloatVector c0 = FloatVector.zero(F);
-        FloatVector c1 = c0;
-        int x0 = t * K;
+    private static void tile4(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
+            int r0) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+        FloatVector c31 = c00;
         for (int k = 0; k < K; k++) {
-            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
-            c0 = FloatVector.fromArray(F, p, k * G).fma(b, c0);
-            c1 = FloatVector.fromArray(F, p, k * G + V).fma(b, c1);
+            int pk = k * G;
+            int xk = xb + k * 4;
+            FloatVector w0 = FloatVector.fromArray(F, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
+            FloatVector b = FloatVector.broadcast(F, x[xk]);
+            c00 = w0.fma(b, c00);
+            c01 = w1.fma(b, c01);
+            b = FloatVector.broadcast(F, x[xk + 1]);
+            c10 = w0.fma(b, c10);
+            c11 = w1.fma(b, c11);
+            b = FloatVector.broadcast(F, x[xk + 2]);
+            c20 = w0.fma(b, c20);
+            c21 = w1.fma(b, c21);
+            b = FloatVector.broadcast(F, x[xk + 3]);
+            c30 = w0.fma(b, c30);
+            c31 = w1.fma(b, c31);
         }
-        if (rows == G) {
-            c0.intoArray(out, t * outStride + r0);
-            c1.intoArray(out, t * outStride + r0 + V);
-        } else {
-            float[] o = Scratch.tile();
-            c0.intoArray(o, 0);
-            c1.intoArray(o, V);
-            System.arraycopy(o, 0, out, t * outStride + r0, rows);
+        // Stored here, not through a helper: vectors passed to a method C2 does not inline get boxed.
+        boolean whole = rows == G;
+        float[] o = whole ? out : Scratch.tile();
+        int stride = whole ? outStride : G;
+        int base = whole ? t * outStride + r0 : 0;
+        c00.intoArray(o, base);
+        c01.intoArray(o, base + V);
+        c10.intoArray(o, base + stride);
+        c11.intoArray(o, base + stride + V);
+        c20.intoArray(o, base + 2 * stride);
+        c21.intoArray(o, base + 2 * stride + V);
+        c30.intoArray(o, base + 3 * stride);
+        c31.intoArray(o, base + 3 * stride + V);
+        if (!whole) {
+            for (int i = 0; i < 4; i++) {
+                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
+            }
         }
     }
+
+    private static void tile2(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
+            int r0) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = c00, c10 = c00, c11 = c00;
+        for (int k = 0; k < K; k++) {
+            int pk = k * G;
+            int xk = xb + k * 2;
+            FloatVector w0 = FloatVector.fromArray(F, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
+            FloatVector b = FloatVector.broadcast(F, x[xk]);
+            c00 = w0.fma(b, c00);
+            c01 = w1.fma(b, c01);
+            b = FloatVector.broadcast(F, x[xk + 1]);
+            c10 = w0.fma(b, c10);
+            c11 = w1.fma(b, c11);
+        }
+        // Stored here, not through a helper: vectors passed to a method C2 does not inline get boxed.
+        boolean whole = rows == G;
+        float[] o = whole ? out : Scratch.tile();
+        int stride = whole ? outStride : G;
+        int base = whole ? t * outStride + r0 : 0;
+        c00.intoArray(o, base);
+        c01.intoArray(o, base + V);
+        c10.intoArray(o, base + stride);
+        c11.intoArray(o, base + stride + V);
+        if (!whole) {
+            for (int i = 0; i < 2; i++) {
+                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
+            }
+        }
+    }
+
+    private static void tile1(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
+            int r0) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = c00;
+        for (int k = 0; k < K; k++) {
+            int pk = k * G;
+            int xk = xb + k * 1;
+            FloatVector w0 = FloatVector.fromArray(F, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
+            FloatVector b = FloatVector.broadcast(F, x[xk]);
+            c00 = w0.fma(b, c00);
+            c01 = w1.fma(b, c01);
+        }
+        // Stored here, not through a helper: vectors passed to a method C2 does not inline get boxed.
+        boolean whole = rows == G;
+        float[] o = whole ? out : Scratch.tile();
+        int stride = whole ? outStride : G;
+        int base = whole ? t * outStride + r0 : 0;
+        c00.intoArray(o, base);
+        c01.intoArray(o, base + V);
+        if (!whole) {
+            for (int i = 0; i < 1; i++) {
+                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
+            }
+        }
+    }
+
 }

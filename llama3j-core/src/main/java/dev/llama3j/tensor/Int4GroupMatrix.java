@@ -275,11 +275,7 @@ public final class Int4GroupMatrix extends WeightMatrix {
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (n >= gemmMinTokens()) {
-            float[] x = in.x();
-            if (gatheredInput != null) {
-                in.prepare(gatheredInput);
-                x = in.prepared;
-            }
+            float[] x = in.packedForGemm(gatheredInput);
             float[] panel = Scratch.panel(cols);
             for (int g0 = r0; g0 < r1; g0 += G) {
                 int count = Math.min(G, r1 - g0);

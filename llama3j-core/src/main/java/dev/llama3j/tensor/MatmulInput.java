@@ -38,6 +38,11 @@ public final class MatmulInput {
     float[] preparedAux = new float[0];
     private Preparation preparedBy;
 
+    /** The vectors, or a prepared form, laid out for {@link Gemm}; and what it was made from (null: nothing since {@link #set}). */
+    float[] packed = new float[0];
+    private Object packedFrom;
+    private static final Object RAW = new Object();
+
     /**
      * A way of preparing the input for one kind of matrix. Equal preparations make equal forms, so
      * the matrices that share one (q, k and v; gate and up) prepare the input once.
@@ -54,6 +59,7 @@ public final class MatmulInput {
         this.cols = cols;
         this.quantized = false;
         this.preparedBy = null;
+        this.packedFrom = null;
         return this;
     }
 
@@ -67,6 +73,34 @@ public final class MatmulInput {
             p.prepare(this);
             preparedBy = p;
         }
+    }
+
+    /**
+     * The vectors ({@code p} null) or the form {@code p} prepares, {@link Gemm#pack packed} for
+     * {@link Gemm#multiply}; made once for all the matrices and workers that read the same input (the
+     * workers call this as they call {@link #prepare}). With {@code p}, {@link #prepared} and
+     * {@link #preparedAux} hold its form afterwards as well.
+     */
+    synchronized float[] packedForGemm(Preparation p) {
+        float[] src = x;
+        if (p != null) {
+            prepare(p);
+            src = prepared;
+        }
+        Object from = p == null ? RAW : p;
+        if (!from.equals(packedFrom)) {
+            if (packed.length < n * cols) {
+                packed = new float[n * cols];
+            }
+            Gemm.pack(src, 0, cols, n, cols, packed);
+            packedFrom = from;
+        }
+        return packed;
+    }
+
+    /** The vectors {@link Gemm#pack packed} for {@link Gemm#multiply}, made once for this data. */
+    public float[] packedForGemm() {
+        return packedForGemm(null);
     }
 
     /** Makes {@link #prepared} and {@link #preparedAux} hold at least the given sizes. */

@@ -184,11 +184,12 @@ public abstract class WeightMatrix {
             matmul(in.x(), n, in.cols(), out, outStride, r0, r1);
             return;
         }
+        float[] x = in.packedForGemm(null);
         float[] panel = Scratch.panel(cols);
         for (int g0 = r0; g0 < r1; g0 += Gemm.G) {
             int count = Math.min(Gemm.G, r1 - g0);
             fillPanel(g0, count, panel);
-            Gemm.multiply(panel, cols, count, in.x(), n, out, outStride, g0);
+            Gemm.multiply(panel, cols, count, x, n, out, outStride, g0);
         }
     }
 

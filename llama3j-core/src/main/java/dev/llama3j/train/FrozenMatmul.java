@@ -86,7 +86,7 @@ final class FrozenMatmul {
         int g = Gemm.G;
         int groups = (rows + g - 1) / g;
         int used = Math.min(parts, groups);
-        float[] x = in.x();
+        float[] x = in.packedForGemm();
         int n = in.n();
         pool.parallelFor(used, 1, (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
@@ -154,11 +154,9 @@ final class FrozenMatmul {
                         w.dequantizeRow(first + r, chunkRows, r * cols);
                     }
                     dequantNanos[p] += System.nanoTime() - start;
-                    for (int t = n * p / parts; t < n * (p + 1) / parts; t++) {
-                        System.arraycopy(dy, t * rows + first, chunkDy, t * k, k);
-                    }
                 }
             });
+            Gemm.pack(dy, first, rows, n, k, chunkDy);
             pool.parallelFor(used, 1, (p0, p1) -> {
                 for (int p = p0; p < p1; p++) {
                     if (gemmPanels[p] == null || gemmPanels[p].length < CHUNK * g) {
