@@ -195,6 +195,8 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("threads", r.threads());
         o.put("read_gb_s", round(r.readGbPerSecond()));
+        o.put("read_probe_mb", r.probeBytes() >> 20);
+        o.put("last_level_cache_mb", r.cacheBytes() >> 20);
         o.put("hand_off_us", round(r.handOffMicros()));
         List<Object> rows = new ArrayList<>();
         for (KernelSpeed.Kernel k : r.kernels()) {

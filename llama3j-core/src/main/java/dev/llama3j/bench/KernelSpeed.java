@@ -43,8 +43,13 @@ public final class KernelSpeed {
     public record Kernel(String layout, int rows, int cols, double bitsPerWeight, double bestMicros,
             double medianMicros, double gbPerSecond, double promptGflops) {}
 
-    /** The whole report: the kernels, the read bandwidth probe (GB/s) and one hand-off (µs). */
-    public record Report(int threads, List<Kernel> kernels, double readGbPerSecond, double handOffMicros) {}
+    /**
+     * The whole report: the kernels, the read bandwidth probe (GB/s) over {@code probeBytes}, one
+     * hand-off (µs), and the last-level cache's size (0: unknown), which sizes the probe and the reads
+     * between products.
+     */
+    public record Report(int threads, List<Kernel> kernels, double readGbPerSecond, double handOffMicros,
+            long probeBytes, long cacheBytes) {}
 
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
@@ -67,7 +72,8 @@ public final class KernelSpeed {
     public static Report run(int threads, int rounds, int[][] shapes, double timeScale) {
         List<Kernel> kernels = new ArrayList<>();
         try (WorkerPool pool = new WorkerPool(threads); Arena arena = Arena.ofShared()) {
-            MemorySegment flush = arena.allocate(timeScale >= 1 ? FLUSH_BYTES : 1 << 20, 64);
+            long cache = LastLevelCache.bytes();
+            MemorySegment flush = arena.allocate(timeScale >= 1 ? Math.max(FLUSH_BYTES, 2 * cache) : 1 << 20, 64);
             for (int[] shape : shapes) {
                 int rows = shape[0];
                 int cols = shape[1];
@@ -102,12 +108,13 @@ public final class KernelSpeed {
             }
             double read = 0;
             double handOff = Double.MAX_VALUE;
-            MemorySegment probe = arena.allocate(timeScale >= 1 ? PROBE_BYTES : PROBE_BYTES >> 6, 64);
+            long probeBytes = timeScale >= 1 ? Math.max(PROBE_BYTES, 2 * cache) : PROBE_BYTES >> 6;
+            MemorySegment probe = arena.allocate(probeBytes, 64);
             for (int round = 0; round < Math.max(3, rounds); round++) {
                 read = Math.max(read, readBandwidth(probe, pool));
                 handOff = Math.min(handOff, handOff(pool, (int) Math.max(100, 20_000 * timeScale)));
             }
-            return new Report(threads, kernels, read, handOff);
+            return new Report(threads, kernels, read, handOff, probeBytes, cache);
         }
     }
 
@@ -125,14 +132,19 @@ public final class KernelSpeed {
                     + "   prompt %5.1f GFLOP/s%n", k.layout(), k.bitsPerWeight(), k.bestMicros(), k.medianMicros(),
                     k.gbPerSecond(), 100 * k.gbPerSecond() / r.readGbPerSecond(), k.promptGflops());
         }
-        out.printf(Locale.ROOT, "read bandwidth (%d threads): %.1f GB/s%n", r.threads(), r.readGbPerSecond());
+        out.printf(Locale.ROOT, "read bandwidth (%d threads): %.1f GB/s over %d MB (last-level cache %s)%n",
+                r.threads(), r.readGbPerSecond(), r.probeBytes() >> 20,
+                r.cacheBytes() > 0 ? (r.cacheBytes() >> 20) + " MB" : "size unknown");
         out.printf(Locale.ROOT, "hand-off to the workers and back: %.2f µs (a 1B token makes about %d)%n",
                 r.handOffMicros(), HAND_OFFS_PER_1B_TOKEN);
     }
 
-    /** Read between two timed products so that the weights come from memory, not a cache. */
+    /**
+     * Read between two timed products so that the weights come from memory, not a cache: this much, or
+     * twice the last-level cache where that is larger.
+     */
     private static final long FLUSH_BYTES = 96L << 20;
-    /** The probe's size: well beyond any last-level cache. */
+    /** The probe's size: this much, or twice the last-level cache where that is larger. */
     private static final long PROBE_BYTES = 256L << 20;
     /** Parallel sections per generated token of a 16-layer model (projections, attention, norms): about. */
     private static final int HAND_OFFS_PER_1B_TOKEN = 16 * 7 + 1;
