@@ -1,9 +1,10 @@
 package dev.llama3j.bench;
 
+import dev.llama3j.error.InvalidRequestException;
+import dev.llama3j.mem.ByteSize;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * The size of the CPU's last-level cache, as Linux reports it under
@@ -41,21 +42,19 @@ final class LastLevelCache {
         }
     }
 
-    /** {@code "491520K"}, {@code "32M"} or a plain byte count; -1 if it is none of these. */
+    /**
+     * {@code "491520K"}, {@code "32M"} or a plain byte count, -1 if it is none of these. Linux's K, M
+     * and G are powers of 1024, which {@link ByteSize} spells KiB, MiB and GiB (it refuses the bare
+     * letters from users, as ambiguous).
+     */
     static long parseSize(String text) {
-        String s = text.trim().toUpperCase(Locale.ROOT);
-        long unit = 1;
-        if (s.endsWith("K")) {
-            unit = 1L << 10;
-        } else if (s.endsWith("M")) {
-            unit = 1L << 20;
-        } else if (s.endsWith("G")) {
-            unit = 1L << 30;
+        String s = text.strip();
+        if (s.endsWith("K") || s.endsWith("M") || s.endsWith("G")) {
+            s += "iB";
         }
-        String digits = unit == 1 ? s : s.substring(0, s.length() - 1);
         try {
-            return Long.parseLong(digits) * unit;
-        } catch (NumberFormatException e) {
+            return ByteSize.parse(s, "cache size");
+        } catch (InvalidRequestException e) {
             return -1;
         }
     }

@@ -39,7 +39,7 @@ public final class MatmulInput {
     private Preparation preparedBy;
 
     /** The vectors, or a prepared form, laid out for {@link Gemm}; and what it was made from (null: nothing since {@link #set}). */
-    float[] packed = new float[0];
+    private float[] packed = new float[0];
     private Object packedFrom;
     private static final Object RAW = new Object();
 

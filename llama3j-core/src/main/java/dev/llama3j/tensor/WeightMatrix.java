@@ -184,7 +184,7 @@ public abstract class WeightMatrix {
             matmul(in.x(), n, in.cols(), out, outStride, r0, r1);
             return;
         }
-        float[] x = in.packedForGemm(null);
+        float[] x = in.packedForGemm();
         float[] panel = Scratch.panel(cols);
         for (int g0 = r0; g0 < r1; g0 += Gemm.G) {
             int count = Math.min(Gemm.G, r1 - g0);

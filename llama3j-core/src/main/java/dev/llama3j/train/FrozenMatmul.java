@@ -146,7 +146,7 @@ final class FrozenMatmul {
         for (int c0 = 0; c0 < rows; c0 += CHUNK) {
             int first = c0;
             int k = Math.min(CHUNK, rows - c0);
-            // The chunk's rows as fp32, and its columns of dy packed as the kernel's input (n × k).
+            // The chunk's rows as fp32, in parallel; then its columns of dy packed as the kernel's input.
             pool.parallelFor(parts, 1, (p0, p1) -> {
                 for (int p = p0; p < p1; p++) {
                     long start = System.nanoTime();
