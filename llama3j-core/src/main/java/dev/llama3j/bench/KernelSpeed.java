@@ -4,6 +4,7 @@ import dev.llama3j.tensor.Fp8;
 import dev.llama3j.tensor.Fp8Activations;
 import dev.llama3j.tensor.Fp8Matrix;
 import dev.llama3j.tensor.GgmlType;
+import dev.llama3j.tensor.HugePageArena;
 import dev.llama3j.tensor.Int4GroupMatrix;
 import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.Quantizer;
@@ -71,9 +72,14 @@ public final class KernelSpeed {
      */
     public static Report run(int threads, int rounds, int[][] shapes, double timeScale) {
         List<Kernel> kernels = new ArrayList<>();
-        try (WorkerPool pool = new WorkerPool(threads); Arena arena = Arena.ofShared()) {
+        try (WorkerPool pool = new WorkerPool(threads); Arena arena = new HugePageArena()) {
             long cache = LastLevelCache.bytes();
-            MemorySegment flush = arena.allocate(timeScale >= 1 ? Math.max(FLUSH_BYTES, 2 * cache) : 1 << 20, 64);
+            // The weights, the flush and the probe come from the arena the model loader uses (2 MB pages
+            // where the system allows them), so that they are read as a model's weights are. Its large
+            // allocations are fresh mappings: written once here, or their reads would all hit the one
+            // shared zero page.
+            MemorySegment flush = arena.allocate(timeScale >= 1 ? Math.max(FLUSH_BYTES, 2 * cache) : 1 << 20, 64)
+                    .fill((byte) 1);
             for (int[] shape : shapes) {
                 int rows = shape[0];
                 int cols = shape[1];
@@ -109,7 +115,7 @@ public final class KernelSpeed {
             double read = 0;
             double handOff = Double.MAX_VALUE;
             long probeBytes = timeScale >= 1 ? Math.max(PROBE_BYTES, 2 * cache) : PROBE_BYTES >> 6;
-            MemorySegment probe = arena.allocate(probeBytes, 64);
+            MemorySegment probe = arena.allocate(probeBytes, 64).fill((byte) 1);
             for (int round = 0; round < Math.max(3, rounds); round++) {
                 read = Math.max(read, readBandwidth(probe, pool));
                 handOff = Math.min(handOff, handOff(pool, (int) Math.max(100, 20_000 * timeScale)));

@@ -1,7 +1,6 @@
 package dev.llama3j.tensor;
 
 import dev.llama3j.error.ModelFormatException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -82,7 +81,7 @@ public final class Fp8Matrix extends WeightMatrix {
         for (int r = 0; r < rows; r++) {
             rowScale[r] = scales.length == 1 ? scales[0] : scales[r];
         }
-        MemorySegment packed = Arena.ofAuto().allocate((long) panels * G * cols, 64);
+        MemorySegment packed = HugePageArena.allocateAuto((long) panels * G * cols, 64);
         int[] rowOffset = new int[G];
         for (int i = 0; i < G; i++) {
             rowOffset[i] = i * cols;

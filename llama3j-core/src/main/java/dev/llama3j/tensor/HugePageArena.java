@@ -56,7 +56,25 @@ public final class HugePageArena implements Arena {
         MADVISE = madvise;
     }
 
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
+
+    /** Large allocations live until {@link #close}, like {@link Arena#ofShared()}'s. */
+    public HugePageArena() {
+        this(Arena.ofShared());
+    }
+
+    private HugePageArena(Arena arena) {
+        this.arena = arena;
+    }
+
+    /**
+     * One allocation whose memory is freed when it is no longer reachable, like
+     * {@link Arena#ofAuto()}'s, with the huge-page advice where it is large: for matrices that own
+     * their repacked weights (AWQ/GPTQ INT4, FP8) instead of taking a model's arena.
+     */
+    static MemorySegment allocateAuto(long byteSize, long byteAlignment) {
+        return new HugePageArena(Arena.ofAuto()).allocate(byteSize, byteAlignment);
+    }
 
     /** Whether large allocations are mapped with the huge-page advice on this platform. */
     public static boolean mapsLargeAllocations() {

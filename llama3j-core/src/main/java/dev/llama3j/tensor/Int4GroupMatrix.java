@@ -1,7 +1,6 @@
 package dev.llama3j.tensor;
 
 import dev.llama3j.error.UnsupportedModelException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -121,7 +120,7 @@ public final class Int4GroupMatrix extends WeightMatrix {
         int wordsPerGroup = groupSize / WORD;
         long groupBytes = 8L * G + 4L * G * wordsPerGroup;
         int panels = (rows + G - 1) / G;
-        MemorySegment packed = Arena.ofAuto().allocate(panels * groups * groupBytes, 64);
+        MemorySegment packed = HugePageArena.allocateAuto(panels * groups * groupBytes, 64);
         int panelInts = (int) (groups * groupBytes / 4);
         // Panels are independent: built in parallel (a model's worth is billions of codes), each from one
         // panel's codes into an int array copied out whole.

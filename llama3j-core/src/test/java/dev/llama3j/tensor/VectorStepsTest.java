@@ -1,6 +1,7 @@
 package dev.llama3j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,37 @@ class VectorStepsTest {
             assertEquals(100, small.byteSize());
             assertTrue(small.scope().equals(m.scope()), "one lifetime for all of the arena's memory");
         }
+    }
+
+    @Test
+    void anAutomaticHugePageAllocationIsZeroedAlignedAndUnmappedOnceUnreachable() throws Exception {
+        long big = HugePageArena.MIN_MAPPED_BYTES + 4321;
+        MemorySegment m = HugePageArena.allocateAuto(big, 64);
+        assertEquals(big, m.byteSize());
+        for (long o = 0; o < big; o += 4096) {
+            assertEquals(0, m.get(ValueLayout.JAVA_BYTE, o));
+        }
+        m.set(ValueLayout.JAVA_BYTE, big - 1, (byte) 9);
+        assertEquals(9, m.get(ValueLayout.JAVA_BYTE, big - 1));
+        java.nio.file.Path maps = java.nio.file.Path.of("/proc/self/maps");
+        if (!HugePageArena.mapsLargeAllocations() || !java.nio.file.Files.isReadable(maps)) {
+            return;
+        }
+        assertEquals(0, m.address() % (2 << 20), "mapped allocations start on a 2 MB boundary");
+        // The advised range is a mapping of its own in /proc/self/maps: "start-end perms ...".
+        String range = Long.toHexString(m.address()) + "-" + Long.toHexString(m.address() + (big + 4095) / 4096 * 4096);
+        assertTrue(java.nio.file.Files.readAllLines(maps).stream().anyMatch(l -> l.startsWith(range + " ")),
+                "mapped as " + range);
+        m = null;
+        // A matrix's repacked weights must not outlive it: the mapping goes once the GC finds it unreachable.
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        boolean mapped = true;
+        while (mapped && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(50);
+            mapped = java.nio.file.Files.readAllLines(maps).stream().anyMatch(l -> l.startsWith(range + " "));
+        }
+        assertFalse(mapped, "the mapping " + range + " was never unmapped");
     }
 
     @Test
