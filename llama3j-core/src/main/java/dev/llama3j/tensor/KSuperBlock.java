@@ -78,9 +78,11 @@ final class KSuperBlock {
      * block's scale, plus the mins times minus the input block's sum; d and dmin are applied once.
      *
      * @param qj index of the input's quantization block of the super-block's first sub-block
+     * @param dd room for the rows' d and dmin (2G floats; the caller's {@link Scratch#scales()}, taken
+     *     once per group rather than once per super-block: the thread-local lookup was 1-2% of a token)
      */
     static void addSums(MemorySegment d, long off, short[] sums, int so, int parts, MatmulInput in, int qj,
-            float[] acc, int ao) {
+            float[] acc, int ao, float[] dd) {
         float[] qScale = in.qScale;
         int[] qSum = in.qSum;
         FloatVector sc0 = FloatVector.zero(F);
@@ -123,7 +125,6 @@ final class KSuperBlock {
             mn0 = min0.fma(sum, mn0);
             mn1 = min1.fma(sum, mn1);
         }
-        float[] dd = Scratch.scales();
         Halves.widen(d, off, dd, 0);
         Halves.widen(d, off + KGroupPacker.DMIN, dd, G);
         FloatVector acc0 = FloatVector.fromArray(F, dd, 0).fma(sc0, FloatVector.fromArray(F, acc, ao));

@@ -135,6 +135,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] acc = Scratch.acc();
+        float[] dd = Scratch.scales();
         java.util.Arrays.fill(acc, 0, G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int x0 = t * cols;
@@ -165,7 +166,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 hi0.intoArray(sums, (4 * c + 2) * G);
                 hi1.intoArray(sums, (4 * c + 3) * G);
             }
-            KSuperBlock.addSums(d, off + HEAD, sums, 0, 2, in, (t * blocks + b) * 8, acc, 0);
+            KSuperBlock.addSums(d, off + HEAD, sums, 0, 2, in, (t * blocks + b) * 8, acc, 0, dd);
         }
         System.arraycopy(acc, 0, out, outOff, count);
     }
@@ -176,6 +177,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] acc = Scratch.acc();
+        float[] dd = Scratch.scales();
         java.util.Arrays.fill(acc, 0, 2 * G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int xa0 = t * cols;
@@ -224,7 +226,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 hiB1.intoArray(sums, (16 + 4 * c + 3) * G);
             }
             for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addSums(d, off + HEAD, sums, 16 * i * G, 2, in, ((t + i) * blocks + b) * 8, acc, i * G);
+                KSuperBlock.addSums(d, off + HEAD, sums, 16 * i * G, 2, in, ((t + i) * blocks + b) * 8, acc, i * G, dd);
             }
         }
         System.arraycopy(acc, 0, out, outA, count);

@@ -106,6 +106,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] acc = Scratch.acc();
+        float[] dd = Scratch.scales();
         java.util.Arrays.fill(acc, 0, G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int x0 = t * cols;
@@ -132,7 +133,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
                     hi.intoArray(sums, (PARTS * (2 * c + 1) + k) * G);
                 }
             }
-            KSuperBlock.addSums(d, off + HEAD, sums, 0, PARTS, in, (t * blocks + b) * 8, acc, 0);
+            KSuperBlock.addSums(d, off + HEAD, sums, 0, PARTS, in, (t * blocks + b) * 8, acc, 0, dd);
         }
         System.arraycopy(acc, 0, out, outOff, count);
     }
@@ -143,6 +144,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] acc = Scratch.acc();
+        float[] dd = Scratch.scales();
         java.util.Arrays.fill(acc, 0, 2 * G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int xa0 = t * cols;
@@ -178,7 +180,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
                 }
             }
             for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addSums(d, off + HEAD, sums, i * sb, PARTS, in, ((t + i) * blocks + b) * 8, acc, i * G);
+                KSuperBlock.addSums(d, off + HEAD, sums, i * sb, PARTS, in, ((t + i) * blocks + b) * 8, acc, i * G, dd);
             }
         }
         System.arraycopy(acc, 0, out, outA, count);
