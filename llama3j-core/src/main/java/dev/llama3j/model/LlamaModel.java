@@ -38,6 +38,11 @@ public final class LlamaModel implements AutoCloseable {
     private final MatmulInput inAttention = new MatmulInput();
     private final MatmulInput inFfn = new MatmulInput();
     private final MatmulInput inFinal = new MatmulInput();
+    /** Per layer, the matrices that read one input, multiplied in one parallel section each. */
+    private final WeightMatrix[][] qkv;
+    private final WeightMatrix[][] gateUp;
+    private final float[][] qkvOut;
+    private final float[][] gateUpOut;
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, AutoCloseable resources,
             int maxBatch) {
@@ -66,6 +71,15 @@ public final class LlamaModel implements AutoCloseable {
         cos = new float[maxBatch * config.headDim() / 2];
         sin = new float[maxBatch * config.headDim() / 2];
         outHidden = new float[maxBatch * h];
+        LayerWeights[] layers = weights.layers();
+        qkv = new WeightMatrix[layers.length][];
+        gateUp = new WeightMatrix[layers.length][];
+        for (int l = 0; l < layers.length; l++) {
+            qkv[l] = new WeightMatrix[] {layers[l].wq(), layers[l].wk(), layers[l].wv()};
+            gateUp[l] = new WeightMatrix[] {layers[l].wGate(), layers[l].wUp()};
+        }
+        qkvOut = new float[][] {q, k, v};
+        gateUpOut = new float[][] {gate, up};
     }
 
     public LlamaConfig config() {
@@ -170,9 +184,7 @@ public final class LlamaModel implements AutoCloseable {
             rmsNorm(x, b * h, w.attnNorm(), xb, b * h, h);
         }
         inNormed.set(xb, n, h);
-        matmul(w.wq(), inNormed, q);
-        matmul(w.wk(), inNormed, k);
-        matmul(w.wv(), inNormed, v);
+        WeightMatrix.matmul(pool, inNormed, qkv[l], qkvOut);
         if (sidePath != null) {
             sidePath.apply(l, Projection.Q, batch, inNormed, q);
             sidePath.apply(l, Projection.K, batch, inNormed, k);
@@ -205,8 +217,7 @@ public final class LlamaModel implements AutoCloseable {
             rmsNorm(x, b * h, w.ffnNorm(), xb, b * h, h);
         }
         inNormed.set(xb, n, h);
-        matmul(w.wGate(), inNormed, gate);
-        matmul(w.wUp(), inNormed, up);
+        WeightMatrix.matmul(pool, inNormed, gateUp[l], gateUpOut);
         if (sidePath != null) {
             sidePath.apply(l, Projection.GATE, batch, inNormed, gate);
             sidePath.apply(l, Projection.UP, batch, inNormed, up);

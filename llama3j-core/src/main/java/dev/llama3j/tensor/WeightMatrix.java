@@ -108,12 +108,50 @@ public abstract class WeightMatrix {
      * {@link #rowGrain()} panels; the input is quantized once first where the kernels read that form.
      */
     public void matmul(WorkerPool pool, MatmulInput in, float[] out) {
-        if (usesQuantizedInput(in.n())) {
-            in.ensureQuantized(); // once, before the workers share it
-        }
+        prepare(in);
         int grain = rowGrain();
-        int units = (rows + grain - 1) / grain;
-        pool.parallelFor(units, 1, (u0, u1) -> matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
+        pool.parallelFor(units(), 1, (u0, u1) -> matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
+    }
+
+    /**
+     * {@code outs[i][t*rows_i + r] = ws[i] row r · input t} for matrices that read the same input (a
+     * layer's q, k and v; its gate and up), in one parallel section over all their panels: one hand-off
+     * and one uneven ending instead of one per matrix, and the small k and v share the workers' chunks
+     * with q instead of being split alone (6 µs of waiting per section on the Intel host, 1B Q4_K_M).
+     */
+    public static void matmul(WorkerPool pool, MatmulInput in, WeightMatrix[] ws, float[][] outs) {
+        for (WeightMatrix w : ws) {
+            w.prepare(in);
+        }
+        int units = 0;
+        for (WeightMatrix w : ws) {
+            units += w.units();
+        }
+        pool.parallelFor(units, 1, (u0, u1) -> {
+            int first = 0; // the section's first unit of matrix i
+            for (int i = 0; i < ws.length && first < u1; i++) {
+                WeightMatrix w = ws[i];
+                int lo = Math.max(u0, first) - first;
+                int hi = Math.min(u1, first + w.units()) - first;
+                if (lo < hi) {
+                    int grain = w.rowGrain();
+                    w.matmul(in, outs[i], w.rows, lo * grain, Math.min(w.rows, hi * grain));
+                }
+                first += w.units();
+            }
+        });
+    }
+
+    /** Panels of {@link #rowGrain()} rows: the units a product is split into. */
+    private int units() {
+        return (rows + rowGrain() - 1) / rowGrain();
+    }
+
+    /** Makes the input's forms that this matrix's kernels read, once, before the workers share it. */
+    private void prepare(MatmulInput in) {
+        if (usesQuantizedInput(in.n())) {
+            in.ensureQuantized();
+        }
     }
 
     /**

@@ -126,4 +126,42 @@ class PackedMatrixTest {
             }
         }
     }
+
+    /**
+     * Several matrices that read one input, in one parallel section (the model's q/k/v and gate/up),
+     * give each exactly what its own product gives: mixed types and row counts that are not whole
+     * panels, for generation (1-2 inputs), the fused eight-input path and the GEMM path.
+     */
+    @org.junit.jupiter.api.Test
+    void matricesSharingAnInputInOneSectionMatchTheirOwnProducts() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int cols = 512;
+        GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0};
+        int[] rows = {70, 32, 5};
+        try (WorkerPool pool = new WorkerPool(2)) {
+            WeightMatrix[] ws = new WeightMatrix[types.length];
+            for (int i = 0; i < types.length; i++) {
+                byte[] bytes = types[i] == GgmlType.Q4_K
+                        ? kQuantBlocks(rnd, types[i], rows[i] * cols / types[i].blockSize)
+                        : Quantizer.quantize(types[i], random(rnd, rows[i] * cols, 0.05f));
+                ws[i] = WeightMatrix.of("w" + i, types[i], rows[i], cols, MemorySegment.ofArray(bytes))
+                        .optimized(Arena.ofAuto(), pool);
+            }
+            for (int n : new int[] {1, 2, 8, 20}) {
+                float[] x = random(rnd, n * cols, 1f);
+                float[][] together = new float[ws.length][];
+                for (int i = 0; i < ws.length; i++) {
+                    together[i] = new float[n * rows[i]];
+                }
+                WeightMatrix.matmul(pool, new MatmulInput().set(x, n, cols), ws, together);
+                for (int i = 0; i < ws.length; i++) {
+                    float[] alone = new float[n * rows[i]];
+                    ws[i].matmul(pool, new MatmulInput().set(x, n, cols), alone);
+                    for (int j = 0; j < alone.length; j++) {
+                        assertEquals(alone[j], together[i][j], 0f, "matrix " + i + ", " + n + " inputs, value " + j);
+                    }
+                }
+            }
+        }
+    }
 }
