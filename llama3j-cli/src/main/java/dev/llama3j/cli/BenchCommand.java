@@ -212,6 +212,15 @@ final class BenchCommand implements Callable<Integer> {
             rows.add(row);
         }
         o.put("kernels", rows);
+        List<Object> work = new ArrayList<>();
+        for (KernelSpeed.WorkProbe w : r.workProbes()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("xors_per_64_bytes", w.xorsPer64Bytes());
+            row.put("memory_gb_s", round(w.memoryGbPerSecond()));
+            row.put("l2_gb_s", round(w.cacheGbPerSecond()));
+            work.add(row);
+        }
+        o.put("read_with_work", work);
         out.println(Json.write(o, -1, false));
         return 0;
     }

@@ -50,7 +50,16 @@ public final class KernelSpeed {
      * between products.
      */
     public record Report(int threads, List<Kernel> kernels, double readGbPerSecond, double handOffMicros,
-            long probeBytes, long cacheBytes) {}
+            long probeBytes, long cacheBytes, List<WorkProbe> workProbes) {}
+
+    /**
+     * The read probe with {@code xorsPer64Bytes} dependent vector XORs added per 64 bytes read: GB/s
+     * from memory (over the probe's bytes) and from the core's L2 cache (1 MB per thread, read again
+     * and again). How fast a kernel can read from memory depends on how much it computes per byte,
+     * not only on whether it keeps up from the caches: the hardware prefetchers hide less of the
+     * memory latency the longer a core spends between its loads (docs/SPEED.md, finding 10).
+     */
+    public record WorkProbe(int xorsPer64Bytes, double memoryGbPerSecond, double cacheGbPerSecond) {}
 
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
@@ -116,11 +125,24 @@ public final class KernelSpeed {
             double handOff = Double.MAX_VALUE;
             long probeBytes = timeScale >= 1 ? Math.max(PROBE_BYTES, 2 * cache) : PROBE_BYTES >> 6;
             MemorySegment probe = arena.allocate(probeBytes, 64).fill((byte) 1);
+            double[] memory = new double[WORK_ROUNDS.length];
+            double[] cached = new double[WORK_ROUNDS.length];
             for (int round = 0; round < Math.max(3, rounds); round++) {
                 read = Math.max(read, readBandwidth(probe, pool));
                 handOff = Math.min(handOff, handOff(pool, (int) Math.max(100, 20_000 * timeScale)));
+                for (int i = 0; i < WORK_ROUNDS.length; i++) {
+                    memory[i] = Math.max(memory[i], readWithWork(probe, probeBytes, 1, pool, WORK_ROUNDS[i]));
+                    long l2Bytes = Math.min(probeBytes, (1L << 20) * pool.threads()); // 1 MB a thread
+                    cached[i] = Math.max(cached[i], readWithWork(probe, l2Bytes, timeScale >= 1 ? 64 : 2, pool,
+                            WORK_ROUNDS[i]));
+                }
             }
-            return new Report(threads, kernels, read, handOff, probeBytes, cache);
+            List<WorkProbe> work = new ArrayList<>();
+            for (int i = 0; i < WORK_ROUNDS.length; i++) {
+                // Per 64 bytes: one vector load is 64 bytes at 512 bits, 32 at 256, 16 at 128.
+                work.add(new WorkProbe(4 * WORK_ROUNDS[i] * 64 / LONGS.vectorByteSize(), memory[i], cached[i]));
+            }
+            return new Report(threads, kernels, read, handOff, probeBytes, cache, work);
         }
     }
 
@@ -143,6 +165,11 @@ public final class KernelSpeed {
                 r.cacheBytes() > 0 ? (r.cacheBytes() >> 20) + " MB" : "size unknown");
         out.printf(Locale.ROOT, "hand-off to the workers and back: %.2f µs (a 1B token makes about %d)%n",
                 r.handOffMicros(), HAND_OFFS_PER_1B_TOKEN);
+        out.printf(Locale.ROOT, "read with dependent vector XORs per 64 bytes (from memory / from L2):%n");
+        for (WorkProbe w : r.workProbes()) {
+            out.printf(Locale.ROOT, "  %2d XORs  %5.1f GB/s / %6.1f GB/s%n", w.xorsPer64Bytes(), w.memoryGbPerSecond(),
+                    w.cacheGbPerSecond());
+        }
     }
 
     /**
@@ -183,6 +210,53 @@ public final class KernelSpeed {
     }
 
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+
+    /** Rounds of four dependent XORs per vector load that the work probes add: 0 is the plain read. */
+    private static final int[] WORK_ROUNDS = {0, 1, 2, 3, 4};
+
+    /**
+     * GB/s of each thread reading {@code bytes / threads} of {@code segment} (from its own offset)
+     * {@code passes} times, with {@code rounds} of four dependent XORs per vector loaded, fed by the
+     * running sum of the loads so that the work cannot be dropped or moved out of the loop. For more
+     * than one pass the share must be a power of two (the reads wrap around it).
+     */
+    static double readWithWork(MemorySegment segment, long bytes, int passes, WorkerPool pool, int rounds) {
+        int threads = pool.threads();
+        long share = passes == 1 ? bytes / threads / 64 * 64 : Long.highestOneBit(bytes / threads);
+        long wrap = passes == 1 ? -1 : share - 1;
+        long total = share * passes;
+        int step = LONGS.vectorByteSize();
+        long[] sums = new long[threads];
+        long start = System.nanoTime();
+        pool.parallelFor(threads, 1, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                long from = t * share;
+                LongVector acc = LongVector.zero(LONGS);
+                LongVector z0 = LongVector.broadcast(LONGS, 3);
+                LongVector z1 = z0;
+                LongVector z2 = z0;
+                LongVector z3 = z0;
+                // Each vector comes from a method called on one whose class C2 knows (a load, or the
+                // result of such a call), as in the kernels: see PackedQ4KMatrix.
+                for (long i = 0; i < total; i += step) {
+                    acc = LongVector.fromMemorySegment(LONGS, segment, from + (i & wrap), ByteOrder.LITTLE_ENDIAN)
+                            .add(acc);
+                    for (int k = 0; k < rounds; k++) {
+                        z0 = acc.lanewise(VectorOperators.XOR, z0);
+                        z1 = z0.lanewise(VectorOperators.XOR, z1);
+                        z2 = z1.lanewise(VectorOperators.XOR, z2);
+                        z3 = z2.lanewise(VectorOperators.XOR, z3);
+                    }
+                }
+                sums[t] = acc.add(z3).reduceLanes(VectorOperators.ADD);
+            }
+        });
+        long nanos = System.nanoTime() - start;
+        if (sums[0] == 42) {
+            System.out.print(""); // keeps the sums alive
+        }
+        return (double) total * threads / nanos;
+    }
 
     /** The time of one parallel section that does nothing: waking the workers and waiting for them. */
     static double handOff(WorkerPool pool, int n) {

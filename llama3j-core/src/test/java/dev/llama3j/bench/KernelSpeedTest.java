@@ -21,9 +21,16 @@ class KernelSpeedTest {
             assertTrue(k.bitsPerWeight() >= 4 && k.bitsPerWeight() <= 10, k.toString()); // as repacked in memory
         }
         assertTrue(r.readGbPerSecond() > 0 && r.handOffMicros() > 0, r.toString());
+        int perLoad = 64 / jdk.incubator.vector.LongVector.SPECIES_PREFERRED.vectorByteSize(); // loads per 64 bytes
+        assertEquals(List.of(0, 4 * perLoad, 8 * perLoad, 12 * perLoad, 16 * perLoad),
+                r.workProbes().stream().map(KernelSpeed.WorkProbe::xorsPer64Bytes).toList());
+        for (KernelSpeed.WorkProbe w : r.workProbes()) {
+            assertTrue(w.memoryGbPerSecond() > 0 && w.cacheGbPerSecond() > 0, w.toString());
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         KernelSpeed.print(r, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("64 x 256") && text.contains("read bandwidth") && text.contains("hand-off"), text);
+        assertTrue(text.contains("64 x 256") && text.contains("read bandwidth") && text.contains("hand-off")
+                && text.contains(" XORs "), text);
     }
 }
