@@ -120,6 +120,9 @@ public abstract class WeightMatrix {
      * with q instead of being split alone (6 µs of waiting per section on the Intel host, 1B Q4_K_M).
      */
     public static void matmul(WorkerPool pool, MatmulInput in, WeightMatrix[] ws, float[][] outs) {
+        if (ws.length != outs.length) {
+            throw new IllegalArgumentException(ws.length + " matrices but " + outs.length + " outputs");
+        }
         for (WeightMatrix w : ws) {
             w.prepare(in);
         }

@@ -154,6 +154,9 @@ class PackedMatrixTest {
                     together[i] = new float[n * rows[i]];
                 }
                 WeightMatrix.matmul(pool, new MatmulInput().set(x, n, cols), ws, together);
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> WeightMatrix.matmul(pool, new MatmulInput().set(x, n, cols), ws, new float[2][]));
+                assertEquals("3 matrices but 2 outputs", e.getMessage());
                 for (int i = 0; i < ws.length; i++) {
                     float[] alone = new float[n * rows[i]];
                     ws[i].matmul(pool, new MatmulInput().set(x, n, cols), alone);
