@@ -202,6 +202,11 @@ public final class Fp8Matrix extends WeightMatrix {
     }
 
     @Override
+    MatmulInput.Preparation preparation(int n) {
+        return n >= gemmMinTokens() ? panelInput : rowInput;
+    }
+
+    @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (n >= gemmMinTokens()) {

@@ -271,6 +271,11 @@ public final class Int4GroupMatrix extends WeightMatrix {
     }
 
     @Override
+    MatmulInput.Preparation preparation(int n) {
+        return n >= gemmMinTokens() ? gatheredInput : matvecInput;
+    }
+
+    @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (n >= gemmMinTokens()) {

@@ -123,6 +123,17 @@ public abstract class WeightMatrix {
         if (ws.length != outs.length) {
             throw new IllegalArgumentException(ws.length + " matrices but " + outs.length + " outputs");
         }
+        // The input holds one prepared form at a time: matrices that prepare it differently (GPTQ
+        // desc_act orders, FP8 static scales) cannot share a section, so they take one each.
+        MatmulInput.Preparation shared = ws.length == 0 ? null : ws[0].preparation(in.n());
+        for (WeightMatrix w : ws) {
+            if (!java.util.Objects.equals(shared, w.preparation(in.n()))) {
+                for (int i = 0; i < ws.length; i++) {
+                    ws[i].matmul(pool, in, outs[i]);
+                }
+                return;
+            }
+        }
         for (WeightMatrix w : ws) {
             w.prepare(in);
         }
@@ -143,6 +154,14 @@ public abstract class WeightMatrix {
                 first += w.units();
             }
         });
+    }
+
+    /**
+     * The form of the input this matrix's kernels prepare for {@code n} inputs beyond the shared 8-bit
+     * and packed ones (null: none): matrices whose preparations differ never share a parallel section.
+     */
+    MatmulInput.Preparation preparation(int n) {
+        return null;
     }
 
     /** Panels of {@link #rowGrain()} rows: the units a product is split into. */

@@ -183,4 +183,34 @@ class Int4GroupMatrixTest {
                 () -> Int4GroupMatrix.of("w", 2, 64, 32, new byte[128], new float[4], new float[4], new int[63]));
         assertTrue(e.getMessage().contains("63 entries"), e.getMessage());
     }
+
+    /**
+     * GPTQ desc_act matrices each gather the input in their own order, and the input holds one
+     * gathered form at a time: a layer's q, k and v must not share a parallel section then (they did
+     * once, and the workers read each other's orders). Each result equals its own product.
+     */
+    @Test
+    void matricesWithTheirOwnInputOrdersTakeSeparateSections() {
+        int cols = 256;
+        Int4GroupMatrix[] ms = {random(96, cols, 32, true, 1).m(), random(40, cols, 32, true, 2).m(),
+            random(40, cols, 32, false, 3).m()};
+        SplittableRandom r = new SplittableRandom(4);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            for (int n : new int[] {1, 3, 40}) {
+                float[] x = input(r, n * cols);
+                float[][] together = new float[ms.length][];
+                for (int i = 0; i < ms.length; i++) {
+                    together[i] = new float[n * ms[i].rows()];
+                }
+                WeightMatrix.matmul(pool, new MatmulInput().set(x, n, cols), ms, together);
+                for (int i = 0; i < ms.length; i++) {
+                    float[] alone = new float[n * ms[i].rows()];
+                    ms[i].matmul(pool, new MatmulInput().set(x, n, cols), alone);
+                    for (int j = 0; j < alone.length; j++) {
+                        assertEquals(alone[j], together[i][j], 0f, "matrix " + i + ", " + n + " inputs, value " + j);
+                    }
+                }
+            }
+        }
+    }
 }
