@@ -159,9 +159,7 @@ public final class Gemm {
         cb0.intoArray(o, base + 11 * stride);
         cb1.intoArray(o, base + 11 * stride + V);
         if (!whole) {
-            for (int i = 0; i < 12; i++) {
-                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
-            }
+            copyRows(o, 12, rows, out, t, outStride, r0);
         }
     }
 
@@ -212,9 +210,7 @@ public final class Gemm {
         c50.intoArray(o, base + 5 * stride);
         c51.intoArray(o, base + 5 * stride + V);
         if (!whole) {
-            for (int i = 0; i < 6; i++) {
-                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
-            }
+            copyRows(o, 6, rows, out, t, outStride, r0);
         }
     }
 
@@ -255,9 +251,7 @@ public final class Gemm {
         c30.intoArray(o, base + 3 * stride);
         c31.intoArray(o, base + 3 * stride + V);
         if (!whole) {
-            for (int i = 0; i < 4; i++) {
-                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
-            }
+            copyRows(o, 4, rows, out, t, outStride, r0);
         }
     }
 
@@ -287,9 +281,7 @@ public final class Gemm {
         c10.intoArray(o, base + stride);
         c11.intoArray(o, base + stride + V);
         if (!whole) {
-            for (int i = 0; i < 2; i++) {
-                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
-            }
+            copyRows(o, 2, rows, out, t, outStride, r0);
         }
     }
 
@@ -314,10 +306,17 @@ public final class Gemm {
         c00.intoArray(o, base);
         c01.intoArray(o, base + V);
         if (!whole) {
-            for (int i = 0; i < 1; i++) {
-                System.arraycopy(o, i * G, out, (t + i) * outStride + r0, rows);
-            }
+            copyRows(o, 1, rows, out, t, outStride, r0);
         }
     }
 
+    /**
+     * A partial panel's tile went to scratch ({@code tile[i*G ..]} for token {@code i}); its valid
+     * {@code rows} of each of {@code tokens} tokens go to {@code out} from token {@code t}.
+     */
+    private static void copyRows(float[] tile, int tokens, int rows, float[] out, int t, int outStride, int r0) {
+        for (int i = 0; i < tokens; i++) {
+            System.arraycopy(tile, i * G, out, (t + i) * outStride + r0, rows);
+        }
+    }
 }
