@@ -125,6 +125,7 @@ public final class KernelSpeed {
             double handOff = Double.MAX_VALUE;
             long probeBytes = timeScale >= 1 ? Math.max(PROBE_BYTES, 2 * cache) : PROBE_BYTES >> 6;
             MemorySegment probe = arena.allocate(probeBytes, 64).fill((byte) 1);
+            long l2Bytes = Math.min(probeBytes, (1L << 20) * pool.threads()); // 1 MB a thread
             double[] memory = new double[WORK_ROUNDS.length];
             double[] cached = new double[WORK_ROUNDS.length];
             for (int round = 0; round < Math.max(3, rounds); round++) {
@@ -132,7 +133,6 @@ public final class KernelSpeed {
                 handOff = Math.min(handOff, handOff(pool, (int) Math.max(100, 20_000 * timeScale)));
                 for (int i = 0; i < WORK_ROUNDS.length; i++) {
                     memory[i] = Math.max(memory[i], readWithWork(probe, probeBytes, 1, pool, WORK_ROUNDS[i]));
-                    long l2Bytes = Math.min(probeBytes, (1L << 20) * pool.threads()); // 1 MB a thread
                     cached[i] = Math.max(cached[i], readWithWork(probe, l2Bytes, timeScale >= 1 ? 64 : 2, pool,
                             WORK_ROUNDS[i]));
                 }
@@ -193,13 +193,7 @@ public final class KernelSpeed {
         long start = System.nanoTime();
         pool.parallelFor(chunks, 1, (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
-                long from = c * chunkBytes;
-                long to = from + chunkBytes;
-                LongVector acc = LongVector.zero(LONGS);
-                for (long off = from; off < to; off += LONGS.vectorByteSize()) {
-                    acc = LongVector.fromMemorySegment(LONGS, segment, off, ByteOrder.LITTLE_ENDIAN).add(acc);
-                }
-                sums[c] = acc.reduceLanes(VectorOperators.ADD);
+                sums[c] = sumWithWork(segment, c * chunkBytes, chunkBytes, -1, 0);
             }
         });
         long nanos = System.nanoTime() - start;
@@ -216,39 +210,20 @@ public final class KernelSpeed {
 
     /**
      * GB/s of each thread reading {@code bytes / threads} of {@code segment} (from its own offset)
-     * {@code passes} times, with {@code rounds} of four dependent XORs per vector loaded, fed by the
-     * running sum of the loads so that the work cannot be dropped or moved out of the loop. For more
-     * than one pass the share must be a power of two (the reads wrap around it).
+     * {@code passes} times, with {@code rounds} of four dependent XORs per vector loaded
+     * ({@link #sumWithWork}). For more than one pass the share is a power of two (the reads wrap
+     * around it).
      */
     static double readWithWork(MemorySegment segment, long bytes, int passes, WorkerPool pool, int rounds) {
         int threads = pool.threads();
         long share = passes == 1 ? bytes / threads / 64 * 64 : Long.highestOneBit(bytes / threads);
         long wrap = passes == 1 ? -1 : share - 1;
         long total = share * passes;
-        int step = LONGS.vectorByteSize();
         long[] sums = new long[threads];
         long start = System.nanoTime();
         pool.parallelFor(threads, 1, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
-                long from = t * share;
-                LongVector acc = LongVector.zero(LONGS);
-                LongVector z0 = LongVector.broadcast(LONGS, 3);
-                LongVector z1 = z0;
-                LongVector z2 = z0;
-                LongVector z3 = z0;
-                // Each vector comes from a method called on one whose class C2 knows (a load, or the
-                // result of such a call), as in the kernels: see PackedQ4KMatrix.
-                for (long i = 0; i < total; i += step) {
-                    acc = LongVector.fromMemorySegment(LONGS, segment, from + (i & wrap), ByteOrder.LITTLE_ENDIAN)
-                            .add(acc);
-                    for (int k = 0; k < rounds; k++) {
-                        z0 = acc.lanewise(VectorOperators.XOR, z0);
-                        z1 = z0.lanewise(VectorOperators.XOR, z1);
-                        z2 = z1.lanewise(VectorOperators.XOR, z2);
-                        z3 = z2.lanewise(VectorOperators.XOR, z3);
-                    }
-                }
-                sums[t] = acc.add(z3).reduceLanes(VectorOperators.ADD);
+                sums[t] = sumWithWork(segment, t * share, total, wrap, rounds);
             }
         });
         long nanos = System.nanoTime() - start;
@@ -256,6 +231,32 @@ public final class KernelSpeed {
             System.out.print(""); // keeps the sums alive
         }
         return (double) total * threads / nanos;
+    }
+
+    /**
+     * The sum of the longs of {@code segment} read from {@code from} for {@code total} bytes, the
+     * offset wrapping with {@code wrap} ({@code -1}: no wrap), with {@code rounds} of four dependent
+     * XORs per vector loaded, fed by the running sum so that the work cannot be dropped or moved out of
+     * the loop. The vectors stay inside: only the sum leaves, so C2 need not inline this.
+     */
+    private static long sumWithWork(MemorySegment segment, long from, long total, long wrap, int rounds) {
+        LongVector acc = LongVector.zero(LONGS);
+        LongVector z0 = LongVector.broadcast(LONGS, 3);
+        LongVector z1 = z0;
+        LongVector z2 = z0;
+        LongVector z3 = z0;
+        // Each vector comes from a method called on one whose class C2 knows (a load, or the result of
+        // such a call), as in the kernels: see PackedQ4KMatrix.
+        for (long i = 0; i < total; i += LONGS.vectorByteSize()) {
+            acc = LongVector.fromMemorySegment(LONGS, segment, from + (i & wrap), ByteOrder.LITTLE_ENDIAN).add(acc);
+            for (int k = 0; k < rounds; k++) {
+                z0 = acc.lanewise(VectorOperators.XOR, z0);
+                z1 = z0.lanewise(VectorOperators.XOR, z1);
+                z2 = z1.lanewise(VectorOperators.XOR, z2);
+                z3 = z2.lanewise(VectorOperators.XOR, z3);
+            }
+        }
+        return acc.add(z3).reduceLanes(VectorOperators.ADD);
     }
 
     /** The time of one parallel section that does nothing: waking the workers and waiting for them. */

@@ -134,11 +134,9 @@ public abstract class WeightMatrix {
                 return;
             }
         }
-        for (WeightMatrix w : ws) {
-            w.prepare(in);
-        }
         int units = 0;
         for (WeightMatrix w : ws) {
+            w.prepare(in);
             units += w.units();
         }
         pool.parallelFor(units, 1, (u0, u1) -> {
