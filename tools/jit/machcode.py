@@ -49,18 +49,26 @@ def main():
     if len(sys.argv) != 4:
         sys.exit("usage: machcode.py LOG CLASS::METHOD OUT")
     log, method, out = sys.argv[1:]
-    with open(log, errors="replace") as f:
-        lines = f.read().split("\n")
+    try:
+        with open(log, errors="replace") as f:
+            lines = f.read().split("\n")
+    except OSError as e:
+        sys.exit(f"{log}: cannot read the log ({e.strerror})")
     start = last_compilation(lines, method)
     if start is None:
         sys.exit(f"{log}: no C2 compilation of {method} (was it printed with -XX:CompileCommand=print?)")
     base, code = code_bytes(lines, start)
     if not code:
         sys.exit(f"{log}: the compilation of {method} has no [MachCode] hex")
-    with open(out + ".bin", "wb") as f:
-        f.write(code)
-    asm = subprocess.run(["objdump", "-D", "-b", "binary", "-m", "i386:x86-64", out + ".bin"],
-                         check=True, capture_output=True, text=True).stdout
+    try:
+        with open(out + ".bin", "wb") as f:
+            f.write(code)
+        asm = subprocess.run(["objdump", "-D", "-b", "binary", "-m", "i386:x86-64", out + ".bin"],
+                             check=True, capture_output=True, text=True).stdout
+    except FileNotFoundError as e:
+        sys.exit(f"{e.filename}: not found (objdump comes with binutils; OUT's folder must exist)")
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"objdump failed on {out}.bin: {e.stderr.strip()}")
     with open(out + ".s", "w") as f:
         f.write(asm)
     with open(out + ".norm", "w") as f:
