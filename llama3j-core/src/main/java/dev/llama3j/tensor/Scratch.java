@@ -49,7 +49,8 @@ final class Scratch {
     }
 
     /**
-     * Room for the 16-bit partial sums of a K-quant super-block for two inputs: up to 32 per input
+     * Room for the 16-bit partial sums of K-quant super-blocks for two inputs, or of two super-blocks
+     * of one input (the two streams of PackedQ4KMatrix.kernel1): up to 32 per input
      * (8 sub-blocks of up to 4 parts), G rows each.
      */
     static short[] sums() {
