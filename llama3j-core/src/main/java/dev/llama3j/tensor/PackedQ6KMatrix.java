@@ -26,9 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Generating multiplies the values with the input quantized to 8 bits (llama.cpp's Q6_K × Q8_K
  * dot product does the same) in 16-bit lanes, one lane per row: 8 products of a value (at most 32 in
  * magnitude) and an 8-bit input (at most 127) fit a 16-bit sum; the two halves of a sub-block are
- * widened to 32 bits, multiplied by the sub-block scale and summed over the input's 32-value block
- * in integers (at most 2 × 16 × 32 × 127 × 128 &lt; 2^24, so exact in fp32 too), then scaled once by
- * the input block's scale. Steps of up to 16 sequences dequantize each column into registers for
+ * widened to 32 bits and multiplied by the sub-block scale in integers (at most 16 × 32 × 127 × 128
+ * &lt; 2^24, so exact in fp32 too), then scaled by the row's {@code d} times the input block's scale.
+ * Steps of up to 16 sequences dequantize each column into registers for
  * eight or four of them at a time ({@link #fused}); prompts go through the fp32 {@link Gemm} path.
  */
 final class PackedQ6KMatrix extends WeightMatrix {
@@ -258,7 +258,14 @@ final class PackedQ6KMatrix extends WeightMatrix {
         }
     }
 
-    // Written out in full on purpose: see PackedQ8Matrix.
+    /**
+     * One input. The group's super-blocks are read as two streams, the first half and the second
+     * half, a sub-block (G + 16·G bytes) from each in turn: two streams keep more prefetches in
+     * flight while the core computes than one (SPEED.md, finding 14: 14336 × 4096 from memory
+     * 21.2-21.5 → 24.0 GB/s; two sub-blocks from each in turn gained nothing). Each sub-block's sum
+     * is scaled by {@code d · dx} at once, so the two streams share the accumulators.
+     * Written out in full on purpose: see PackedQ8Matrix.
+     */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;
         MemorySegment d = data;
@@ -267,16 +274,17 @@ final class PackedQ6KMatrix extends WeightMatrix {
         int qb = t * blocks * INPUT_BLOCKS;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
-        for (int b = 0; b < blocks; b++) {
-            long off = base + (long) b * GROUP_BLOCK_BYTES;
-            int xo = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
-            FloatVector blockAcc0 = FloatVector.zero(F);
-            FloatVector blockAcc1 = blockAcc0;
-            for (int m = 0; m < INPUT_BLOCKS; m++) {
-                IntVector sum0 = IntVector.zero(I);
-                IntVector sum1 = sum0;
-                for (int h = 0; h < 2; h++) {
-                    int j = 2 * m + h;
+        int half = (blocks + 1) >> 1;
+        for (int i = 0; i < half; i++) {
+            int streams = i + half < blocks ? 2 : 1;
+            for (int s = 0; s < streams; s++) {
+                Halves.widen(d, base + (long) (i + s * half) * GROUP_BLOCK_BYTES, scales, s * G);
+            }
+            for (int j = 0; j < SUB; j++) {
+                for (int s = 0; s < streams; s++) {
+                    int b = i + s * half;
+                    long off = base + (long) b * GROUP_BLOCK_BYTES;
+                    int xo = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
                     long col = off + VALUES + (long) j * SUB_BYTES;
                     int xj = xo + j * SUB;
                     ShortVector lo = ShortVector.zero(S_G);
@@ -299,18 +307,15 @@ final class PackedQ6KMatrix extends WeightMatrix {
                     IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                             .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                     IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
-                    sum0 = s0.mul(sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(sum0);
-                    sum1 = s1.mul(sc.lanewise(VectorOperators.ASHR, 16)).add(sum1);
+                    IntVector sum0 = s0.mul(sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum1 = s1.mul(sc.lanewise(VectorOperators.ASHR, 16));
+                    FloatVector dx = FloatVector.broadcast(F, in.qScale[qb + b * INPUT_BLOCKS + (j >> 1)]);
+                    acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0))
+                            .fma(FloatVector.fromArray(F, scales, s * G).mul(dx), acc0);
+                    acc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0))
+                            .fma(FloatVector.fromArray(F, scales, s * G + V).mul(dx), acc1);
                 }
-                FloatVector dx = FloatVector.broadcast(F, in.qScale[qb + b * INPUT_BLOCKS + m]);
-                blockAcc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0)).fma(dx, blockAcc0);
-                blockAcc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0)).fma(dx, blockAcc1);
             }
-            Halves.widen(d, off, scales);
-            FloatVector d0 = FloatVector.fromArray(F, scales, 0);
-            FloatVector d1 = FloatVector.fromArray(F, scales, V);
-            acc0 = blockAcc0.fma(d0, acc0);
-            acc1 = blockAcc1.fma(d1, acc1);
         }
         if (count == G) {
             acc0.intoArray(out, outOff);

@@ -43,7 +43,7 @@ class PackedMatrixTest {
 
     @ParameterizedTest
     @CsvSource({"Q8_0, 70, 96", "Q8_0, 32, 64", "Q8_0, 5, 32", "Q4_0, 70, 96", "Q4_0, 64, 128", "Q4_0, 3, 32",
-        "Q6_K, 70, 512", "Q6_K, 32, 256", "Q4_K, 70, 512", "Q4_K, 32, 256", "Q4_K, 5, 768", "Q5_K, 70, 512", "Q5_K, 32, 256", "Q5_K, 3, 768"})
+        "Q6_K, 70, 512", "Q6_K, 32, 256", "Q6_K, 5, 768", "Q4_K, 70, 512", "Q4_K, 32, 256", "Q4_K, 5, 768", "Q5_K, 70, 512", "Q5_K, 32, 256", "Q5_K, 3, 768"})
     void packedMatchesReference(GgmlType type, int rows, int cols) {
         SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
         byte[] bytes = type == GgmlType.Q4_K || type == GgmlType.Q5_K
