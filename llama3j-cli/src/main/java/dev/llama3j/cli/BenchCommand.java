@@ -218,6 +218,7 @@ final class BenchCommand implements Callable<Integer> {
             row.put("xors_per_64_bytes", w.xorsPer64Bytes());
             row.put("memory_gb_s", round(w.memoryGbPerSecond()));
             row.put("l2_gb_s", round(w.cacheGbPerSecond()));
+            row.put("two_streams_gb_s", round(w.twoStreamsGbPerSecond()));
             work.add(row);
         }
         o.put("read_with_work", work);

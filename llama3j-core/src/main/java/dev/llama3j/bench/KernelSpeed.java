@@ -58,8 +58,12 @@ public final class KernelSpeed {
      * and again). How fast a kernel can read from memory depends on how much it computes per byte,
      * not only on whether it keeps up from the caches: the hardware prefetchers hide less of the
      * memory latency the longer a core spends between its loads (docs/SPEED.md, finding 10).
+     * {@code twoStreamsGbPerSecond}: the same from memory with each thread reading its share as two
+     * streams, its two halves, {@link #STREAM_CHUNK} bytes of each in turn, as the Q4_K, Q6_K and Q8_0
+     * kernels read a group of rows (finding 14).
      */
-    public record WorkProbe(int xorsPer64Bytes, double memoryGbPerSecond, double cacheGbPerSecond) {}
+    public record WorkProbe(int xorsPer64Bytes, double memoryGbPerSecond, double cacheGbPerSecond,
+            double twoStreamsGbPerSecond) {}
 
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
@@ -128,19 +132,23 @@ public final class KernelSpeed {
             long l2Bytes = Math.min(probeBytes, (1L << 20) * pool.threads()); // 1 MB a thread
             double[] memory = new double[WORK_ROUNDS.length];
             double[] cached = new double[WORK_ROUNDS.length];
+            double[] twoStreams = new double[WORK_ROUNDS.length];
             for (int round = 0; round < Math.max(3, rounds); round++) {
                 read = Math.max(read, readBandwidth(probe, pool));
                 handOff = Math.min(handOff, handOff(pool, (int) Math.max(100, 20_000 * timeScale)));
                 for (int i = 0; i < WORK_ROUNDS.length; i++) {
-                    memory[i] = Math.max(memory[i], readWithWork(probe, probeBytes, 1, pool, WORK_ROUNDS[i]));
+                    memory[i] = Math.max(memory[i], readWithWork(probe, probeBytes, 1, pool, WORK_ROUNDS[i], 1));
                     cached[i] = Math.max(cached[i], readWithWork(probe, l2Bytes, timeScale >= 1 ? 64 : 2, pool,
-                            WORK_ROUNDS[i]));
+                            WORK_ROUNDS[i], 1));
+                    twoStreams[i] = Math.max(twoStreams[i],
+                            readWithWork(probe, probeBytes, 1, pool, WORK_ROUNDS[i], 2));
                 }
             }
             List<WorkProbe> work = new ArrayList<>();
             for (int i = 0; i < WORK_ROUNDS.length; i++) {
                 // Per 64 bytes: one vector load is 64 bytes at 512 bits, 32 at 256, 16 at 128.
-                work.add(new WorkProbe(4 * WORK_ROUNDS[i] * 64 / LONGS.vectorByteSize(), memory[i], cached[i]));
+                work.add(new WorkProbe(4 * WORK_ROUNDS[i] * 64 / LONGS.vectorByteSize(), memory[i], cached[i],
+                        twoStreams[i]));
             }
             return new Report(threads, kernels, read, handOff, probeBytes, cache, work);
         }
@@ -165,10 +173,11 @@ public final class KernelSpeed {
                 r.cacheBytes() > 0 ? (r.cacheBytes() >> 20) + " MB" : "size unknown");
         out.printf(Locale.ROOT, "hand-off to the workers and back: %.2f µs (a 1B token makes about %d)%n",
                 r.handOffMicros(), HAND_OFFS_PER_1B_TOKEN);
-        out.printf(Locale.ROOT, "read with dependent vector XORs per 64 bytes (from memory / from L2):%n");
+        out.printf(Locale.ROOT,
+                "read with dependent vector XORs per 64 bytes (from memory / from L2; from memory as two streams a thread):%n");
         for (WorkProbe w : r.workProbes()) {
-            out.printf(Locale.ROOT, "  %2d XORs  %5.1f GB/s / %6.1f GB/s%n", w.xorsPer64Bytes(), w.memoryGbPerSecond(),
-                    w.cacheGbPerSecond());
+            out.printf(Locale.ROOT, "  %2d XORs  %5.1f GB/s / %6.1f GB/s;  two streams %5.1f GB/s%n", w.xorsPer64Bytes(),
+                    w.memoryGbPerSecond(), w.cacheGbPerSecond(), w.twoStreamsGbPerSecond());
         }
     }
 
@@ -193,7 +202,7 @@ public final class KernelSpeed {
         long start = System.nanoTime();
         pool.parallelFor(chunks, 1, (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
-                sums[c] = sumWithWork(segment, c * chunkBytes, chunkBytes, -1, 0);
+                sums[c] = sumWithWork(segment, c * chunkBytes, chunkBytes, -1, 0, 1);
             }
         });
         long nanos = System.nanoTime() - start;
@@ -208,22 +217,26 @@ public final class KernelSpeed {
     /** Rounds of four dependent XORs per vector load that the work probes add: 0 is the plain read. */
     private static final int[] WORK_ROUNDS = {0, 1, 2, 3, 4};
 
+    /** The bytes read from one stream before the next, with two streams a thread: as the Q4_K kernel's 32 columns. */
+    static final long STREAM_CHUNK = 1024;
+
     /**
      * GB/s of each thread reading {@code bytes / threads} of {@code segment} (from its own offset)
      * {@code passes} times, with {@code rounds} of four dependent XORs per vector loaded
-     * ({@link #sumWithWork}). For more than one pass the share is a power of two (the reads wrap
-     * around it).
+     * ({@link #sumWithWork}), as {@code streams} (1 or 2) streams. For more than one pass the share is
+     * a power of two (the reads wrap around it).
      */
-    static double readWithWork(MemorySegment segment, long bytes, int passes, WorkerPool pool, int rounds) {
+    static double readWithWork(MemorySegment segment, long bytes, int passes, WorkerPool pool, int rounds, int streams) {
         int threads = pool.threads();
-        long share = passes == 1 ? bytes / threads / 64 * 64 : Long.highestOneBit(bytes / threads);
+        long unit = streams == 1 ? 64 : 2 * STREAM_CHUNK;
+        long share = passes == 1 ? bytes / threads / unit * unit : Long.highestOneBit(bytes / threads);
         long wrap = passes == 1 ? -1 : share - 1;
         long total = share * passes;
         long[] sums = new long[threads];
         long start = System.nanoTime();
         pool.parallelFor(threads, 1, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
-                sums[t] = sumWithWork(segment, t * share, total, wrap, rounds);
+                sums[t] = sumWithWork(segment, t * share, total, wrap, rounds, streams);
             }
         });
         long nanos = System.nanoTime() - start;
@@ -237,9 +250,11 @@ public final class KernelSpeed {
      * The sum of the longs of {@code segment} read from {@code from} for {@code total} bytes, the
      * offset wrapping with {@code wrap} ({@code -1}: no wrap), with {@code rounds} of four dependent
      * XORs per vector loaded, fed by the running sum so that the work cannot be dropped or moved out of
-     * the loop. The vectors stay inside: only the sum leaves, so C2 need not inline this.
+     * the loop. With two {@code streams} the bytes are read as their two halves, {@link #STREAM_CHUNK}
+     * bytes of each in turn ({@code total} a multiple of twice that; no wrap). The vectors stay inside:
+     * only the sum leaves, so C2 need not inline this.
      */
-    private static long sumWithWork(MemorySegment segment, long from, long total, long wrap, int rounds) {
+    private static long sumWithWork(MemorySegment segment, long from, long total, long wrap, int rounds, int streams) {
         LongVector acc = LongVector.zero(LONGS);
         LongVector z0 = LongVector.broadcast(LONGS, 3);
         LongVector z1 = z0;
@@ -247,13 +262,21 @@ public final class KernelSpeed {
         LongVector z3 = z0;
         // Each vector comes from a method called on one whose class C2 knows (a load, or the result of
         // such a call), as in the kernels: see PackedQ4KMatrix.
-        for (long i = 0; i < total; i += LONGS.vectorByteSize()) {
-            acc = LongVector.fromMemorySegment(LONGS, segment, from + (i & wrap), ByteOrder.LITTLE_ENDIAN).add(acc);
-            for (int k = 0; k < rounds; k++) {
-                z0 = acc.lanewise(VectorOperators.XOR, z0);
-                z1 = z0.lanewise(VectorOperators.XOR, z1);
-                z2 = z1.lanewise(VectorOperators.XOR, z2);
-                z3 = z2.lanewise(VectorOperators.XOR, z3);
+        long part = total / streams;
+        long chunk = streams == 1 ? total : STREAM_CHUNK;
+        for (long c = 0; c < part; c += chunk) {
+            for (int s = 0; s < streams; s++) {
+                long start = s * part + c;
+                for (long i = 0; i < chunk; i += LONGS.vectorByteSize()) {
+                    acc = LongVector.fromMemorySegment(LONGS, segment, from + ((start + i) & wrap), ByteOrder.LITTLE_ENDIAN)
+                            .add(acc);
+                    for (int k = 0; k < rounds; k++) {
+                        z0 = acc.lanewise(VectorOperators.XOR, z0);
+                        z1 = z0.lanewise(VectorOperators.XOR, z1);
+                        z2 = z1.lanewise(VectorOperators.XOR, z2);
+                        z3 = z2.lanewise(VectorOperators.XOR, z3);
+                    }
+                }
             }
         }
         return acc.add(z3).reduceLanes(VectorOperators.ADD);

@@ -25,12 +25,13 @@ class KernelSpeedTest {
         assertEquals(List.of(0, 4 * perLoad, 8 * perLoad, 12 * perLoad, 16 * perLoad),
                 r.workProbes().stream().map(KernelSpeed.WorkProbe::xorsPer64Bytes).toList());
         for (KernelSpeed.WorkProbe w : r.workProbes()) {
-            assertTrue(w.memoryGbPerSecond() > 0 && w.cacheGbPerSecond() > 0, w.toString());
+            assertTrue(w.memoryGbPerSecond() > 0 && w.cacheGbPerSecond() > 0 && w.twoStreamsGbPerSecond() > 0,
+                    w.toString());
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         KernelSpeed.print(r, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("64 x 256") && text.contains("read bandwidth") && text.contains("hand-off")
-                && text.contains(" XORs "), text);
+                && text.contains(" XORs ") && text.contains("two streams"), text);
     }
 }
