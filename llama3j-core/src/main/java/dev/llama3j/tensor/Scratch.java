@@ -13,6 +13,13 @@ final class Scratch {
 
     private Scratch() {}
 
+    /**
+     * Unused room after each array: the two threads' arrays end up side by side wherever the collector
+     * moves them, and a cache line (or line pair) shared by two threads' written arrays bounces between
+     * the cores at every write (SPEED.md, finding 15).
+     */
+    static final int PAD_FLOATS = 64;
+
     /** Room for a transposed panel of {@link Gemm#G} rows of {@code cols} values. */
     static float[] panel(int cols) {
         return get(PANEL, cols * Gemm.G);
@@ -56,7 +63,7 @@ final class Scratch {
     static short[] sums() {
         short[] a = SUMS.get();
         if (a == null) {
-            a = new short[64 * Gemm.G];
+            a = new short[64 * Gemm.G + 2 * PAD_FLOATS];
             SUMS.set(a);
         }
         return a;
@@ -65,7 +72,7 @@ final class Scratch {
     private static float[] get(ThreadLocal<float[]> tl, int size) {
         float[] a = tl.get();
         if (a == null || a.length < size) {
-            a = new float[size];
+            a = new float[size + PAD_FLOATS];
             tl.set(a);
         }
         return a;

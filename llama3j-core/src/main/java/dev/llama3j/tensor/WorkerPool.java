@@ -1,6 +1,7 @@
 package dev.llama3j.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -22,14 +23,25 @@ public final class WorkerPool implements AutoCloseable {
 
     private final int threads;
     private final Thread[] workers;
-    private volatile long generation;
     private volatile boolean closed;
     private volatile RangeTask task;
     private volatile int total;
     private volatile int grain;
+    /**
+     * The counters the threads spin on or update in every loop, each 128 bytes from the other and
+     * from the array's ends, so that no other object shares their cache lines (or the line pairs the
+     * adjacent-line prefetcher fetches together). As plain fields or AtomicIntegers they sat wherever
+     * the collector had moved them, and a thread spinning on a line that the working thread also
+     * writes (its scratch arrays, say) slows that thread down at every write (SPEED.md, finding 15).
+     */
+    private final AtomicLongArray sync = new AtomicLongArray(4 * SLOT);
+    private static final int SLOT = 16;
+    /** Bumped by the caller to start a loop (publishes task, total, grain, caller to the workers) or to close. */
+    private static final int GENERATION = SLOT;
     /** The first item that no thread has taken yet. */
-    private final AtomicInteger nextItem = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
+    private static final int NEXT_ITEM = 2 * SLOT;
+    /** Workers that have not finished the current loop. */
+    private static final int PENDING = 3 * SLOT;
     private volatile Throwable failure;
     private volatile Thread caller;
     /**
@@ -79,9 +91,9 @@ public final class WorkerPool implements AutoCloseable {
         this.grain = g;
         this.failure = null;
         this.caller = Thread.currentThread();
-        nextItem.set(0);
-        pending.set(workers.length);
-        generation++; // publishes the fields above to the workers
+        sync.set(NEXT_ITEM, 0);
+        sync.set(PENDING, workers.length);
+        sync.getAndIncrement(GENERATION); // publishes the fields above to the workers
         if (sleepingWorkers.get() > 0) {
             for (Thread w : workers) {
                 LockSupport.unpark(w);
@@ -92,14 +104,14 @@ public final class WorkerPool implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // Stop the others after their current chunk, and wait for them before throwing: a worker
             // still in this loop would otherwise run into the next one.
-            nextItem.set(n);
+            sync.set(NEXT_ITEM, n);
             failure = e;
         }
         int spins = 0;
-        while (pending.get() > 0) {
+        while (sync.get(PENDING) > 0) {
             if (++spins > SPIN_ITERATIONS) {
                 callerSleeping = true;
-                if (pending.get() > 0) {
+                if (sync.get(PENDING) > 0) {
                     LockSupport.parkNanos(this, 50_000);
                 }
                 callerSleeping = false;
@@ -129,12 +141,12 @@ public final class WorkerPool implements AutoCloseable {
     private void runChunks(RangeTask t, int n, int g) {
         int parts = 2 * threads;
         while (true) {
-            int start = nextItem.get();
+            int start = (int) sync.get(NEXT_ITEM);
             if (start >= n) {
                 return;
             }
             int size = Math.min(n - start, Math.max(g, (n - start) / parts));
-            if (nextItem.compareAndSet(start, start + size)) {
+            if (sync.compareAndSet(NEXT_ITEM, start, start + size)) {
                 t.run(start, start + size);
             }
         }
@@ -144,10 +156,10 @@ public final class WorkerPool implements AutoCloseable {
         long seen = 0;
         while (true) {
             int spins = 0;
-            while (generation == seen && !closed) {
+            while (sync.get(GENERATION) == seen) {
                 if (++spins > SPIN_ITERATIONS) {
                     sleepingWorkers.incrementAndGet();
-                    if (generation == seen && !closed) {
+                    if (sync.get(GENERATION) == seen) {
                         LockSupport.park(this);
                     }
                     sleepingWorkers.decrementAndGet();
@@ -158,13 +170,13 @@ public final class WorkerPool implements AutoCloseable {
             if (closed) {
                 return;
             }
-            seen = generation;
+            seen = sync.get(GENERATION);
             try {
                 runChunks(task, total, grain);
             } catch (Throwable t) {
                 failure = t;
             } finally {
-                if (pending.decrementAndGet() == 0 && callerSleeping) {
+                if (sync.decrementAndGet(PENDING) == 0 && callerSleeping) {
                     LockSupport.unpark(caller);
                 }
             }
@@ -174,6 +186,7 @@ public final class WorkerPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        sync.getAndIncrement(GENERATION); // the workers spin on the generation alone: wake them to see closed
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
