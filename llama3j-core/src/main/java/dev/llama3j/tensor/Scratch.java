@@ -14,9 +14,10 @@ final class Scratch {
     private Scratch() {}
 
     /**
-     * Unused room after each array: the two threads' arrays end up side by side wherever the collector
-     * moves them, and a cache line (or line pair) shared by two threads' written arrays bounces between
-     * the cores at every write (SPEED.md, finding 15).
+     * Unused room after each array, 256 bytes (this many floats; twice as many shorts): the two
+     * threads' arrays end up side by side wherever the collector moves them, and a cache line (or line
+     * pair) shared by two threads' written arrays bounces between the cores at every write (SPEED.md,
+     * finding 15).
      */
     static final int PAD_FLOATS = 64;
 

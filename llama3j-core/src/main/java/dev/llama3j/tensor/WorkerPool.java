@@ -28,9 +28,9 @@ public final class WorkerPool implements AutoCloseable {
     private volatile int total;
     private volatile int grain;
     /**
-     * The counters the threads spin on or update in every loop, each 128 bytes from the other and
-     * from the array's ends, so that no other object shares their cache lines (or the line pairs the
-     * adjacent-line prefetcher fetches together). As plain fields or AtomicIntegers they sat wherever
+     * The counters the threads spin on or update in every loop, 128 bytes apart and at least 120
+     * bytes from the array's ends, so that no other object shares their cache lines (or the line pairs
+     * the adjacent-line prefetcher fetches together). As plain fields or AtomicIntegers they sat wherever
      * the collector had moved them, and a thread spinning on a line that the working thread also
      * writes (its scratch arrays, say) slows that thread down at every write (SPEED.md, finding 15).
      */
