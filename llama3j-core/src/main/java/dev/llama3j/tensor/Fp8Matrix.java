@@ -242,49 +242,63 @@ public final class Fp8Matrix extends WeightMatrix {
         }
     }
 
+    /** Columns (G bytes each, 1 KB with 16-float vectors) that {@link #kernel1} reads from one stream before the other. */
+    private static final int CHUNK_COLUMNS = 32;
+
     // The kernels are written out in full on purpose (see PackedQ8Matrix): a helper taking or
     // returning vectors that C2 does not inline boxes them on every call.
 
-    /** One token times panel {@code p}; even and odd columns in separate accumulators hide FMA latency. */
+    /**
+     * One token times panel {@code p}; even and odd columns in separate accumulators hide FMA latency.
+     * The panel's columns are read as two streams, the first half and the second half,
+     * {@link #CHUNK_COLUMNS} columns (1 KB) from each in turn (SPEED.md, finding 14).
+     */
     private void kernel1(int p, float[] x, int xOff, float xScale, float[] out, int outOff, int count) {
         MemorySegment d = data;
         long base = (long) p * G * cols;
         FloatVector e0 = FloatVector.zero(F);
         FloatVector e1 = e0, o0 = e0, o1 = e0;
-        int k = 0;
-        for (; k + 2 <= cols; k += 2) {
-            long c = base + (long) k * G;
-            IntVector b0 = SPLIT_LOADS
-                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
-                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector b1 = SPLIT_LOADS
-                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
-                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
-            FloatVector xk = FloatVector.broadcast(F, x[xOff + k]);
-            e0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e0);
-            e1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e1);
-            c += G;
-            b0 = SPLIT_LOADS
-                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
-                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
-            b1 = SPLIT_LOADS
-                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
-                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
-            xk = FloatVector.broadcast(F, x[xOff + k + 1]);
-            o0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o0);
-            o1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o1);
-        }
-        if (k < cols) {
-            long c = base + (long) k * G;
-            IntVector b0 = SPLIT_LOADS
-                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
-                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector b1 = SPLIT_LOADS
-                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
-                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
-            FloatVector xk = FloatVector.broadcast(F, x[xOff + k]);
-            e0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e0);
-            e1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e1);
+        int half = (cols + 2 * CHUNK_COLUMNS - 1) / (2 * CHUNK_COLUMNS) * CHUNK_COLUMNS;
+        for (int k0 = 0; k0 < half; k0 += CHUNK_COLUMNS) {
+            for (int s = 0; s < 2; s++) {
+                int from = s * half + k0;
+                int to = Math.min(from + CHUNK_COLUMNS, s == 0 ? Math.min(half, cols) : cols);
+                int k = from;
+                for (; k + 2 <= to; k += 2) {
+                    long c = base + (long) k * G;
+                    IntVector b0 = SPLIT_LOADS
+                            ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                            : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector b1 = SPLIT_LOADS
+                            ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                            : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+                    FloatVector xk = FloatVector.broadcast(F, x[xOff + k]);
+                    e0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e0);
+                    e1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e1);
+                    c += G;
+                    b0 = SPLIT_LOADS
+                            ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                            : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+                    b1 = SPLIT_LOADS
+                            ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                            : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+                    xk = FloatVector.broadcast(F, x[xOff + k + 1]);
+                    o0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o0);
+                    o1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o1);
+                }
+                if (k < to) { // an odd column count leaves one over at the end of the second stream
+                    long c = base + (long) k * G;
+                    IntVector b0 = SPLIT_LOADS
+                            ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                            : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector b1 = SPLIT_LOADS
+                            ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                            : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+                    FloatVector xk = FloatVector.broadcast(F, x[xOff + k]);
+                    e0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e0);
+                    e1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e1);
+                }
+            }
         }
         FloatVector s = FloatVector.broadcast(F, xScale);
         FloatVector r0 = e0.add(o0).mul(s).mul(FloatVector.fromArray(F, rowScale, p * G));
