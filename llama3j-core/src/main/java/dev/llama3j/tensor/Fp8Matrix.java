@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Layout, repacked at load time: rows in panels of {@link Gemm#G}, each panel column-major
  * ({@code [col][G]} bytes), so one byte load widened to ints holds the same column of {@link Gemm#V}
  * rows. An E4M3 byte becomes an fp32 with two integer operations: the sign moved to bit 31 and the
- * 7 exponent-mantissa bits to bits 20..26 give the value times {@code 2^-120}, exactly, subnormals
- * included (they land on fp32 subnormals of the same ratio). The row kernels multiply that raw float
+ * 7 exponent-mantissa bits to bits 20..26 give the value times {@code 2^-120}, exactly. Subnormal
+ * codes would land on fp32 subnormals, which cost Intel cores a microcode assist per FMA; they are
+ * stored as zero and added back by {@link Fp8Subnormals}. The row kernels multiply that raw float
  * by an input pre-scaled by {@code 2^64} (or less for huge inputs), so the products stay in fp32's
  * normal range, and put the {@code 2^56} back with the scales at the end: one byte per weight and
  * three vector operations per 16 weights, like {@link PackedQ8Matrix}.
@@ -46,14 +47,16 @@ public final class Fp8Matrix extends WeightMatrix {
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
 
     private final float[] rowScale;
+    private final Fp8Subnormals subnormals;
     private final Fp8Activations activations;
     private final Fp8Input rowInput;
     private final Fp8Input panelInput;
 
     private Fp8Matrix(String name, int rows, int cols, MemorySegment packed, float[] rowScale,
-            Fp8Activations activations) {
+            Fp8Subnormals subnormals, Fp8Activations activations) {
         super(name, GgmlType.F8_E4M3, rows, cols, packed);
         this.rowScale = rowScale;
+        this.subnormals = subnormals;
         this.activations = activations;
         this.rowInput = new Fp8Input(activations, true);
         this.panelInput = new Fp8Input(activations, false);
@@ -76,6 +79,10 @@ public final class Fp8Matrix extends WeightMatrix {
             throw new IllegalArgumentException("tensor '" + name + "': " + scales.length + " scales for " + rows
                     + " rows (needs " + rows + " or 1)");
         }
+        if (cols >= Fp8Subnormals.MAX_COLS) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + cols + " columns (at most "
+                    + (Fp8Subnormals.MAX_COLS - 1) + " for F8_E4M3)");
+        }
         int panels = (rows + G - 1) / G;
         float[] rowScale = new float[panels * G];
         for (int r = 0; r < rows; r++) {
@@ -88,22 +95,27 @@ public final class Fp8Matrix extends WeightMatrix {
         }
         // Panels are independent: repacked in parallel (a model's worth is billions of bytes).
         int chunks = Math.min(panels, 4 * Runtime.getRuntime().availableProcessors());
+        int[][] subnormals = new int[panels][];
         IntStream.range(0, chunks).parallel().forEach(chunk -> {
             byte[] in = new byte[G * cols];
             byte[] out = new byte[G * cols];
             for (int p = chunk; p < panels; p += chunks) {
-                repackPanel(name, e4m3, p, Math.min(G, rows - p * G), cols, rowOffset, in, out, packed);
+                subnormals[p] = repackPanel(name, e4m3, p, Math.min(G, rows - p * G), cols, rowOffset, in, out, packed);
             }
         });
-        return new Fp8Matrix(name, rows, cols, packed, rowScale, activations);
+        return new Fp8Matrix(name, rows, cols, packed, rowScale, Fp8Subnormals.of(subnormals), activations);
     }
 
-    /** Transposes panel {@code p} ({@code count} rows, the rest zero) into {@code packed}. */
-    private static void repackPanel(String name, MemorySegment e4m3, int p, int count, int cols, int[] rowOffset,
+    /**
+     * Transposes panel {@code p} ({@code count} rows, the rest zero) into {@code packed}, its subnormal
+     * codes as zero; returns those codes' {@link Fp8Subnormals} entries.
+     */
+    private static int[] repackPanel(String name, MemorySegment e4m3, int p, int count, int cols, int[] rowOffset,
             byte[] in, byte[] out, MemorySegment packed) {
         MemorySegment.copy(e4m3, ValueLayout.JAVA_BYTE, (long) p * G * cols, in, 0, count * cols);
         java.util.Arrays.fill(in, count * cols, G * cols, (byte) 0);
         checkNaN(name, in, count * cols, p * G, cols);
+        int[] subnormals = Fp8Subnormals.extract(in, count, cols);
         int wholeCols = cols - cols % 8;
         for (int r0 = 0; r0 < G; r0 += 8) {
             for (int k0 = 0; k0 < wholeCols; k0 += 8) {
@@ -116,6 +128,7 @@ public final class Fp8Matrix extends WeightMatrix {
             }
         }
         MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, (long) p * G * cols, out.length);
+        return subnormals;
     }
 
     /** Throws naming the first E4M3 NaN among {@code bytes[0 .. count)}, rows from {@code firstRow}. */
@@ -312,6 +325,9 @@ public final class Fp8Matrix extends WeightMatrix {
             r1.intoArray(tmp, V);
             System.arraycopy(tmp, 0, out, outOff, count);
         }
+        // The input is x_q·2^e and xScale is x_scale·2^(120-e) (see Fp8Input): the true values need
+        // 2^-120, half applied to value·input (about 2^55) and half to xScale (at least about 2^-70).
+        subnormals.addProducts(p, x, xOff, 0x1p-60f, xScale * 0x1p-60f, rowScale, out, outOff);
     }
 
     /** Two tokens at once: each weight column is loaded and decoded once for both. */
@@ -360,6 +376,8 @@ public final class Fp8Matrix extends WeightMatrix {
             b1.intoArray(tmp, V);
             System.arraycopy(tmp, 0, out, outB, count);
         }
+        subnormals.addProducts(p, x, xA, 0x1p-60f, scaleA * 0x1p-60f, rowScale, out, outA); // as in kernel1
+        subnormals.addProducts(p, x, xB, 0x1p-60f, scaleB * 0x1p-60f, rowScale, out, outB);
     }
 
     /** Rows {@code [r0, r0+count)} as exact E4M3 values (unscaled) into {@code panel[k*G + r]}. */
@@ -380,6 +398,7 @@ public final class Fp8Matrix extends WeightMatrix {
             b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().mul(0x1p120f)
                     .intoArray(panel, k * G + V);
         }
+        subnormals.putInPanel(r0 / G, panel);
     }
 
     @Override
@@ -389,5 +408,6 @@ public final class Fp8Matrix extends WeightMatrix {
         for (int k = 0; k < cols; k++) {
             out[outOff + k] = Fp8.e4m3ToFloat(data.get(ValueLayout.JAVA_BYTE, base + (long) k * G)) * scale;
         }
+        subnormals.putInRow(row / G, row % G, scale, out, outOff);
     }
 }
