@@ -299,7 +299,7 @@ public final class Fp8Matrix extends WeightMatrix {
                     o0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o0);
                     o1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o1);
                 }
-                if (k < to) { // an odd column count leaves one over at the end of the second stream
+                if (k < to) { // an odd column count leaves one over at the end of the last chunk
                     long c = base + (long) k * G;
                     IntVector b0 = SPLIT_LOADS
                             ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)

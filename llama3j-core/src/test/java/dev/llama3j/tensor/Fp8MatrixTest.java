@@ -55,7 +55,8 @@ class Fp8MatrixTest {
         "32, 40, none, 0, false, 1", "33, 64, none, 0, true, 1e25", "33, 64, dynamic, Infinity, true, 1e25",
         "33, 64, dynamic, Infinity, false, 1e-25", "33, 64, fbgemm, 1200, true, 1", "33, 64, fbgemm, 1200, true, 1e-4",
         "33, 64, ct, 0, false, 1", "33, 64, ct, 0, false, 1e-9",
-        // odd column counts: one column left at the end of the second stream; fewer than a chunk
+        // odd column counts: one column left at the end of the last chunk (of the second stream; of
+        // the first when there are fewer columns than a chunk)
         "9, 75, none, 0, true, 1", "40, 7, dynamic, Infinity, true, 1"})
     void kernelsMatchReference(int rows, int cols, String mode, float value, boolean perChannel, float magnitude) {
         Fp8Activations act = switch (mode) {
