@@ -19,7 +19,7 @@ final class Scratch {
      * pair) shared by two threads' written arrays bounces between the cores at every write (SPEED.md,
      * finding 15).
      */
-    static final int PAD_FLOATS = 64;
+    private static final int PAD_FLOATS = 64;
 
     /** Room for a transposed panel of {@link Gemm#G} rows of {@code cols} values. */
     static float[] panel(int cols) {
