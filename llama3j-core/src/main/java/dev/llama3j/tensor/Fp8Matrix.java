@@ -276,8 +276,7 @@ public final class Fp8Matrix extends WeightMatrix {
             for (int s = 0; s < 2; s++) {
                 int from = s * half + k0;
                 int to = Math.min(from + CHUNK_COLUMNS, s == 0 ? Math.min(half, cols) : cols);
-                int k = from;
-                for (; k + 2 <= to; k += 2) {
+                for (int k = from; k + 2 <= to; k += 2) {
                     long c = base + (long) k * G;
                     IntVector b0 = SPLIT_LOADS
                             ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
@@ -299,19 +298,19 @@ public final class Fp8Matrix extends WeightMatrix {
                     o0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o0);
                     o1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, o1);
                 }
-                if (k < to) { // an odd column count leaves one over at the end of the last chunk
-                    long c = base + (long) k * G;
-                    IntVector b0 = SPLIT_LOADS
-                            ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
-                            : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector b1 = SPLIT_LOADS
-                            ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
-                            : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
-                    FloatVector xk = FloatVector.broadcast(F, x[xOff + k]);
-                    e0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e0);
-                    e1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e1);
-                }
             }
+        }
+        if ((cols & 1) != 0) { // the pair loops leave the last column when the count is odd
+            long c = base + (long) (cols - 1) * G;
+            IntVector b0 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector b1 = SPLIT_LOADS
+                    ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
+            FloatVector xk = FloatVector.broadcast(F, x[xOff + cols - 1]);
+            e0 = b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e0);
+            e1 = b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().fma(xk, e1);
         }
         FloatVector s = FloatVector.broadcast(F, xScale);
         FloatVector r0 = e0.add(o0).mul(s).mul(FloatVector.fromArray(F, rowScale, p * G));
