@@ -3,8 +3,6 @@ package dev.llama3j.tensor;
 import dev.llama3j.error.ModelFormatException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
@@ -136,7 +134,7 @@ public final class Fp8Matrix extends WeightMatrix {
         int i = 0;
         // Eight bytes at a time: a byte is 0x7f or 0xff exactly when its low seven bits are all ones.
         for (; i + 8 <= count; i += 8) {
-            long v = (long) LONGS.get(bytes, i) & 0x7f7f7f7f7f7f7f7fL;
+            long v = LittleEndian.longAt(bytes, i) & 0x7f7f7f7f7f7f7f7fL;
             if (((v + 0x0101010101010101L) & 0x8080808080808080L) == 0) {
                 continue;
             }
@@ -151,7 +149,6 @@ public final class Fp8Matrix extends WeightMatrix {
         }
     }
 
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     public Fp8Activations activations() {
         return activations;

@@ -1,8 +1,5 @@
 package dev.llama3j.tensor;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -21,7 +18,6 @@ import java.util.Arrays;
  */
 final class Fp8Subnormals {
     private static final int[] NONE = new int[0];
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     /** Columns an entry can name. */
     static final int MAX_COLS = 1 << 23;
 
@@ -65,7 +61,7 @@ final class Fp8Subnormals {
             if (i + 8 <= count) {
                 // Per byte, t = code & 0x7f: t + 0x7f sets bit 7 when t >= 1, t + 0x78 when t >= 8 (no
                 // carries between bytes), so a subnormal code leaves bit 7 in the first and not the second.
-                long t = (long) LONGS.get(panel, i) & 0x7f7f7f7f7f7f7f7fL;
+                long t = LittleEndian.longAt(panel, i) & 0x7f7f7f7f7f7f7f7fL;
                 if (((t + 0x7f7f7f7f7f7f7f7fL) & ~(t + 0x7878787878787878L) & 0x8080808080808080L) == 0) {
                     continue;
                 }

@@ -3,9 +3,6 @@ package dev.llama3j.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * Rearranges ggml blocks (an fp16 scale then {@code dataBytes} bytes, per 32 values) from row-major
@@ -15,7 +12,6 @@ import java.nio.ByteOrder;
  * longs, so a whole model repacks at memory speed (the load-time budget of a 1B model is a second).
  */
 final class GroupPacker {
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int G = Gemm.G;
 
     private GroupPacker() {}
@@ -86,14 +82,14 @@ final class GroupPacker {
      * single bytes.
      */
     static void transpose8(byte[] in, int[] rowOffsets, int first, int add, byte[] out, int dst, int stride) {
-        long a0 = (long) LONG.get(in, rowOffsets[first] + add);
-        long a1 = (long) LONG.get(in, rowOffsets[first + 1] + add);
-        long a2 = (long) LONG.get(in, rowOffsets[first + 2] + add);
-        long a3 = (long) LONG.get(in, rowOffsets[first + 3] + add);
-        long a4 = (long) LONG.get(in, rowOffsets[first + 4] + add);
-        long a5 = (long) LONG.get(in, rowOffsets[first + 5] + add);
-        long a6 = (long) LONG.get(in, rowOffsets[first + 6] + add);
-        long a7 = (long) LONG.get(in, rowOffsets[first + 7] + add);
+        long a0 = LittleEndian.longAt(in, rowOffsets[first] + add);
+        long a1 = LittleEndian.longAt(in, rowOffsets[first + 1] + add);
+        long a2 = LittleEndian.longAt(in, rowOffsets[first + 2] + add);
+        long a3 = LittleEndian.longAt(in, rowOffsets[first + 3] + add);
+        long a4 = LittleEndian.longAt(in, rowOffsets[first + 4] + add);
+        long a5 = LittleEndian.longAt(in, rowOffsets[first + 5] + add);
+        long a6 = LittleEndian.longAt(in, rowOffsets[first + 6] + add);
+        long a7 = LittleEndian.longAt(in, rowOffsets[first + 7] + add);
         final long m32 = 0x00000000FFFFFFFFL;
         long t;
         t = a0; a0 = (t & m32) | (a4 << 32); a4 = (t >>> 32) | (a4 & ~m32);
@@ -110,13 +106,13 @@ final class GroupPacker {
         t = a2; a2 = (t & m8) | ((a3 & m8) << 8); a3 = ((t >>> 8) & m8) | (a3 & ~m8);
         t = a4; a4 = (t & m8) | ((a5 & m8) << 8); a5 = ((t >>> 8) & m8) | (a5 & ~m8);
         t = a6; a6 = (t & m8) | ((a7 & m8) << 8); a7 = ((t >>> 8) & m8) | (a7 & ~m8);
-        LONG.set(out, dst, a0);
-        LONG.set(out, dst + stride, a1);
-        LONG.set(out, dst + 2 * stride, a2);
-        LONG.set(out, dst + 3 * stride, a3);
-        LONG.set(out, dst + 4 * stride, a4);
-        LONG.set(out, dst + 5 * stride, a5);
-        LONG.set(out, dst + 6 * stride, a6);
-        LONG.set(out, dst + 7 * stride, a7);
+        LittleEndian.putLong(out, dst, a0);
+        LittleEndian.putLong(out, dst + stride, a1);
+        LittleEndian.putLong(out, dst + 2 * stride, a2);
+        LittleEndian.putLong(out, dst + 3 * stride, a3);
+        LittleEndian.putLong(out, dst + 4 * stride, a4);
+        LittleEndian.putLong(out, dst + 5 * stride, a5);
+        LittleEndian.putLong(out, dst + 6 * stride, a6);
+        LittleEndian.putLong(out, dst + 7 * stride, a7);
     }
 }
