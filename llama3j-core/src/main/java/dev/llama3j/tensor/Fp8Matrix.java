@@ -149,7 +149,6 @@ public final class Fp8Matrix extends WeightMatrix {
         }
     }
 
-
     public Fp8Activations activations() {
         return activations;
     }

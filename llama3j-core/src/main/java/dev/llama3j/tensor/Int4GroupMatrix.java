@@ -298,7 +298,7 @@ public final class Int4GroupMatrix extends WeightMatrix {
         in.prepare(matvecInput);
         float[] xs = in.prepared;
         float[] sums = in.preparedAux;
-        float[] tmp = Scratch.tile(); // Gemm.TILE (6) × G floats: room for four tokens' outputs
+        float[] tmp = Scratch.tile(); // room for four tokens' outputs
         for (int p = r0 / G; p * G < r1; p++) {
             int count = Math.min(G, rows - p * G);
             if (n == 1) {

@@ -17,7 +17,10 @@ final class LittleEndian {
     static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /** The eight bytes {@code b[i .. i+8)} as one little-endian long: load-time scans test a word at a time. */
+    /**
+     * The eight bytes {@code b[i .. i+8)} as one little-endian long: load-time repacking and scans
+     * take eight bytes at a time.
+     */
     static long longAt(byte[] b, int i) {
         return (long) LONGS.get(b, i);
     }
