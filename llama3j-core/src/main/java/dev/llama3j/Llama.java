@@ -96,6 +96,9 @@ public final class Llama implements AutoCloseable {
             LlamaModel model = ModelLoader.load(source, options.threads(), options.maxBatchTokens(),
                     LoraLoader.hook(options.lora()));
             try { // the model owns the weight files now
+                if (options.warmUp()) {
+                    model.warmUp(options.cacheType());
+                }
                 return new Llama(path, model, tokenizer, generation, template, options);
             } catch (RuntimeException e) {
                 model.close();

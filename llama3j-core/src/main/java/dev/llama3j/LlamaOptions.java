@@ -14,9 +14,11 @@ import dev.llama3j.model.ModelLoader;
  * @param maxBatchTokens tokens per forward pass (prompt chunk size)
  * @param cacheType KV cache storage: fp16 (default, as llama.cpp) or fp32
  * @param lora LoRA adapters to load with the model, and how to apply them (default: none)
+ * @param warmUp whether loading ends with a few throwaway one-token steps ({@link
+ *     dev.llama3j.model.LlamaModel#warmUp}), like llama.cpp's warm-up run (default: yes)
  */
 public record LlamaOptions(int threads, int contextSize, int parallel, int maxBatchTokens, KvCacheType cacheType,
-        LoraOptions lora) {
+        LoraOptions lora, boolean warmUp) {
     public LlamaOptions {
         if (threads < 1) {
             throw new InvalidRequestException("threads must be at least 1, got " + threads, "threads");
@@ -41,27 +43,27 @@ public record LlamaOptions(int threads, int contextSize, int parallel, int maxBa
     }
 
     public static LlamaOptions defaults() {
-        return new LlamaOptions(ModelLoader.defaultThreads(), 0, 1, 256, KvCacheType.F16, LoraOptions.NONE);
+        return new LlamaOptions(ModelLoader.defaultThreads(), 0, 1, 256, KvCacheType.F16, LoraOptions.NONE, true);
     }
 
     public LlamaOptions withThreads(int t) {
-        return new LlamaOptions(t, contextSize, parallel, maxBatchTokens, cacheType, lora);
+        return new LlamaOptions(t, contextSize, parallel, maxBatchTokens, cacheType, lora, warmUp);
     }
 
     public LlamaOptions withContextSize(int c) {
-        return new LlamaOptions(threads, c, parallel, maxBatchTokens, cacheType, lora);
+        return new LlamaOptions(threads, c, parallel, maxBatchTokens, cacheType, lora, warmUp);
     }
 
     public LlamaOptions withParallel(int p) {
-        return new LlamaOptions(threads, contextSize, p, Math.max(maxBatchTokens, p), cacheType, lora);
+        return new LlamaOptions(threads, contextSize, p, Math.max(maxBatchTokens, p), cacheType, lora, warmUp);
     }
 
     public LlamaOptions withMaxBatchTokens(int b) {
-        return new LlamaOptions(threads, contextSize, parallel, b, cacheType, lora);
+        return new LlamaOptions(threads, contextSize, parallel, b, cacheType, lora, warmUp);
     }
 
     public LlamaOptions withCacheType(KvCacheType t) {
-        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, t, lora);
+        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, t, lora, warmUp);
     }
 
     /**
@@ -69,6 +71,11 @@ public record LlamaOptions(int threads, int contextSize, int parallel, int maxBa
      * ({@link ChatRequest#adapter}, {@link dev.llama3j.engine.GenerationRequest#adapter}).
      */
     public LlamaOptions withLora(LoraOptions l) {
-        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, cacheType, l);
+        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, cacheType, l, warmUp);
+    }
+
+    /** With or without the warm-up steps at the end of loading (off: the first request compiles the kernels). */
+    public LlamaOptions withWarmUp(boolean w) {
+        return new LlamaOptions(threads, contextSize, parallel, maxBatchTokens, cacheType, lora, w);
     }
 }

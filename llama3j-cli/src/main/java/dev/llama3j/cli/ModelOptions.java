@@ -30,6 +30,10 @@ final class ModelOptions {
             description = "KV cache storage: f16 (default) or f32")
     String cacheType = "f16";
 
+    @Option(names = "--no-warmup", description = "Skip the few throwaway one-token steps that end loading "
+            + "(they let the JIT compile the generation kernels before any prompt)")
+    boolean noWarmup;
+
     /** The model path, resolving the embedded default against the installation folder. */
     Path modelPath() {
         if (model != null) {
@@ -45,7 +49,7 @@ final class ModelOptions {
 
     LlamaOptions options() {
         return LlamaOptions.defaults().withThreads(threads).withContextSize(contextSize)
-                .withCacheType(KvCacheType.parse(cacheType));
+                .withCacheType(KvCacheType.parse(cacheType)).withWarmUp(!noWarmup);
     }
 
     Llama load() {
