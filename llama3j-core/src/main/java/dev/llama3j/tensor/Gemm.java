@@ -47,7 +47,16 @@ public final class Gemm {
      * form is as long as the inputs ({@code n*K}).
      */
     public static void pack(float[] src, int srcOff, int srcStride, int n, int K, float[] dst) {
-        for (int t = 0; t < n; ) {
+        pack(src, srcOff, srcStride, n, K, dst, 0, n);
+    }
+
+    /**
+     * The part of {@link #pack(float[], int, int, int, int, float[])} for tokens {@code [from, to)},
+     * where {@code from} starts a tile: a multiple of {@link #TILE}, as {@code to} is unless it is
+     * {@code n}. Parts may be packed by different threads.
+     */
+    static void pack(float[] src, int srcOff, int srcStride, int n, int K, float[] dst, int from, int to) {
+        for (int t = from; t < to; ) {
             int w = tileWidth(t, n);
             int base = t * K;
             for (int j = 0; j < w; j++) {

@@ -1,5 +1,6 @@
 package dev.llama3j.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,6 +67,26 @@ class VectorStepsTest {
             float expected = g / (1f + (float) Math.exp(-g)) * up[i];
             assertEquals(expected, out[i], 4 * Math.ulp(expected), "element " + i);
         }
+    }
+
+    @Test
+    void swigluInPiecesEqualsOneCall() {
+        SplittableRandom r = new SplittableRandom(10);
+        int n = 1000;
+        float[] gate = new float[n];
+        float[] up = new float[n];
+        for (int i = 0; i < n; i++) {
+            gate[i] = (float) (r.nextGaussian() * 4);
+            up[i] = (float) r.nextGaussian();
+        }
+        float[] whole = new float[n];
+        FloatArrays.swiglu(gate, up, whole, n);
+        float[] pieces = new float[n];
+        // Pieces that start at multiples of every vector length, the last with the scalar tail.
+        FloatArrays.swiglu(gate, up, pieces, 0, 64);
+        FloatArrays.swiglu(gate, up, pieces, 64, 640);
+        FloatArrays.swiglu(gate, up, pieces, 640, n);
+        assertArrayEquals(whole, pieces);
     }
 
     @Test

@@ -1,0 +1,57 @@
+package dev.llama3j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The workers of a parallel section pack {@link MatmulInput}'s GEMM form together: whoever calls, and
+ * however many at once, each gets the same form as one {@link Gemm#pack} of the whole input.
+ */
+class MatmulInputPackingTest {
+    @Test
+    void threadsPackingTogetherGiveTheWholePack() throws Exception {
+        SplittableRandom r = new SplittableRandom(3);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            MatmulInput in = new MatmulInput();
+            // Token counts around the register tile, so that a remainder of smaller tiles is shared too.
+            for (int n : new int[] {1, Gemm.TILE - 1, Gemm.TILE, 3 * Gemm.TILE + 5, 53}) {
+                int cols = 40;
+                float[] x = new float[n * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) r.nextDouble(-1, 1);
+                }
+                float[] want = new float[n * cols];
+                Gemm.pack(x, 0, cols, n, cols, want);
+                for (int round = 0; round < 3; round++) {
+                    in.set(x, n, cols);
+                    CountDownLatch start = new CountDownLatch(1);
+                    @SuppressWarnings("unchecked")
+                    Future<float[]>[] got = new Future[4];
+                    for (int i = 0; i < got.length; i++) {
+                        got[i] = threads.submit(() -> {
+                            start.await();
+                            return in.packedForGemm().clone();
+                        });
+                    }
+                    start.countDown();
+                    for (Future<float[]> f : got) {
+                        float[] packed = f.get();
+                        assertArrayEquals(want, Arrays.copyOf(packed, n * cols), "n " + n + ", round " + round);
+                    }
+                    // A later caller of the same input gets the finished form without packing it again.
+                    assertArrayEquals(want, Arrays.copyOf(in.packedForGemm(), n * cols), "n " + n);
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+}
