@@ -46,9 +46,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /**
      * Tokens per chunk when the per-token steps (norms, rotations, cache stores) are split over the
-     * workers; batches of this many or fewer run on the calling thread. Left to the caller alone, a
-     * 512-token prompt's per-token and element-wise steps kept the other core idle for about 4% of
-     * its time on two threads.
+     * workers; batches of this many or fewer run on the calling thread. Left to the caller alone,
+     * these steps and the GEMM input's pack kept the other core idle: sharing them made 1B pp512
+     * 4-10% faster on two threads (docs/SPEED.md, finding 19).
      */
     private static final int TOKEN_GRAIN = 16;
     /** Floats per chunk of the element-wise steps (residual adds, SwiGLU): a multiple of every vector length. */
