@@ -49,8 +49,8 @@ public final class FloatArrays {
 
     /**
      * {@link #swiglu(float[], float[], float[], int)} for {@code i} in {@code [from, to)}. With
-     * {@code from} a multiple of the vector length, the values are those of the whole-array call,
-     * however the array is split.
+     * {@code from} a multiple of the vector length, each element takes the path (vectors or the
+     * scalar tail) it takes in the whole-array call, however the array is split.
      */
     public static void swiglu(float[] gate, float[] up, float[] out, int from, int to) {
         int i = from;

@@ -1,6 +1,5 @@
 package dev.llama3j.tensor;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -86,7 +85,11 @@ class VectorStepsTest {
         FloatArrays.swiglu(gate, up, pieces, 0, 64);
         FloatArrays.swiglu(gate, up, pieces, 64, 640);
         FloatArrays.swiglu(gate, up, pieces, 640, n);
-        assertArrayEquals(whole, pieces);
+        // Within an ulp, not bit for bit: a call made before C2 compiles the vector exp (run in Java
+        // until then) and one made after differ in the last bit (seen: 0.42356774 vs 0.4235678).
+        for (int i = 0; i < n; i++) {
+            assertEquals(whole[i], pieces[i], Math.ulp(whole[i]), "element " + i);
+        }
     }
 
     @Test
