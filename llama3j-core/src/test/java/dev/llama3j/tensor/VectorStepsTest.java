@@ -85,10 +85,11 @@ class VectorStepsTest {
         FloatArrays.swiglu(gate, up, pieces, 0, 64);
         FloatArrays.swiglu(gate, up, pieces, 64, 640);
         FloatArrays.swiglu(gate, up, pieces, 640, n);
-        // Within an ulp, not bit for bit: a call made before C2 compiles the vector exp (run in Java
-        // until then) and one made after differ in the last bit (seen: 0.42356774 vs 0.4235678).
+        // To 4 ulps (the tolerance of the test above), not bit for bit: a call made before C2
+        // compiles the vector exp (run in Java until then) and one made after differ in the last
+        // bits (seen in the full suite: 0.42356774 vs 0.4235678, 2 ulps).
         for (int i = 0; i < n; i++) {
-            assertEquals(whole[i], pieces[i], Math.ulp(whole[i]), "element " + i);
+            assertEquals(whole[i], pieces[i], 4 * Math.ulp(whole[i]), "element " + i);
         }
     }
 
