@@ -27,6 +27,8 @@ public final class Gemm {
      * ARM), 6 where it has 16 (AVX2), so that accumulators, two weight vectors and a broadcast fit.
      */
     static final int TILE = thirtyTwoRegisters() ? 12 : 6;
+    /** Values of each token that {@link #pack} moves at a time. */
+    private static final int PACK_SLICE = 128;
 
     private Gemm() {}
 
@@ -34,10 +36,14 @@ public final class Gemm {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch"));
     }
 
-    /** How many tokens the tile that starts at token {@code t} of {@code n} holds: the register tile, then 6, 4, 2, 1. */
+    /**
+     * How many tokens the tile that starts at token {@code t} of {@code n} holds: the register tile, then
+     * 8 (where the tile is 12: a 512-token prompt ends in 8, which as 6 + 2 cost about what a whole tile
+     * does), 6, 4, 2, 1.
+     */
     static int tileWidth(int t, int n) {
         int left = n - t;
-        return left >= TILE ? TILE : left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        return left >= TILE ? TILE : left >= 8 && TILE > 8 ? 8 : left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
     }
 
     /**
@@ -59,10 +65,16 @@ public final class Gemm {
         for (int t = from; t < to; ) {
             int w = tileWidth(t, n);
             int base = t * K;
-            for (int j = 0; j < w; j++) {
-                int s = srcOff + (t + j) * srcStride;
-                for (int k = 0, d = base + j; k < K; k++, d += w) {
-                    dst[d] = src[s + k];
+            // In slices of k, so that the slice of the tile being written (PACK_SLICE * w floats) stays in
+            // the L1 cache while each token's values are spread into it; a whole tile at once (96 KB at
+            // K = 2,048) left the cache between tokens, and packing cost 4-5 cycles a value.
+            for (int k0 = 0; k0 < K; k0 += PACK_SLICE) {
+                int k1 = Math.min(K, k0 + PACK_SLICE);
+                for (int j = 0; j < w; j++) {
+                    int s = srcOff + (t + j) * srcStride;
+                    for (int k = k0, d = base + k0 * w + j; k < k1; k++, d += w) {
+                        dst[d] = src[s + k];
+                    }
                 }
             }
             t += w;
@@ -80,6 +92,7 @@ public final class Gemm {
             int xb = t * K;
             switch (w) {
                 case 12 -> tile12(panel, K, rows, x, xb, t, out, outStride, r0);
+                case 8 -> tile8(panel, K, rows, x, xb, t, out, outStride, r0);
                 case 6 -> tile6(panel, K, rows, x, xb, t, out, outStride, r0);
                 case 4 -> tile4(panel, K, rows, x, xb, t, out, outStride, r0);
                 case 2 -> tile2(panel, K, rows, x, xb, t, out, outStride, r0);
@@ -169,6 +182,67 @@ public final class Gemm {
         cb1.intoArray(o, base + 11 * stride + V);
         if (!whole) {
             copyRows(o, 12, rows, out, t, outStride, r0);
+        }
+    }
+
+    private static void tile8(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
+            int r0) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int k = 0; k < K; k++) {
+            int pk = k * G;
+            int xk = xb + k * 8;
+            FloatVector w0 = FloatVector.fromArray(F, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
+            FloatVector b = FloatVector.broadcast(F, x[xk]);
+            c00 = w0.fma(b, c00);
+            c01 = w1.fma(b, c01);
+            b = FloatVector.broadcast(F, x[xk + 1]);
+            c10 = w0.fma(b, c10);
+            c11 = w1.fma(b, c11);
+            b = FloatVector.broadcast(F, x[xk + 2]);
+            c20 = w0.fma(b, c20);
+            c21 = w1.fma(b, c21);
+            b = FloatVector.broadcast(F, x[xk + 3]);
+            c30 = w0.fma(b, c30);
+            c31 = w1.fma(b, c31);
+            b = FloatVector.broadcast(F, x[xk + 4]);
+            c40 = w0.fma(b, c40);
+            c41 = w1.fma(b, c41);
+            b = FloatVector.broadcast(F, x[xk + 5]);
+            c50 = w0.fma(b, c50);
+            c51 = w1.fma(b, c51);
+            b = FloatVector.broadcast(F, x[xk + 6]);
+            c60 = w0.fma(b, c60);
+            c61 = w1.fma(b, c61);
+            b = FloatVector.broadcast(F, x[xk + 7]);
+            c70 = w0.fma(b, c70);
+            c71 = w1.fma(b, c71);
+        }
+        // Stored here, not through a helper: vectors passed to a method C2 does not inline get boxed.
+        boolean whole = rows == G;
+        float[] o = whole ? out : Scratch.tile();
+        int stride = whole ? outStride : G;
+        int base = whole ? t * outStride + r0 : 0;
+        c00.intoArray(o, base);
+        c01.intoArray(o, base + V);
+        c10.intoArray(o, base + stride);
+        c11.intoArray(o, base + stride + V);
+        c20.intoArray(o, base + 2 * stride);
+        c21.intoArray(o, base + 2 * stride + V);
+        c30.intoArray(o, base + 3 * stride);
+        c31.intoArray(o, base + 3 * stride + V);
+        c40.intoArray(o, base + 4 * stride);
+        c41.intoArray(o, base + 4 * stride + V);
+        c50.intoArray(o, base + 5 * stride);
+        c51.intoArray(o, base + 5 * stride + V);
+        c60.intoArray(o, base + 6 * stride);
+        c61.intoArray(o, base + 6 * stride + V);
+        c70.intoArray(o, base + 7 * stride);
+        c71.intoArray(o, base + 7 * stride + V);
+        if (!whole) {
+            copyRows(o, 8, rows, out, t, outStride, r0);
         }
     }
 
