@@ -21,11 +21,26 @@ final class Attention {
     /** Positions of fp16 values widened at a time. */
     private static final int VALUE_CHUNK = 64;
 
-    /** Per-thread buffers: scores, and fp32 copies of fp16 key tiles and value rows. */
+    /**
+     * Most bytes of one key/value head's fp32 copy (keys and values) that {@link #promptHeads} keeps per
+     * thread; longer contexts widen a block at a time as {@link #heads} does.
+     */
+    static final int WIDE_BUDGET_BYTES = 4 << 20;
+
+    /** Per-thread buffers: scores, fp32 copies of fp16 key tiles and value rows, and a prompt's widened head. */
     private static final class Scratch {
         float[] scores = new float[0];
         float[] keyTile = new float[0];
         float[] values = new float[0];
+        // One key/value head of one cache widened to fp32 during one layer step (promptHeads): key tiles
+        // [0, wideTiles) and value rows [0, wideValues), valid while cache, step and head match.
+        KvCache wideCache;
+        long wideStep = -1;
+        int wideHead = -1;
+        int wideTiles;
+        int wideValues;
+        float[] wideKeys = new float[0];
+        float[] wideVals = new float[0];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -40,6 +55,61 @@ final class Attention {
     static void heads(KvCache cache, int layer, int g, int len, int headDim, int group, float[] q,
             int qOff, float[] out, int oOff) {
         Scratch s = SCRATCH.get();
+        if (cache.type() == KvCacheType.F32) {
+            attend(s, cache, layer, g, cache.keys[layer], cache.keyTile(g, 0), cache.values[layer],
+                    cache.valueRow(g, 0), len, headDim, group, q, qOff, out, oOff);
+        } else {
+            attend(s, cache, layer, g, null, 0, null, 0, len, headDim, group, q, qOff, out, oOff);
+        }
+    }
+
+    /**
+     * {@link #heads} for one of a prompt's tokens, all of whose keys and values were stored in layer
+     * step {@code step} (a number no other step of any model shares) before any of them attends. The
+     * fp16 keys and values of head {@code g} are widened into fp32 copies that this thread keeps while
+     * it attends for the same cache, step and head, extended as later tokens reach further: each
+     * token of a 512-token prompt otherwise widened its whole past again, a quarter of the attention's
+     * time. The scores and sums are the ones {@link #heads} computes (the same fp32 values, the same order).
+     */
+    static void promptHeads(KvCache cache, int layer, int g, int len, int headDim, int group, float[] q,
+            int qOff, float[] out, int oOff, long step) {
+        int tiles = (len + TILE - 1) / TILE;
+        int tileSize = headDim * TILE;
+        if (cache.type() == KvCacheType.F32 || 8L * tiles * tileSize > WIDE_BUDGET_BYTES) {
+            heads(cache, layer, g, len, headDim, group, q, qOff, out, oOff);
+            return;
+        }
+        Scratch s = SCRATCH.get();
+        if (s.wideCache != cache || s.wideStep != step || s.wideHead != g) {
+            s.wideCache = cache;
+            s.wideStep = step;
+            s.wideHead = g;
+            s.wideTiles = 0;
+            s.wideValues = 0;
+        }
+        if (s.wideKeys.length < tiles * tileSize) {
+            int size = Math.min(Math.max(tiles * tileSize, 2 * s.wideKeys.length), WIDE_BUDGET_BYTES / 8);
+            s.wideKeys = java.util.Arrays.copyOf(s.wideKeys, size);
+            s.wideVals = java.util.Arrays.copyOf(s.wideVals, size);
+        }
+        if (tiles > s.wideTiles) {
+            cache.widenKeyTiles(layer, g, s.wideTiles, tiles - s.wideTiles, s.wideKeys, s.wideTiles * tileSize);
+            s.wideTiles = tiles;
+        }
+        if (len > s.wideValues) {
+            cache.widenValues(layer, g, s.wideValues, len - s.wideValues, s.wideVals, s.wideValues * headDim);
+            s.wideValues = len;
+        }
+        attend(s, cache, layer, g, s.wideKeys, 0, s.wideVals, 0, len, headDim, group, q, qOff, out, oOff);
+    }
+
+    /**
+     * The attention of {@link #heads}, reading head {@code g}'s keys as fp32 tiles from
+     * {@code keys[keyBase]} and its values as fp32 rows from {@code vals[valBase]}, or, where
+     * {@code keys} is null, widening the cache's fp16 ones a block at a time.
+     */
+    private static void attend(Scratch s, KvCache cache, int layer, int g, float[] keys, int keyBase, float[] vals,
+            int valBase, int len, int headDim, int group, float[] q, int qOff, float[] out, int oOff) {
         int tiles = (len + TILE - 1) / TILE;
         int stride = tiles * TILE; // scores of one head, padded to whole tiles
         if (s.scores.length < group * stride) {
@@ -51,15 +121,15 @@ final class Attention {
         }
         float[] scores = s.scores;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        boolean f32 = cache.type() == KvCacheType.F32;
+        boolean f32 = keys != null;
         int tileSize = headDim * TILE;
         for (int j = 0; j < tiles; ) {
             // Two tiles at a time for four heads where possible: two key loads feed eight FMAs.
             int count = group % 4 == 0 && j + 2 <= tiles ? 2 : 1;
-            float[] k = f32 ? cache.keys[layer] : s.keyTile;
-            int kBase = f32 ? cache.keyTile(g, j) : 0;
+            float[] k = f32 ? keys : s.keyTile;
+            int kBase = f32 ? keyBase + j * tileSize : 0;
             if (!f32) {
-                cache.widenKeyTiles(layer, g, j, count, s.keyTile);
+                cache.widenKeyTiles(layer, g, j, count, s.keyTile, 0);
             }
             int h = 0;
             if (count == 2) {
@@ -83,11 +153,11 @@ final class Attention {
         }
         boolean four = headDim == 4 * L && group % 4 == 0;
         if (f32) {
-            values(scores, stride, 0, len, cache.values[layer], cache.valueRow(g, 0), headDim, group, four, out, oOff);
+            values(scores, stride, 0, len, vals, valBase, headDim, group, four, out, oOff);
         } else {
             for (int t0 = 0; t0 < len; t0 += VALUE_CHUNK) {
                 int count = Math.min(VALUE_CHUNK, len - t0);
-                cache.widenValues(layer, g, t0, count, s.values);
+                cache.widenValues(layer, g, t0, count, s.values, 0);
                 values(scores, stride, t0, count, s.values, 0, headDim, group, four, out, oOff);
             }
         }

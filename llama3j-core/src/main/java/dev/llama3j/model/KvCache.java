@@ -134,24 +134,24 @@ public final class KvCache {
 
     /**
      * Widens {@code count} consecutive fp16 key tiles of head {@code g}, from {@code tile} on
-     * ({@code headDim × TILE} values each, adjacent in memory), into {@code dst}.
+     * ({@code headDim × TILE} values each, adjacent in memory), into {@code dst} from {@code dstOff}.
      */
-    void widenKeyTiles(int layer, int g, int tile, int count, float[] dst) {
-        widen(keys16[layer], keyTile(g, tile), dst, count * headDim * TILE);
+    void widenKeyTiles(int layer, int g, int tile, int count, float[] dst, int dstOff) {
+        widen(keys16[layer], keyTile(g, tile), dst, dstOff, count * headDim * TILE);
     }
 
     /**
      * Widens the fp16 values of head {@code g} for positions {@code [t0, t0+count)} into
-     * {@code dst[(t-t0)*headDim + d]}.
+     * {@code dst[dstOff + (t-t0)*headDim + d]}.
      */
-    void widenValues(int layer, int g, int t0, int count, float[] dst) {
-        widen(values16[layer], valueRow(g, t0), dst, count * headDim);
+    void widenValues(int layer, int g, int t0, int count, float[] dst, int dstOff) {
+        widen(values16[layer], valueRow(g, t0), dst, dstOff, count * headDim);
     }
 
-    /** {@code dst[i] = src[off+i]} as fp32 for {@code i < n}: a contiguous loop C2 compiles to vector conversions. */
-    private static void widen(short[] src, int off, float[] dst, int n) {
+    /** {@code dst[dstOff+i] = src[off+i]} as fp32 for {@code i < n}: a contiguous loop C2 compiles to vector conversions. */
+    private static void widen(short[] src, int off, float[] dst, int dstOff, int n) {
         for (int i = 0; i < n; i++) {
-            dst[i] = Float.float16ToFloat(src[off + i]);
+            dst[dstOff + i] = Float.float16ToFloat(src[off + i]);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.llama3j.tensor.FloatArrays;
 import dev.llama3j.tensor.MatmulInput;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Llama 3.1 forward pass: RMSNorm, grouped-query attention with RoPE over a KV cache, SwiGLU
@@ -63,6 +64,10 @@ public final class LlamaModel implements AutoCloseable {
     private final WorkerPool.RangeTask rotateAndStore = this::rotateAndStore;
     private final WorkerPool.RangeTask residualAdd = this::addChunks;
     private final WorkerPool.RangeTask activation = this::swigluChunks;
+    private final WorkerPool.RangeTask attend = this::attendItems;
+    /** Numbers the layer steps of every model, so a thread's widened keys are never taken for another step's. */
+    private static final AtomicLong ATTENTION_STEPS = new AtomicLong();
+    private long attentionStep;
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, AutoCloseable resources,
             int maxBatch) {
@@ -217,7 +222,6 @@ public final class LlamaModel implements AutoCloseable {
         int n = batch.size();
         int h = config.hiddenSize();
         int qDim = config.qDim();
-        int headDim = config.headDim();
         LayerWeights w = weights.layers()[l];
 
         stepWeights = w;
@@ -232,16 +236,8 @@ public final class LlamaModel implements AutoCloseable {
             sidePath.apply(l, Projection.V, batch, inNormed, v);
         }
         pool.parallelFor(n, TOKEN_GRAIN, rotateAndStore);
-        int kvHeads = config.numKvHeads();
-        int group = config.groupSize();
-        pool.parallelFor(n * kvHeads, 1, (s, e) -> {
-            for (int item = s; item < e; item++) {
-                int b = item / kvHeads;
-                int g = item % kvHeads;
-                int qOff = b * qDim + g * group * headDim;
-                Attention.heads(batch.caches[b], l, g, batch.positions[b] + 1, headDim, group, q, qOff, att, qOff);
-            }
-        });
+        attentionStep = ATTENTION_STEPS.incrementAndGet();
+        pool.parallelFor(n * config.numKvHeads(), 1, attend);
         matmul(w.wo(), inAttention.set(att, n, qDim), xb);
         if (sidePath != null) {
             sidePath.apply(l, Projection.O, batch, inAttention, xb);
@@ -268,6 +264,34 @@ public final class LlamaModel implements AutoCloseable {
         int h = config.hiddenSize();
         for (int b = s; b < e; b++) {
             rmsNorm(x, b * h, weight, xb, b * h, h);
+        }
+    }
+
+    /**
+     * Attention for items {@code [s, e)}, an item being one token's query heads that share a key/value
+     * head. A prompt (more than {@link #TOKEN_GRAIN} tokens) numbers them head by head, so a worker
+     * meets one head's tokens in order and widens that head's fp16 keys and values once for all of
+     * them ({@link Attention#promptHeads}); a few tokens are numbered token by token.
+     */
+    private void attendItems(int s, int e) {
+        Batch batch = stepBatch;
+        int n = batch.size();
+        int kvHeads = config.numKvHeads();
+        int group = config.groupSize();
+        int headDim = config.headDim();
+        int qDim = config.qDim();
+        boolean prompt = n > TOKEN_GRAIN;
+        for (int item = s; item < e; item++) {
+            int b = prompt ? item % n : item / kvHeads;
+            int g = prompt ? item / n : item % kvHeads;
+            int qOff = b * qDim + g * group * headDim;
+            int len = batch.positions[b] + 1;
+            if (prompt) {
+                Attention.promptHeads(batch.caches[b], stepLayer, g, len, headDim, group, q, qOff, att, qOff,
+                        attentionStep);
+            } else {
+                Attention.heads(batch.caches[b], stepLayer, g, len, headDim, group, q, qOff, att, qOff);
+            }
         }
     }
 
