@@ -222,10 +222,11 @@ public final class Fp8Matrix extends WeightMatrix {
             float[] xq = in.packedForGemm(panelInput);
             float[] xScale = in.preparedAux;
             float[] panel = Scratch.panel(cols);
+            int po = Scratch.panelStart(panel);
             for (int g0 = r0; g0 < r1; g0 += G) {
                 int count = Math.min(G, r1 - g0);
-                fillPanel(g0, count, panel);
-                Gemm.multiply(panel, cols, count, xq, n, out, outStride, g0);
+                fillPanel(g0, count, panel, po);
+                Gemm.multiply(panel, po, cols, count, xq, n, out, outStride, g0);
                 for (int t = 0; t < n; t++) {
                     int o = t * outStride + g0;
                     for (int r = 0; r < count; r++) {
@@ -377,7 +378,7 @@ public final class Fp8Matrix extends WeightMatrix {
 
     /** Rows {@code [r0, r0+count)} as exact E4M3 values (unscaled) into {@code panel[k*G + r]}. */
     @Override
-    protected void fillPanel(int r0, int count, float[] panel) {
+    protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         long base = (long) (r0 / G) * G * cols;
         for (int k = 0; k < cols; k++) {
@@ -389,11 +390,11 @@ public final class Fp8Matrix extends WeightMatrix {
                     ? (IntVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2I, I, 0)
                     : (IntVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2I, I, 1);
             b0.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().mul(0x1p120f)
-                    .intoArray(panel, k * G);
+                    .intoArray(panel, po + k * G);
             b1.lanewise(VectorOperators.LSHL, 20).and(E4M3_BITS).reinterpretAsFloats().mul(0x1p120f)
-                    .intoArray(panel, k * G + V);
+                    .intoArray(panel, po + k * G + V);
         }
-        subnormals.putInPanel(r0 / G, panel);
+        subnormals.putInPanel(r0 / G, panel, po);
     }
 
     @Override

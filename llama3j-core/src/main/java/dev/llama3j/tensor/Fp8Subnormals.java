@@ -109,10 +109,10 @@ final class Fp8Subnormals {
     }
 
     /** Writes panel {@code p}'s subnormal weights' values into a column-major panel {@code [k·G + r]}. */
-    void putInPanel(int p, float[] panel) {
+    void putInPanel(int p, float[] panel, int po) {
         for (int i = start[p]; i < start[p + 1]; i++) {
             int e = entries[i];
-            panel[column(e) * Gemm.G + row(e)] = value(e);
+            panel[po + column(e) * Gemm.G + row(e)] = value(e);
         }
     }
 

@@ -87,30 +87,41 @@ public final class Gemm {
      */
     public static void multiply(float[] panel, int K, int rows, float[] x, int n, float[] out, int outStride,
             int r0) {
+        multiply(panel, 0, K, rows, x, n, out, outStride, r0);
+    }
+
+    /**
+     * {@link #multiply(float[], int, int, float[], int, float[], int, int)} with the panel starting at
+     * {@code panel[po]} ({@code panel[po + k*G + r]}): the engine starts its panels at a cache line
+     * ({@link Scratch#panelStart}), where each of the loop's two vector loads reads one line instead
+     * of two (9% faster on one Xeon core: docs/SPEED.md, finding 21).
+     */
+    static void multiply(float[] panel, int po, int K, int rows, float[] x, int n, float[] out, int outStride,
+            int r0) {
         for (int t = 0; t < n; ) {
             int w = tileWidth(t, n);
             int xb = t * K;
             switch (w) {
-                case 12 -> tile12(panel, K, rows, x, xb, t, out, outStride, r0);
-                case 8 -> tile8(panel, K, rows, x, xb, t, out, outStride, r0);
-                case 6 -> tile6(panel, K, rows, x, xb, t, out, outStride, r0);
-                case 4 -> tile4(panel, K, rows, x, xb, t, out, outStride, r0);
-                case 2 -> tile2(panel, K, rows, x, xb, t, out, outStride, r0);
-                default -> tile1(panel, K, rows, x, xb, t, out, outStride, r0);
+                case 12 -> tile12(panel, po, K, rows, x, xb, t, out, outStride, r0);
+                case 8 -> tile8(panel, po, K, rows, x, xb, t, out, outStride, r0);
+                case 6 -> tile6(panel, po, K, rows, x, xb, t, out, outStride, r0);
+                case 4 -> tile4(panel, po, K, rows, x, xb, t, out, outStride, r0);
+                case 2 -> tile2(panel, po, K, rows, x, xb, t, out, outStride, r0);
+                default -> tile1(panel, po, K, rows, x, xb, t, out, outStride, r0);
             }
             t += w;
         }
     }
 
-    private static void tile12(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
-            int r0) {
+    private static void tile12(float[] p, int po, int K, int rows, float[] x, int xb, int t, float[] out,
+            int outStride, int r0) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
         FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
         FloatVector c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00;
         FloatVector c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
         for (int k = 0; k < K; k++) {
-            int pk = k * G;
+            int pk = po + k * G;
             int xk = xb + k * 12;
             FloatVector w0 = FloatVector.fromArray(F, p, pk);
             FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
@@ -185,13 +196,13 @@ public final class Gemm {
         }
     }
 
-    private static void tile8(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
-            int r0) {
+    private static void tile8(float[] p, int po, int K, int rows, float[] x, int xb, int t, float[] out,
+            int outStride, int r0) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         for (int k = 0; k < K; k++) {
-            int pk = k * G;
+            int pk = po + k * G;
             int xk = xb + k * 8;
             FloatVector w0 = FloatVector.fromArray(F, p, pk);
             FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
@@ -246,13 +257,13 @@ public final class Gemm {
         }
     }
 
-    private static void tile6(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
-            int r0) {
+    private static void tile6(float[] p, int po, int K, int rows, float[] x, int xb, int t, float[] out,
+            int outStride, int r0) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
         FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0; k < K; k++) {
-            int pk = k * G;
+            int pk = po + k * G;
             int xk = xb + k * 6;
             FloatVector w0 = FloatVector.fromArray(F, p, pk);
             FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
@@ -297,13 +308,13 @@ public final class Gemm {
         }
     }
 
-    private static void tile4(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
-            int r0) {
+    private static void tile4(float[] p, int po, int K, int rows, float[] x, int xb, int t, float[] out,
+            int outStride, int r0) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
         FloatVector c31 = c00;
         for (int k = 0; k < K; k++) {
-            int pk = k * G;
+            int pk = po + k * G;
             int xk = xb + k * 4;
             FloatVector w0 = FloatVector.fromArray(F, p, pk);
             FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
@@ -338,12 +349,12 @@ public final class Gemm {
         }
     }
 
-    private static void tile2(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
-            int r0) {
+    private static void tile2(float[] p, int po, int K, int rows, float[] x, int xb, int t, float[] out,
+            int outStride, int r0) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00, c10 = c00, c11 = c00;
         for (int k = 0; k < K; k++) {
-            int pk = k * G;
+            int pk = po + k * G;
             int xk = xb + k * 2;
             FloatVector w0 = FloatVector.fromArray(F, p, pk);
             FloatVector w1 = FloatVector.fromArray(F, p, pk + V);
@@ -368,12 +379,12 @@ public final class Gemm {
         }
     }
 
-    private static void tile1(float[] p, int K, int rows, float[] x, int xb, int t, float[] out, int outStride,
-            int r0) {
+    private static void tile1(float[] p, int po, int K, int rows, float[] x, int xb, int t, float[] out,
+            int outStride, int r0) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         for (int k = 0; k < K; k++) {
-            int pk = k * G;
+            int pk = po + k * G;
             int xk = xb + k * 1;
             FloatVector w0 = FloatVector.fromArray(F, p, pk);
             FloatVector w1 = FloatVector.fromArray(F, p, pk + V);

@@ -288,10 +288,11 @@ public final class Int4GroupMatrix extends WeightMatrix {
         if (n >= gemmMinTokens()) {
             float[] x = in.packedForGemm(gatheredInput);
             float[] panel = Scratch.panel(cols);
+            int po = Scratch.panelStart(panel);
             for (int g0 = r0; g0 < r1; g0 += G) {
                 int count = Math.min(G, r1 - g0);
-                fillPanel(g0, count, panel);
-                Gemm.multiply(panel, cols, count, x, n, out, outStride, g0);
+                fillPanel(g0, count, panel, po);
+                Gemm.multiply(panel, po, cols, count, x, n, out, outStride, g0);
             }
             return;
         }
@@ -459,7 +460,7 @@ public final class Int4GroupMatrix extends WeightMatrix {
 
     /** Rows {@code [r0, r0+count)} dequantized into {@code panel[c*G + r]} at stored columns c. */
     @Override
-    protected void fillPanel(int r0, int count, float[] panel) {
+    protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         long base = (long) (r0 / G) * groups * groupBytes;
         for (int grp = 0; grp < groups; grp++) {
@@ -477,9 +478,9 @@ public final class Int4GroupMatrix extends WeightMatrix {
                 int k = (grp * groupSize + w * WORD) * G;
                 for (int i = 0; i < WORD; i++, k += G) {
                     ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4 * i).and(15)
-                            .convertShape(VectorOperators.I2F, F, 0)).fma(s0, z0).intoArray(panel, k);
+                            .convertShape(VectorOperators.I2F, F, 0)).fma(s0, z0).intoArray(panel, po + k);
                     ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4 * i).and(15)
-                            .convertShape(VectorOperators.I2F, F, 0)).fma(s1, z1).intoArray(panel, k + V);
+                            .convertShape(VectorOperators.I2F, F, 0)).fma(s1, z1).intoArray(panel, po + k + V);
                 }
             }
         }

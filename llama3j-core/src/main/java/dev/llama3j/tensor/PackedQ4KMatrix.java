@@ -364,7 +364,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * fp32), so that the panel holds exactly the values of {@link #dequantizeRow}.
      */
     @Override
-    protected void fillPanel(int r0, int count, float[] panel) {
+    protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         float[] f = Scratch.factors();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
@@ -392,13 +392,13 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     IntVector first = v.and(0xff);
                     IntVector second = v.lanewise(VectorOperators.LSHR, 16);
                     ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA0).sub(nA0)
-                            .intoArray(panel, lo);
+                            .intoArray(panel, po + lo);
                     ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA1).sub(nA1)
-                            .intoArray(panel, lo + V);
+                            .intoArray(panel, po + lo + V);
                     ((FloatVector) first.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                            .mul(fB0).sub(nB0).intoArray(panel, hi);
+                            .mul(fB0).sub(nB0).intoArray(panel, po + hi);
                     ((FloatVector) second.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                            .mul(fB1).sub(nB1).intoArray(panel, hi + V);
+                            .mul(fB1).sub(nB1).intoArray(panel, po + hi + V);
                 }
             }
         }

@@ -345,7 +345,7 @@ final class PackedQ4Matrix extends WeightMatrix {
     }
 
     @Override
-    protected void fillPanel(int r0, int count, float[] panel) {
+    protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
@@ -365,13 +365,13 @@ final class PackedQ4Matrix extends WeightMatrix {
                 IntVector first = v.and(0xff);
                 IntVector second = v.lanewise(VectorOperators.LSHR, 16);
                 ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s0)
-                        .intoArray(panel, lo);
+                        .intoArray(panel, po + lo);
                 ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).sub(eight).mul(s1)
-                        .intoArray(panel, lo + V);
+                        .intoArray(panel, po + lo + V);
                 ((FloatVector) first.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                        .sub(eight).mul(s0).intoArray(panel, hi);
+                        .sub(eight).mul(s0).intoArray(panel, po + hi);
                 ((FloatVector) second.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                        .sub(eight).mul(s1).intoArray(panel, hi + V);
+                        .sub(eight).mul(s1).intoArray(panel, po + hi + V);
             }
         }
     }

@@ -192,7 +192,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
      * fp32), so that the panel holds exactly the values of {@link #dequantizeRow}.
      */
     @Override
-    protected void fillPanel(int r0, int count, float[] panel) {
+    protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         float[] f = Scratch.factors();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
@@ -224,13 +224,13 @@ final class PackedQ5KMatrix extends WeightMatrix {
                     IntVector second = v.lanewise(VectorOperators.LSHR, 16).or(h.and(0x30000).lanewise(VectorOperators.LSHR, 8));
                     // first/second: nibbles in bits 0-7, the two fifth bits in bits 8-9.
                     ((FloatVector) first.and(15).or(first.lanewise(VectorOperators.LSHR, 4).and(16))
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(fA0).sub(nA0).intoArray(panel, lo);
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(fA0).sub(nA0).intoArray(panel, po + lo);
                     ((FloatVector) second.and(15).or(second.lanewise(VectorOperators.LSHR, 4).and(16))
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(fA1).sub(nA1).intoArray(panel, lo + V);
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(fA1).sub(nA1).intoArray(panel, po + lo + V);
                     ((FloatVector) first.lanewise(VectorOperators.LSHR, 4).and(15).or(first.lanewise(VectorOperators.LSHR, 5).and(16))
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(fB0).sub(nB0).intoArray(panel, hi);
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(fB0).sub(nB0).intoArray(panel, po + hi);
                     ((FloatVector) second.lanewise(VectorOperators.LSHR, 4).and(15).or(second.lanewise(VectorOperators.LSHR, 5).and(16))
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(fB1).sub(nB1).intoArray(panel, hi + V);
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(fB1).sub(nB1).intoArray(panel, po + hi + V);
                 }
             }
         }

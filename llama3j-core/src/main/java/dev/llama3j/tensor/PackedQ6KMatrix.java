@@ -334,7 +334,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
      * kernel. Used with 3 or more inputs, e.g. the output layer for several decoding sequences at once.
      */
     @Override
-    protected void fillPanel(int r0, int count, float[] panel) {
+    protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
@@ -356,9 +356,9 @@ final class PackedQ6KMatrix extends WeightMatrix {
                     IntVector w = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
                             .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
                     ((FloatVector) w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(s0).intoArray(panel, p + k * G);
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(s0).intoArray(panel, po + p + k * G);
                     ((FloatVector) w.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
-                            .mul(s1).intoArray(panel, p + k * G + V);
+                            .mul(s1).intoArray(panel, po + p + k * G + V);
                 }
             }
         }

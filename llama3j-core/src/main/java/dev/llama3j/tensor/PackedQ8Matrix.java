@@ -282,7 +282,7 @@ final class PackedQ8Matrix extends WeightMatrix {
     }
 
     @Override
-    protected void fillPanel(int r0, int count, float[] panel) {
+    protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
@@ -301,8 +301,8 @@ final class PackedQ8Matrix extends WeightMatrix {
                 FloatVector w1 = SPLIT_LOADS
                         ? (FloatVector) ByteVector.fromMemorySegment(B_V, d, c + V, LE).convertShape(VectorOperators.B2F, F, 0)
                         : (FloatVector) ByteVector.fromMemorySegment(B_G, d, c, LE).convertShape(VectorOperators.B2F, F, 1);
-                w0.mul(s0).intoArray(panel, p);
-                w1.mul(s1).intoArray(panel, p + V);
+                w0.mul(s0).intoArray(panel, po + p);
+                w1.mul(s1).intoArray(panel, po + p + V);
             }
         }
     }

@@ -21,10 +21,20 @@ final class Scratch {
      */
     private static final int PAD_FLOATS = 64;
 
-    /** Room for a transposed panel of {@link Gemm#G} rows of {@code cols} values. */
+    /**
+     * Room for a transposed panel of {@link Gemm#G} rows of {@code cols} values, starting anywhere in
+     * its first 64 bytes: at {@link #panelStart}.
+     */
     static float[] panel(int cols) {
-        return get(PANEL, cols * Gemm.G);
+        return get(PANEL, cols * Gemm.G + LINE_FLOATS);
     }
+
+    /** Where a panel from {@link #panel} starts: its first element on a cache line ({@link CacheLines}). */
+    static int panelStart(float[] panel) {
+        return CacheLines.firstLineStart(panel);
+    }
+
+    private static final int LINE_FLOATS = 16;
 
     /** Room for one row of {@code cols} values. */
     static float[] row(int cols) {

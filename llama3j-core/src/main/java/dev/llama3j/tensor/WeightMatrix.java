@@ -244,26 +244,27 @@ public abstract class WeightMatrix {
         }
         float[] x = in.packedForGemm();
         float[] panel = Scratch.panel(cols);
+        int po = Scratch.panelStart(panel);
         for (int g0 = r0; g0 < r1; g0 += Gemm.G) {
             int count = Math.min(Gemm.G, r1 - g0);
-            fillPanel(g0, count, panel);
-            Gemm.multiply(panel, cols, count, x, n, out, outStride, g0);
+            fillPanel(g0, count, panel, po);
+            Gemm.multiply(panel, po, cols, count, x, n, out, outStride, g0);
         }
     }
 
-    /** Writes rows {@code [r0, r0+count)} transposed into {@code panel[k*G + r]}; missing rows are zero. */
-    protected void fillPanel(int r0, int count, float[] panel) {
+    /** Writes rows {@code [r0, r0+count)} transposed into {@code panel[po + k*G + r]}; missing rows are zero. */
+    protected void fillPanel(int r0, int count, float[] panel, int po) {
         float[] row = Scratch.row(cols);
         int g = Gemm.G;
         for (int r = 0; r < g; r++) {
             if (r < count) {
                 dequantizeRow(r0 + r, row, 0);
                 for (int k = 0; k < cols; k++) {
-                    panel[k * g + r] = row[k];
+                    panel[po + k * g + r] = row[k];
                 }
             } else {
                 for (int k = 0; k < cols; k++) {
-                    panel[k * g + r] = 0f;
+                    panel[po + k * g + r] = 0f;
                 }
             }
         }

@@ -36,7 +36,7 @@ class Fp8SubnormalsTest {
             }
             assertEquals(n, entries.length, cols + " columns");
             float[] got = new float[expected.length];
-            Fp8Subnormals.of(new int[][] {entries}).putInPanel(0, got);
+            Fp8Subnormals.of(new int[][] {entries}).putInPanel(0, got, 0);
             assertArrayEquals(expected, got, cols + " columns");
         }
     }

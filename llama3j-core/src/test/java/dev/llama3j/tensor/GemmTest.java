@@ -31,7 +31,13 @@ class GemmTest {
                 Gemm.pack(src, 2, stride, n, K, packed);
                 int outStride = g + 5;
                 float[] out = new float[n * outStride + 1];
+                // The panel also from an offset, as the engine starts it at a cache line.
+                float[] shifted = new float[7 + panel.length];
+                System.arraycopy(panel, 0, shifted, 7, panel.length);
+                float[] outShifted = new float[out.length];
                 Gemm.multiply(panel, K, rows, packed, n, out, outStride, 1);
+                Gemm.multiply(shifted, 7, K, rows, packed, n, outShifted, outStride, 1);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(out, outShifted, "panel from offset 7, n " + n);
                 for (int t = 0; t < n; t++) {
                     for (int row = 0; row < rows; row++) {
                         double want = 0;

@@ -65,10 +65,15 @@ class PackedMatrixTest {
                     assertEquals(a[k], b[k], 0f, "value at row " + r + " col " + k);
                 }
             }
-            // The GEMM path's panels hold exactly the dequantized values (rows past the end are zero).
+            // The GEMM path's panels hold exactly the dequantized values (rows past the end are zero),
+            // from the start they are given (the engine's is where a cache line starts), nothing before it.
+            int po = 5;
             for (int g0 = 0; g0 < rows; g0 += Gemm.G) {
-                float[] panel = new float[cols * Gemm.G];
-                packed.fillPanel(g0, Math.min(Gemm.G, rows - g0), panel);
+                float[] panel = new float[po + cols * Gemm.G];
+                packed.fillPanel(g0, Math.min(Gemm.G, rows - g0), panel, po);
+                for (int i = 0; i < po; i++) {
+                    assertEquals(0f, panel[i], "written before the panel's start");
+                }
                 for (int r = 0; r < Gemm.G; r++) {
                     if (g0 + r < rows) {
                         ref.dequantizeRow(g0 + r, a, 0);
@@ -76,7 +81,7 @@ class PackedMatrixTest {
                         java.util.Arrays.fill(a, 0f);
                     }
                     for (int k = 0; k < cols; k++) {
-                        assertEquals(a[k], panel[k * Gemm.G + r], 0f, "panel row " + (g0 + r) + " col " + k);
+                        assertEquals(a[k], panel[po + k * Gemm.G + r], 0f, "panel row " + (g0 + r) + " col " + k);
                     }
                 }
             }

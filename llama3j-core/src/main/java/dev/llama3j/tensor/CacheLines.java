@@ -1,0 +1,63 @@
+package dev.llama3j.tensor;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Where a float array's elements meet the 64-byte cache lines. The JVM places an array's first
+ * element 16 bytes after the object's start, objects 8 bytes apart: so a kernel that loads 64-byte
+ * vectors from {@code a[16 i]} reads two lines per load in seven placements out of eight, and its
+ * speed changed from one JVM start to the next (docs/SPEED.md, finding 21). Java has no way to ask
+ * for an array's address; the C library's {@code memmove}, called through the foreign function API
+ * on the array itself with nothing to move, returns it.
+ *
+ * <p>Where native access is not enabled for this code ({@code --enable-native-access}, which
+ * {@code bin/jvm.options} passes), or the C library has no {@code memmove}, every array counts as
+ * aligned: the kernels are as fast as they were, and nothing else changes. A collector that moves an
+ * array afterwards can only cost speed, never change a result.
+ */
+final class CacheLines {
+    private static final int LINE_BYTES = 64;
+    /** {@code void *memmove(void *dst, const void *src, size_t n)}, which returns {@code dst}; null if unavailable. */
+    private static final MethodHandle MEMMOVE = memmove();
+
+    private CacheLines() {}
+
+    /**
+     * The first index of {@code a} whose element starts a cache line, in {@code [0, 16)}; 0 where the
+     * address cannot be learnt.
+     */
+    static int firstLineStart(float[] a) {
+        if (MEMMOVE == null) {
+            return 0;
+        }
+        try {
+            MemorySegment array = MemorySegment.ofArray(a);
+            long address = ((MemorySegment) MEMMOVE.invokeExact(array, array, 0L)).address();
+            int past = (int) (address & (LINE_BYTES - 1));
+            return past == 0 || past % Float.BYTES != 0 ? 0 : (LINE_BYTES - past) / Float.BYTES;
+        } catch (Throwable e) {
+            return 0;
+        }
+    }
+
+    private static MethodHandle memmove() {
+        try {
+            if (!CacheLines.class.getModule().isNativeAccessEnabled()) {
+                return null; // calling it would print the JVM's restricted-method warning
+            }
+            Linker linker = Linker.nativeLinker();
+            return linker.defaultLookup().find("memmove")
+                    .map(f -> linker.downcallHandle(f,
+                            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                                    ValueLayout.JAVA_LONG),
+                            Linker.Option.critical(true))) // critical: the call may read a heap array
+                    .orElse(null);
+        } catch (RuntimeException e) {
+            return null; // no native linker on this platform, or native access denied
+        }
+    }
+}
