@@ -1,5 +1,6 @@
 package dev.llama3j.model;
 
+import dev.llama3j.tensor.CacheLines;
 import dev.llama3j.tensor.Species;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -20,6 +21,8 @@ final class Attention {
     private static final int TILE = KvCache.TILE;
     /** Positions of fp16 values widened at a time. */
     private static final int VALUE_CHUNK = 64;
+    /** Floats of room before a buffer's start, so that it can start at a cache line. */
+    private static final int LINE_FLOATS = 16;
 
     /**
      * Most bytes of one key/value head's fp32 copy (keys and values) that {@link #promptHeads} keeps per
@@ -41,6 +44,12 @@ final class Attention {
         int wideValues;
         float[] wideKeys = new float[0];
         float[] wideVals = new float[0];
+        // Where the buffers start: at a cache line when allocated, so each vector load reads one line
+        // (a collector that moves them later costs speed only).
+        int wideKeyStart;
+        int wideValStart;
+        int keyTileStart;
+        int valuesStart;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -80,27 +89,33 @@ final class Attention {
             return;
         }
         Scratch s = SCRATCH.get();
+        if (s.wideKeys.length < LINE_FLOATS + tiles * tileSize) {
+            int size = Math.min(Math.max(tiles * tileSize, 2 * s.wideKeys.length), WIDE_BUDGET_BYTES / 8);
+            s.wideKeys = new float[LINE_FLOATS + size];
+            s.wideVals = new float[LINE_FLOATS + size];
+            s.wideCache = null; // widen again into the new arrays
+        }
         if (s.wideCache != cache || s.wideStep != step || s.wideHead != g) {
             s.wideCache = cache;
             s.wideStep = step;
             s.wideHead = g;
             s.wideTiles = 0;
             s.wideValues = 0;
-        }
-        if (s.wideKeys.length < tiles * tileSize) {
-            int size = Math.min(Math.max(tiles * tileSize, 2 * s.wideKeys.length), WIDE_BUDGET_BYTES / 8);
-            s.wideKeys = java.util.Arrays.copyOf(s.wideKeys, size);
-            s.wideVals = java.util.Arrays.copyOf(s.wideVals, size);
+            s.wideKeyStart = CacheLines.firstLineStart(s.wideKeys);
+            s.wideValStart = CacheLines.firstLineStart(s.wideVals);
         }
         if (tiles > s.wideTiles) {
-            cache.widenKeyTiles(layer, g, s.wideTiles, tiles - s.wideTiles, s.wideKeys, s.wideTiles * tileSize);
+            cache.widenKeyTiles(layer, g, s.wideTiles, tiles - s.wideTiles, s.wideKeys,
+                    s.wideKeyStart + s.wideTiles * tileSize);
             s.wideTiles = tiles;
         }
         if (len > s.wideValues) {
-            cache.widenValues(layer, g, s.wideValues, len - s.wideValues, s.wideVals, s.wideValues * headDim);
+            cache.widenValues(layer, g, s.wideValues, len - s.wideValues, s.wideVals,
+                    s.wideValStart + s.wideValues * headDim);
             s.wideValues = len;
         }
-        attend(s, cache, layer, g, s.wideKeys, 0, s.wideVals, 0, len, headDim, group, q, qOff, out, oOff);
+        attend(s, cache, layer, g, s.wideKeys, s.wideKeyStart, s.wideVals, s.wideValStart, len, headDim, group, q,
+                qOff, out, oOff);
     }
 
     /**
@@ -115,21 +130,25 @@ final class Attention {
         if (s.scores.length < group * stride) {
             s.scores = new float[Math.max(group * stride, 2 * s.scores.length)];
         }
-        if (s.keyTile.length < 2 * headDim * TILE) {
-            s.keyTile = new float[2 * headDim * TILE];
-            s.values = new float[VALUE_CHUNK * headDim];
+        if (s.keyTile.length < LINE_FLOATS + 2 * headDim * TILE) {
+            s.keyTile = new float[LINE_FLOATS + 2 * headDim * TILE];
+            s.values = new float[LINE_FLOATS + VALUE_CHUNK * headDim];
+            s.keyTileStart = CacheLines.firstLineStart(s.keyTile);
+            s.valuesStart = CacheLines.firstLineStart(s.values);
         }
+        boolean f32 = keys != null;
+        int keyTileStart = s.keyTileStart;
+        int valuesStart = s.valuesStart;
         float[] scores = s.scores;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        boolean f32 = keys != null;
         int tileSize = headDim * TILE;
         for (int j = 0; j < tiles; ) {
             // Two tiles at a time for four heads where possible: two key loads feed eight FMAs.
             int count = group % 4 == 0 && j + 2 <= tiles ? 2 : 1;
             float[] k = f32 ? keys : s.keyTile;
-            int kBase = f32 ? keyBase + j * tileSize : 0;
+            int kBase = f32 ? keyBase + j * tileSize : keyTileStart;
             if (!f32) {
-                cache.widenKeyTiles(layer, g, j, count, s.keyTile, 0);
+                cache.widenKeyTiles(layer, g, j, count, s.keyTile, keyTileStart);
             }
             int h = 0;
             if (count == 2) {
@@ -157,8 +176,8 @@ final class Attention {
         } else {
             for (int t0 = 0; t0 < len; t0 += VALUE_CHUNK) {
                 int count = Math.min(VALUE_CHUNK, len - t0);
-                cache.widenValues(layer, g, t0, count, s.values, 0);
-                values(scores, stride, t0, count, s.values, 0, headDim, group, four, out, oOff);
+                cache.widenValues(layer, g, t0, count, s.values, valuesStart);
+                values(scores, stride, t0, count, s.values, valuesStart, headDim, group, four, out, oOff);
             }
         }
     }

@@ -19,7 +19,7 @@ import java.lang.invoke.MethodHandle;
  * aligned: the kernels are as fast as they were, and nothing else changes. A collector that moves an
  * array afterwards can only cost speed, never change a result.
  */
-final class CacheLines {
+public final class CacheLines {
     private static final int LINE_BYTES = 64;
     /** {@code void *memmove(void *dst, const void *src, size_t n)}, which returns {@code dst}; null if unavailable. */
     private static final MethodHandle MEMMOVE = memmove();
@@ -30,7 +30,7 @@ final class CacheLines {
      * The first index of {@code a} whose element starts a cache line, in {@code [0, 16)}; 0 where the
      * address cannot be learnt.
      */
-    static int firstLineStart(float[] a) {
+    public static int firstLineStart(float[] a) {
         if (MEMMOVE == null) {
             return 0;
         }
