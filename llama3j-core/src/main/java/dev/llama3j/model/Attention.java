@@ -21,8 +21,7 @@ final class Attention {
     private static final int TILE = KvCache.TILE;
     /** Positions of fp16 values widened at a time. */
     private static final int VALUE_CHUNK = 64;
-    /** Floats of room before a buffer's start, so that it can start at a cache line. */
-    private static final int LINE_FLOATS = 16;
+    private static final int LINE_FLOATS = CacheLines.LINE_FLOATS;
 
     /**
      * Most bytes of one key/value head's fp32 copy (keys and values) that {@link #promptHeads} keeps per

@@ -21,6 +21,8 @@ import java.lang.invoke.MethodHandle;
  */
 public final class CacheLines {
     private static final int LINE_BYTES = 64;
+    /** Floats in a cache line: the room to leave before a buffer so that it can start at one. */
+    public static final int LINE_FLOATS = LINE_BYTES / Float.BYTES;
     /** {@code void *memmove(void *dst, const void *src, size_t n)}, which returns {@code dst}; null if unavailable. */
     private static final MethodHandle MEMMOVE = memmove();
 

@@ -26,15 +26,13 @@ final class Scratch {
      * its first 64 bytes: at {@link #panelStart}.
      */
     static float[] panel(int cols) {
-        return get(PANEL, cols * Gemm.G + LINE_FLOATS);
+        return get(PANEL, cols * Gemm.G + CacheLines.LINE_FLOATS);
     }
 
     /** Where a panel from {@link #panel} starts: its first element on a cache line ({@link CacheLines}). */
     static int panelStart(float[] panel) {
         return CacheLines.firstLineStart(panel);
     }
-
-    private static final int LINE_FLOATS = 16;
 
     /** Room for one row of {@code cols} values. */
     static float[] row(int cols) {
