@@ -376,7 +376,7 @@ public final class Fp8Matrix extends WeightMatrix {
         subnormals.addProducts(p, x, xB, 0x1p-60f, scaleB * 0x1p-60f, rowScale, out, outB);
     }
 
-    /** Rows {@code [r0, r0+count)} as exact E4M3 values (unscaled) into {@code panel[k*G + r]}. */
+    /** Rows {@code [r0, r0+count)} as exact E4M3 values (unscaled) into {@code panel[po + k*G + r]}. */
     @Override
     protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;

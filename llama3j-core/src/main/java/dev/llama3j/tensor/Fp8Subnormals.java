@@ -108,7 +108,7 @@ final class Fp8Subnormals {
         }
     }
 
-    /** Writes panel {@code p}'s subnormal weights' values into a column-major panel {@code [k·G + r]}. */
+    /** Writes panel {@code p}'s subnormal weights' values into a column-major panel {@code [po + k·G + r]}. */
     void putInPanel(int p, float[] panel, int po) {
         for (int i = start[p]; i < start[p + 1]; i++) {
             int e = entries[i];

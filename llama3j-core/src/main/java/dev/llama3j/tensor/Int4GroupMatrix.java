@@ -458,7 +458,7 @@ public final class Int4GroupMatrix extends WeightMatrix {
         c31.intoArray(tmp, 3 * G + V);
     }
 
-    /** Rows {@code [r0, r0+count)} dequantized into {@code panel[c*G + r]} at stored columns c. */
+    /** Rows {@code [r0, r0+count)} dequantized into {@code panel[po + c*G + r]} at stored columns c. */
     @Override
     protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
