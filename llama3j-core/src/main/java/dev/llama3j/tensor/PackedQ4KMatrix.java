@@ -44,16 +44,24 @@ final class PackedQ4KMatrix extends WeightMatrix {
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
 
     private final int blocks;
+    /** 1 or 2: how the generation kernel reads a group's blocks ({@link ReadStreams}). */
+    private final int streams;
 
-    private PackedQ4KMatrix(String name, int rows, int cols, MemorySegment packed) {
+    private PackedQ4KMatrix(String name, int rows, int cols, MemorySegment packed, int streams) {
         super(name, GgmlType.Q4_K, rows, cols, packed);
+        this.streams = streams;
         this.blocks = cols / BLOCK;
     }
 
     /** Repacks ggml Q4_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
         MemorySegment packed = KGroupPacker.pack(data, rows, cols, Q4_KMatrix.BLOCK_BYTES, arena, pool);
-        return new PackedQ4KMatrix(name, rows, cols, packed);
+        return new PackedQ4KMatrix(name, rows, cols, packed, ReadStreams.DEFAULT);
+    }
+
+    @Override
+    WeightMatrix withReadStreams(int streams) {
+        return new PackedQ4KMatrix(name(), rows, cols, data, streams);
     }
 
     @Override
@@ -135,7 +143,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * half, a 32-column chunk (G·32 bytes) from each in turn: with this much work per byte one
      * stream leaves the memory idle while the core computes, and two streams keep twice the
      * prefetches in flight (SPEED.md, finding 14: 4096 × 14336 from memory 18.7-21.5 → 21.8-23.7
-     * GB/s; alternating whole super-blocks instead was slower than one stream).
+     * GB/s; alternating whole super-blocks instead was slower than one stream). On the AMD EPYC
+     * host one stream is faster ({@link ReadStreams}): there {@code half} is all the blocks.
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;
@@ -146,11 +155,11 @@ final class PackedQ4KMatrix extends WeightMatrix {
         java.util.Arrays.fill(acc, 0, G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int x0 = t * cols;
-        int half = (blocks + 1) >> 1;
+        int half = streams == 1 ? blocks : (blocks + 1) >> 1;
         for (int i = 0; i < half; i++) {
-            int streams = i + half < blocks ? 2 : 1; // an odd count leaves the first half one longer
+            int pair = i + half < blocks ? 2 : 1; // an odd count leaves the first half one longer
             for (int c = 0; c < 4; c++) {
-                for (int s = 0; s < streams; s++) {
+                for (int s = 0; s < pair; s++) {
                     int b = i + s * half;
                     long col = base + (long) b * GROUP_BLOCK_BYTES + VALUES + (long) c * SUB * G;
                     int xo = x0 + b * BLOCK + c * 2 * SUB;
@@ -179,7 +188,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     hi1.intoArray(sums, so + (4 * c + 3) * G);
                 }
             }
-            for (int s = 0; s < streams; s++) { // one call site: C2 inlines at most one copy
+            for (int s = 0; s < pair; s++) { // one call site: C2 inlines at most one copy
                 int b = i + s * half;
                 KSuperBlock.addSums(d, base + (long) b * GROUP_BLOCK_BYTES + HEAD, sums, 16 * G * s, 2, in,
                         (t * blocks + b) * 8, acc, 0, dd);

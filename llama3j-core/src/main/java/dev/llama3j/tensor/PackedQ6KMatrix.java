@@ -52,9 +52,12 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int blocks;
+    /** 1 or 2: how the generation kernel reads a group's blocks ({@link ReadStreams}). */
+    private final int streams;
 
-    private PackedQ6KMatrix(String name, int rows, int cols, MemorySegment packed) {
+    private PackedQ6KMatrix(String name, int rows, int cols, MemorySegment packed, int streams) {
         super(name, GgmlType.Q6_K, rows, cols, packed);
+        this.streams = streams;
         this.blocks = cols / BLOCK;
     }
 
@@ -102,7 +105,12 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
             }
         });
-        return new PackedQ6KMatrix(name, rows, cols, packed);
+        return new PackedQ6KMatrix(name, rows, cols, packed, ReadStreams.DEFAULT);
+    }
+
+    @Override
+    WeightMatrix withReadStreams(int streams) {
+        return new PackedQ6KMatrix(name(), rows, cols, data, streams);
     }
 
     /** The 256 values of the Q6_K block at {@code in[blk]}, as {@code q - 32}, to {@code out[o..]}. */
@@ -263,7 +271,8 @@ final class PackedQ6KMatrix extends WeightMatrix {
      * half, a sub-block (G + 16·G bytes) from each in turn: two streams keep more prefetches in
      * flight while the core computes than one (SPEED.md, finding 14: 14336 × 4096 from memory
      * 21.2-21.5 → 24.0 GB/s; two sub-blocks from each in turn gained nothing). Each sub-block's sum
-     * is scaled by {@code d · dx} at once, so the two streams share the accumulators.
+     * is scaled by {@code d · dx} at once, so the two streams share the accumulators. On the AMD
+     * EPYC host one stream is faster ({@link ReadStreams}): there {@code half} is all the blocks.
      * Written out in full on purpose: see PackedQ8Matrix.
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
@@ -274,14 +283,14 @@ final class PackedQ6KMatrix extends WeightMatrix {
         int qb = t * blocks * INPUT_BLOCKS;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
-        int half = (blocks + 1) >> 1;
+        int half = streams == 1 ? blocks : (blocks + 1) >> 1;
         for (int i = 0; i < half; i++) {
-            int streams = i + half < blocks ? 2 : 1;
-            for (int s = 0; s < streams; s++) {
+            int pair = i + half < blocks ? 2 : 1;
+            for (int s = 0; s < pair; s++) {
                 Halves.widen(d, base + (long) (i + s * half) * GROUP_BLOCK_BYTES, scales, s * G);
             }
             for (int j = 0; j < SUB; j++) {
-                for (int s = 0; s < streams; s++) {
+                for (int s = 0; s < pair; s++) {
                     int b = i + s * half;
                     long off = base + (long) b * GROUP_BLOCK_BYTES;
                     int xo = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;

@@ -217,6 +217,15 @@ public abstract class WeightMatrix {
         return this;
     }
 
+    /**
+     * This matrix with its generation kernels reading its rows as {@code streams} (1 or 2) forward
+     * streams a thread ({@link ReadStreams}), sharing its memory; itself where the kernels have one way.
+     * For the tests, which check both ways on any host.
+     */
+    WeightMatrix withReadStreams(int streams) {
+        return this;
+    }
+
     /** From how many input vectors on {@link #matmul(MatmulInput, float[], int, int, int)} uses the GEMM path. */
     protected int gemmMinTokens() {
         return 4;

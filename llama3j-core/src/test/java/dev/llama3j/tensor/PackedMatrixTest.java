@@ -85,7 +85,11 @@ class PackedMatrixTest {
                     }
                 }
             }
-            for (int n : new int[] {1, 2, 3, 5, 7, 8, 10, 13, 16, 17}) {
+            // Both ways of reading the rows (ReadStreams: one stream or two), whichever this host uses.
+            for (int[] c : new int[][] {{1, 1}, {1, 2}, {2, 1}, {3, 1}, {3, 2}, {5, 1}, {7, 1}, {8, 1}, {10, 1},
+                {13, 1}, {16, 1}, {17, 1}}) {
+                int n = c[0];
+                packed = packed.withReadStreams(c[1]);
                 float[] x = random(rnd, n * cols, 1f);
                 float[] expected = new float[n * rows];
                 ref.matmul(x, n, cols, expected, rows, 0, rows);
