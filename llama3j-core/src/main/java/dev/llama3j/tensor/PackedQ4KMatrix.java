@@ -40,6 +40,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    /** The nibble shift as a vector ({@link Species#SHIFT_BY_VECTOR}). */
+    private static final ShortVector FOUR = ShortVector.broadcast(S_G, (short) 4);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
 
@@ -171,13 +173,13 @@ final class PackedQ4KMatrix extends WeightMatrix {
                         ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                         lo0 = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo0);
-                        hi0 = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi0);
+                        hi0 = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi0);
                     }
                     for (int p = 16; p < 32; p++) {
                         ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                         lo1 = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo1);
-                        hi1 = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi1);
+                        hi1 = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi1);
                     }
                     // Sub-block 2c from the low nibbles, 2c + 1 from the high ones; two halves each;
                     // stream s's super-block in sums[16·G·s ...).
@@ -226,7 +228,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                     ShortVector lo = v.and(LOW_NIBBLE);
-                    ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
+                    ShortVector hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
                     loA0 = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA0);
                     hiA0 = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA0);
                     loB0 = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB0);
@@ -236,7 +238,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                     ShortVector lo = v.and(LOW_NIBBLE);
-                    ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
+                    ShortVector hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
                     loA1 = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA1);
                     hiA1 = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA1);
                     loB1 = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB1);

@@ -35,6 +35,8 @@ final class PackedQ4Matrix extends WeightMatrix {
     static final int GROUP_BLOCK_BYTES = 2 * G + 16 * G;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    /** The nibble shift as a vector ({@link Species#SHIFT_BY_VECTOR}). */
+    private static final ShortVector FOUR = ShortVector.broadcast(S_G, (short) 4);
 
     private final int blocks;
 
@@ -130,13 +132,13 @@ final class PackedQ4Matrix extends WeightMatrix {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 lo = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
-                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16]))).add(lo);
+                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + p + 16]))).add(lo);
             }
             for (int p = 8; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 hi = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
-                        .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(S_G, q[xo + p + 16]))).add(hi);
+                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + p + 16]))).add(hi);
             }
             // Nibbles are stored as value + 8: subtract 8 × (sum of the block's inputs). Each 32-bit
             // lane holds row i's sums in its low half and row V+i's in its high half.
@@ -189,7 +191,7 @@ final class PackedQ4Matrix extends WeightMatrix {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector l = v.and(LOW_NIBBLE);
-                ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
+                ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
                 loA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
                         .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16]))).add(loA);
                 loB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
@@ -199,7 +201,7 @@ final class PackedQ4Matrix extends WeightMatrix {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector l = v.and(LOW_NIBBLE);
-                ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
+                ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
                 hiA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
                         .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16]))).add(hiA);
                 hiB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))

@@ -42,6 +42,8 @@ final class PackedQ5KMatrix extends WeightMatrix {
 
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    /** The nibble shift as a vector ({@link Species#SHIFT_BY_VECTOR}). */
+    private static final ShortVector FOUR = ShortVector.broadcast(S_G, (short) 4);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
     private static final ShortVector FIFTH_BIT = ShortVector.broadcast(S_G, (short) 16);
@@ -125,7 +127,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).lanewise(VectorOperators.LSHR, 2 * c);
                         lo = v.and(LOW_NIBBLE).or(h.lanewise(VectorOperators.LSHL, 4).and(FIFTH_BIT))
                                 .mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo);
-                        hi = v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BIT))
+                        hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BIT))
                                 .mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi);
                     }
                     // Part k of sub-block 2c (low nibbles) and of 2c + 1 (high nibbles).
@@ -167,7 +169,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
                         ShortVector h = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, off + QH + (long) p * G, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).lanewise(VectorOperators.LSHR, 2 * c);
                         ShortVector lo = v.and(LOW_NIBBLE).or(h.lanewise(VectorOperators.LSHL, 4).and(FIFTH_BIT));
-                        ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BIT));
+                        ShortVector hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BIT));
                         loA = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA);
                         hiA = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA);
                         loB = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB);

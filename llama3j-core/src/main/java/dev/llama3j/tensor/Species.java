@@ -21,6 +21,15 @@ public final class Species {
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
 
     /**
+     * Whether the kernels shift 16-bit lanes by a vector of counts ({@code vpsrlvw}, AVX-512) rather
+     * than by a constant: C2 compiles {@code lanewise(LSHR, 4)} on shorts to a move of the count into a
+     * vector register and a shift by that register, an extra instruction for every column of the 4-bit
+     * kernels (docs/SPEED.md, finding 22). Without AVX-512 a shift by a vector of 16-bit counts does not
+     * exist and would be emulated, so there the constant stays.
+     */
+    static final boolean SHIFT_BY_VECTOR = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+
+    /**
      * 16 bytes: half a Q8_0 block, or the 32 nibbles of a Q4_0 block. The quantized kernels load bytes
      * in this width and widen them to {@link #BYTE_PARTS} float vectors of {@link #F}.
      */
