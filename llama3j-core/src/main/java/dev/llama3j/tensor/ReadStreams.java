@@ -9,8 +9,8 @@ import java.util.stream.Stream;
  * How many forward streams a thread reads its rows of a weight matrix as, in the Q4_K, Q6_K and
  * Q8_0 generation kernels: two (the first and the second half of a group's blocks, in turn) or one
  * (the blocks in order). Which is faster depends on the host's memory side, not on the code: on the
- * Intel Xeon host two streams keep more prefetches in flight (docs/SPEED.md, finding 14: 1B Q4_K_M
- * generation 4-8% faster); on the AMD EPYC host the second stream made the same generation 13-16%
+ * Intel Xeon host two streams keep more prefetches in flight (docs/SPEED.md, finding 14: 8B Q4_K_M
+ * generation about 6% faster, 1B 3-5%); on the AMD EPYC host the second stream made the same generation 13-16%
  * slower (finding 22). So: one stream on AMD processors, two elsewhere, chosen once at start-up;
  * {@code -Dllama3j.readStreams=1|2} forces either, to measure them on a new host.
  */
