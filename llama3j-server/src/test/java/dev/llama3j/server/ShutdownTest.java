@@ -15,14 +15,16 @@ class ShutdownTest {
     void runningRequestFinishesWithinTheGrace() throws Exception {
         TestServer s = TestServer.start(o -> o.withShutdownGrace(Duration.ofSeconds(30)), 1);
         try {
-            var body = TestServer.json().put("prompt", "Once upon a time").put("max_tokens", 12).put("temperature", 0);
+            // Long enough to be seen running by a poll every 10 ms: 12 tokens of the tiny model could
+            // finish in less on a fast host, and the wait below then timed out.
+            var body = TestServer.json().put("prompt", "Once upon a time").put("max_tokens", 300).put("temperature", 0);
             CompletableFuture<TestServer.Response> pending = CompletableFuture.supplyAsync(
                     () -> s.post("/v1/completions", body));
             LifecycleTest.await(() -> s.llama.engine().running() == 1, "the request to run");
             s.server.close();
             TestServer.Response r = pending.get();
             assertEquals(200, r.status(), r.body());
-            assertEquals(12, r.json().get("usage").get("completion_tokens").asInt());
+            assertEquals(300, r.json().get("usage").get("completion_tokens").asInt());
             // Closed: nothing listens any more.
             assertThrows(RuntimeException.class, () -> s.get("/health"));
         } finally {
