@@ -46,24 +46,27 @@ final class PackedQ4KMatrix extends WeightMatrix {
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
 
     private final int blocks;
-    /** 1 or 2: how the generation kernel reads a group's blocks ({@link ReadStreams}). */
+    /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
     private final int streams;
+    /** Whether steps of {@link #FUSED_MIN_TOKENS} inputs and more use {@link #fused} ({@link KernelTuning}). */
+    private final boolean fusedColumns;
 
-    private PackedQ4KMatrix(String name, int rows, int cols, MemorySegment packed, int streams) {
+    private PackedQ4KMatrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
         super(name, GgmlType.Q4_K, rows, cols, packed);
-        this.streams = streams;
+        this.streams = tuning.readStreams();
+        this.fusedColumns = tuning.fusedColumns();
         this.blocks = cols / BLOCK;
     }
 
     /** Repacks ggml Q4_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
         MemorySegment packed = KGroupPacker.pack(data, rows, cols, Q4_KMatrix.BLOCK_BYTES, arena, pool);
-        return new PackedQ4KMatrix(name, rows, cols, packed, ReadStreams.DEFAULT);
+        return new PackedQ4KMatrix(name, rows, cols, packed, KernelTuning.HOST);
     }
 
     @Override
-    WeightMatrix withReadStreams(int streams) {
-        return new PackedQ4KMatrix(name(), rows, cols, data, streams);
+    WeightMatrix withTuning(KernelTuning tuning) {
+        return new PackedQ4KMatrix(name(), rows, cols, data, tuning);
     }
 
     @Override
@@ -93,14 +96,15 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * threads, from memory: 1.54 vs 1.66-1.83 ms); eight, which dequantizes each column once
      * instead of twice, made 8 sequences of a 1B Q4_K_M file 20-25% faster again (with Q6_K's,
      * Intel Xeon host); with 3 to 6 inputs, slower (the fp32 dequantization costs more than the
-     * integer kernels' shared loads save).
+     * integer kernels' shared loads save). On the AMD EPYC host the integer kernels win at 8 too
+     * (8 sequences 51-56 against 60-62 tok/s), and keep it there ({@link KernelTuning#fusedColumns}).
      */
     static final int FUSED_MIN_TOKENS = 8;
     static final int FUSED_MAX_TOKENS = 16;
 
     /** With 16-float vectors only: its 16 accumulators, 8 factors and 4 weight vectors need AVX-512's 32 registers. */
     private boolean usesFusedKernel(int n) {
-        return V == 16 && n >= FUSED_MIN_TOKENS && n <= FUSED_MAX_TOKENS;
+        return fusedColumns && V == 16 && n >= FUSED_MIN_TOKENS && n <= FUSED_MAX_TOKENS;
     }
 
     @Override
@@ -146,7 +150,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * stream leaves the memory idle while the core computes, and two streams keep twice the
      * prefetches in flight (SPEED.md, finding 14: 4096 × 14336 from memory 18.7-21.5 → 21.8-23.7
      * GB/s; alternating whole super-blocks instead was slower than one stream). On the AMD EPYC
-     * host one stream is faster ({@link ReadStreams}): there {@code half} is all the blocks.
+     * host one stream is faster ({@link KernelTuning}): there {@code half} is all the blocks.
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;

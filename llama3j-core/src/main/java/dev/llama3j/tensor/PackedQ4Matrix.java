@@ -39,16 +39,24 @@ final class PackedQ4Matrix extends WeightMatrix {
     private static final ShortVector FOUR = ShortVector.broadcast(S_G, (short) 4);
 
     private final int blocks;
+    /** Whether steps of {@link #FUSED_MIN_TOKENS} inputs and more use {@link #fused} ({@link KernelTuning}). */
+    private final boolean fusedColumns;
 
-    private PackedQ4Matrix(String name, int rows, int cols, MemorySegment packed) {
+    private PackedQ4Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
         super(name, GgmlType.Q4_0, rows, cols, packed);
+        this.fusedColumns = tuning.fusedColumns();
         this.blocks = cols / BLOCK;
     }
 
     /** Repacks ggml Q4_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
         MemorySegment packed = GroupPacker.pack(data, rows, cols, Q4_0Matrix.BLOCK_BYTES, true, arena, pool);
-        return new PackedQ4Matrix(name, rows, cols, packed);
+        return new PackedQ4Matrix(name, rows, cols, packed, KernelTuning.HOST);
+    }
+
+    @Override
+    WeightMatrix withTuning(KernelTuning tuning) {
+        return new PackedQ4Matrix(name(), rows, cols, data, tuning);
     }
 
     @Override
@@ -64,7 +72,8 @@ final class PackedQ4Matrix extends WeightMatrix {
      * faster. From 8 inputs {@link #fused} now dequantizes each column once for eight inputs (then
      * four), which beat the integer kernels on the Intel Xeon host (1B Q4_0, interleaved pairs:
      * 8 sequences 56-64 → 69-72 tok/s, 16: 65-70 → 74-77, 24: 72 → 79-81, 32: 74-77 → 86-87);
-     * not measured on the AMD host, where four at a time lost to the integer kernels.
+     * on the AMD host it lost to them (8 sequences 60-61 against 66-70 tok/s), so there the
+     * integer kernels keep the whole range ({@link KernelTuning#fusedColumns}).
      */
     @Override
     protected int gemmMinTokens() {
@@ -84,7 +93,7 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     /** With 16-float vectors only: 16 accumulators, 4 weight vectors and 2 scales need AVX-512's 32 registers. */
     private boolean usesFusedKernel(int n) {
-        return V == 16 && n >= FUSED_MIN_TOKENS && n <= FUSED_MAX_TOKENS;
+        return fusedColumns && V == 16 && n >= FUSED_MIN_TOKENS && n <= FUSED_MAX_TOKENS;
     }
 
     @Override

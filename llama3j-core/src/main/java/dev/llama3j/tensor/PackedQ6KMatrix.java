@@ -52,12 +52,12 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int blocks;
-    /** 1 or 2: how the generation kernel reads a group's blocks ({@link ReadStreams}). */
+    /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
     private final int streams;
 
-    private PackedQ6KMatrix(String name, int rows, int cols, MemorySegment packed, int streams) {
+    private PackedQ6KMatrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
         super(name, GgmlType.Q6_K, rows, cols, packed);
-        this.streams = streams;
+        this.streams = tuning.readStreams();
         this.blocks = cols / BLOCK;
     }
 
@@ -105,12 +105,12 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
             }
         });
-        return new PackedQ6KMatrix(name, rows, cols, packed, ReadStreams.DEFAULT);
+        return new PackedQ6KMatrix(name, rows, cols, packed, KernelTuning.HOST);
     }
 
     @Override
-    WeightMatrix withReadStreams(int streams) {
-        return new PackedQ6KMatrix(name(), rows, cols, data, streams);
+    WeightMatrix withTuning(KernelTuning tuning) {
+        return new PackedQ6KMatrix(name(), rows, cols, data, tuning);
     }
 
     /** The 256 values of the Q6_K block at {@code in[blk]}, as {@code q - 32}, to {@code out[o..]}. */
@@ -272,7 +272,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
      * flight while the core computes than one (SPEED.md, finding 14: 14336 × 4096 from memory
      * 21.2-21.5 → 24.0 GB/s; two sub-blocks from each in turn gained nothing). Each sub-block's sum
      * is scaled by {@code d · dx} at once, so the two streams share the accumulators. On the AMD
-     * EPYC host one stream is faster ({@link ReadStreams}): there {@code half} is all the blocks.
+     * EPYC host one stream is faster ({@link KernelTuning}): there {@code half} is all the blocks.
      * Written out in full on purpose: see PackedQ8Matrix.
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {

@@ -32,13 +32,13 @@ final class PackedQ8Matrix extends WeightMatrix {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int blocks;
-    /** 1 or 2: how the generation kernel reads a group's blocks ({@link ReadStreams}). */
+    /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
     private final int streams;
     private final int groups;
 
-    private PackedQ8Matrix(String name, int rows, int cols, MemorySegment packed, int streams) {
+    private PackedQ8Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
         super(name, GgmlType.Q8_0, rows, cols, packed);
-        this.streams = streams;
+        this.streams = tuning.readStreams();
         this.blocks = cols / BLOCK;
         this.groups = (rows + G - 1) / G;
     }
@@ -46,12 +46,12 @@ final class PackedQ8Matrix extends WeightMatrix {
     /** Repacks ggml Q8_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ8Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
         MemorySegment packed = GroupPacker.pack(data, rows, cols, Q8_0Matrix.BLOCK_BYTES, false, arena, pool);
-        return new PackedQ8Matrix(name, rows, cols, packed, ReadStreams.DEFAULT);
+        return new PackedQ8Matrix(name, rows, cols, packed, KernelTuning.HOST);
     }
 
     @Override
-    WeightMatrix withReadStreams(int streams) {
-        return new PackedQ8Matrix(name(), rows, cols, data, streams);
+    WeightMatrix withTuning(KernelTuning tuning) {
+        return new PackedQ8Matrix(name(), rows, cols, data, tuning);
     }
 
     @Override
@@ -111,7 +111,7 @@ final class PackedQ8Matrix extends WeightMatrix {
         // The blocks are read as two streams, the first half's and the second half's in turn: two
         // streams keep more prefetches in flight than one (SPEED.md, finding 14: 1B Q8_0 generation
         // 2-4% faster; the same in Q4_0's kernel was slower, as C2 compiled it), on the Intel host;
-        // on the AMD one, one stream in order is faster (ReadStreams).
+        // on the AMD one, one stream in order is faster (KernelTuning).
         int half = (blocks + 1) >> 1;
         for (int i = 0; i < blocks; i++) {
             int b = streams == 1 ? i : (i & 1) == 0 ? i >> 1 : half + (i >> 1);

@@ -218,11 +218,11 @@ public abstract class WeightMatrix {
     }
 
     /**
-     * This matrix with its generation kernels reading its rows as {@code streams} (1 or 2) forward
-     * streams a thread ({@link ReadStreams}), sharing its memory; itself where the kernels have one way.
-     * For the tests, which check both ways on any host.
+     * This matrix with its kernels tuned as {@code tuning} (read streams, fp32 columns for many
+     * inputs), sharing its memory; itself where the kernels have one way. For the tests, which check
+     * every tuning on any host.
      */
-    WeightMatrix withReadStreams(int streams) {
+    WeightMatrix withTuning(KernelTuning tuning) {
         return this;
     }
 

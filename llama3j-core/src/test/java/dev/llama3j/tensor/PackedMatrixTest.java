@@ -85,11 +85,13 @@ class PackedMatrixTest {
                     }
                 }
             }
-            // Both ways of reading the rows (ReadStreams: one stream or two), whichever this host uses.
-            for (int[] c : new int[][] {{1, 1}, {1, 2}, {2, 1}, {3, 1}, {3, 2}, {5, 1}, {7, 1}, {8, 1}, {10, 1},
-                {13, 1}, {16, 1}, {17, 1}}) {
+            // Both tunings, whichever this host uses (KernelTuning: one read stream and the integer
+            // kernels for many inputs, or two streams and the fp32 columns).
+            KernelTuning[] tunings = {new KernelTuning(1, false), new KernelTuning(2, true)};
+            for (int[] c : new int[][] {{1, 0}, {1, 1}, {2, 0}, {3, 0}, {3, 1}, {5, 0}, {7, 0}, {8, 0}, {8, 1},
+                {10, 0}, {13, 0}, {16, 0}, {16, 1}, {17, 0}, {17, 1}}) {
                 int n = c[0];
-                packed = packed.withReadStreams(c[1]);
+                packed = packed.withTuning(tunings[c[1]]);
                 float[] x = random(rnd, n * cols, 1f);
                 float[] expected = new float[n * rows];
                 ref.matmul(x, n, cols, expected, rows, 0, rows);
