@@ -46,6 +46,11 @@ public final class MatmulInput {
     private int packParts;
     private final AtomicInteger packNext = new AtomicInteger();
     private final AtomicInteger packDone = new AtomicInteger();
+    /**
+     * Set when a caller's part threw: the others stop waiting for the parts it would have finished
+     * (they would spin for ever, and the worker pool with them) and throw too.
+     */
+    private volatile boolean packFailed;
     private static final Object RAW = new Object();
 
     /**
@@ -109,16 +114,25 @@ public final class MatmulInput {
                 packParts = (n + Gemm.TILE - 1) / Gemm.TILE;
                 packNext.set(0);
                 packDone.set(0);
+                packFailed = false;
             }
             dst = packed;
             parts = packParts;
         }
         for (int part; (part = packNext.getAndIncrement()) < parts; ) {
             int from = part * Gemm.TILE;
-            Gemm.pack(src, 0, cols, n, cols, dst, from, Math.min(n, from + Gemm.TILE));
+            try {
+                Gemm.pack(src, 0, cols, n, cols, dst, from, Math.min(n, from + Gemm.TILE));
+            } catch (RuntimeException | Error e) {
+                packFailed = true; // until new vectors are set: later callers of these throw too
+                throw e;
+            }
             packDone.incrementAndGet(); // publishes this part to the callers that wait below
         }
         while (packDone.get() < parts) {
+            if (packFailed) {
+                throw new IllegalStateException("packing this input for the GEMM failed in another thread");
+            }
             Thread.onSpinWait(); // for at most one part another caller is packing
         }
         return dst;

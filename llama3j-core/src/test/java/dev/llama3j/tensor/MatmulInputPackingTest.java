@@ -1,13 +1,18 @@
 package dev.llama3j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,6 +55,50 @@ class MatmulInputPackingTest {
                     assertArrayEquals(want, Arrays.copyOf(in.packedForGemm(), n * cols), "n " + n);
                 }
             }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /**
+     * A part that throws (here: the vectors are shorter than the size they were declared with, so
+     * the last tile reads past them) must not leave the other callers waiting for it: each returns
+     * with an exception, none hangs, and good vectors set afterwards are packed.
+     */
+    @Test
+    void aPartThatThrowsStopsTheOthersWaiting() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            MatmulInput in = new MatmulInput();
+            int cols = 40;
+            int n = 4 * Gemm.TILE;
+            for (int round = 0; round < 20; round++) {
+                in.set(new float[n * cols - 1], n, cols);
+                CountDownLatch start = new CountDownLatch(1);
+                @SuppressWarnings("unchecked")
+                Future<float[]>[] got = new Future[4];
+                for (int i = 0; i < got.length; i++) {
+                    got[i] = threads.submit(() -> {
+                        start.await();
+                        return in.packedForGemm();
+                    });
+                }
+                start.countDown();
+                boolean outOfRange = false;
+                for (Future<float[]> f : got) {
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+                    outOfRange |= e.getCause() instanceof IndexOutOfBoundsException;
+                    if (!(e.getCause() instanceof IndexOutOfBoundsException)) {
+                        assertInstanceOf(IllegalStateException.class, e.getCause());
+                    }
+                }
+                assertTrue(outOfRange, "one caller met the short vectors");
+            }
+            float[] x = new float[n * cols];
+            Arrays.fill(x, 1f);
+            float[] want = new float[n * cols];
+            Gemm.pack(x, 0, cols, n, cols, want);
+            assertArrayEquals(want, Arrays.copyOf(in.set(x, n, cols).packedForGemm(), n * cols));
         } finally {
             threads.shutdownNow();
         }
