@@ -37,17 +37,7 @@ class MatmulInputPackingTest {
                 Gemm.pack(x, 0, cols, n, cols, want);
                 for (int round = 0; round < 3; round++) {
                     in.set(x, n, cols);
-                    CountDownLatch start = new CountDownLatch(1);
-                    @SuppressWarnings("unchecked")
-                    Future<float[]>[] got = new Future[4];
-                    for (int i = 0; i < got.length; i++) {
-                        got[i] = threads.submit(() -> {
-                            start.await();
-                            return in.packedForGemm().clone();
-                        });
-                    }
-                    start.countDown();
-                    for (Future<float[]> f : got) {
+                    for (Future<float[]> f : packTogether(threads, in)) {
                         float[] packed = f.get();
                         assertArrayEquals(want, Arrays.copyOf(packed, n * cols), "n " + n + ", round " + round);
                     }
@@ -74,18 +64,8 @@ class MatmulInputPackingTest {
             int n = 4 * Gemm.TILE;
             for (int round = 0; round < 20; round++) {
                 in.set(new float[n * cols - 1], n, cols);
-                CountDownLatch start = new CountDownLatch(1);
-                @SuppressWarnings("unchecked")
-                Future<float[]>[] got = new Future[4];
-                for (int i = 0; i < got.length; i++) {
-                    got[i] = threads.submit(() -> {
-                        start.await();
-                        return in.packedForGemm();
-                    });
-                }
-                start.countDown();
                 boolean outOfRange = false;
-                for (Future<float[]> f : got) {
+                for (Future<float[]> f : packTogether(threads, in)) {
                     ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
                     outOfRange |= e.getCause() instanceof IndexOutOfBoundsException;
                     if (!(e.getCause() instanceof IndexOutOfBoundsException)) {
@@ -102,5 +82,20 @@ class MatmulInputPackingTest {
         } finally {
             threads.shutdownNow();
         }
+    }
+
+    /** Four of {@code threads} call {@link MatmulInput#packedForGemm()} on {@code in} at once; copies of what each got. */
+    private static Future<float[]>[] packTogether(ExecutorService threads, MatmulInput in) {
+        CountDownLatch start = new CountDownLatch(1);
+        @SuppressWarnings("unchecked")
+        Future<float[]>[] got = new Future[4];
+        for (int i = 0; i < got.length; i++) {
+            got[i] = threads.submit(() -> {
+                start.await();
+                return in.packedForGemm().clone();
+            });
+        }
+        start.countDown();
+        return got;
     }
 }
