@@ -29,10 +29,28 @@ import java.util.stream.Stream;
 record KernelTuning(int readStreams, boolean fusedColumns) {
     static final String STREAMS_PROPERTY = "llama3j.readStreams";
     static final String FUSED_PROPERTY = "llama3j.fusedColumns";
+    static final String Q6K_PROPERTY = "llama3j.q6kLayout";
 
     /** This host's tuning. */
     static final KernelTuning HOST =
             choose(System.getProperty(STREAMS_PROPERTY), System.getProperty(FUSED_PROPERTY), amdProcessor());
+
+    /**
+     * Whether Q6_K matrices are repacked at 6 bits a weight ({@link Q6KColumns}) rather than a byte:
+     * where the processor is AMD's and has AVX-512 (its 16-bit shifts by a vector of counts are one
+     * instruction), generation reads a quarter fewer bytes for about a third more instructions, and is
+     * faster (docs/SPEED.md, finding 24); on the Intel Xeon the byte form was (finding 9).
+     * {@code -Dllama3j.q6kLayout=compact|byte} forces either. A layout, not a kernel choice: taken
+     * when a matrix is packed.
+     */
+    static final boolean COMPACT_Q6K =
+            compactQ6K(System.getProperty(Q6K_PROPERTY), amdProcessor() && Species.SHIFT_BY_VECTOR);
+
+    /** The Q6_K layout for {@code -Dllama3j.q6kLayout} ({@code layout}, null: not set) and the host's default. */
+    static boolean compactQ6K(String layout, boolean byDefault) {
+        String l = valid(Q6K_PROPERTY, layout, "compact", "byte");
+        return l != null ? l.equals("compact") : byDefault;
+    }
 
     KernelTuning {
         if (readStreams != 1 && readStreams != 2) {

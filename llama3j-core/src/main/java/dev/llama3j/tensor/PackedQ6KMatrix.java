@@ -41,12 +41,20 @@ final class PackedQ6KMatrix extends WeightMatrix {
     static final int GROUP_BLOCK_BYTES = 2 * G + SUB * G + BLOCK * G;
     /** Bytes of one sub-block in a group: its G scales, then its 16 columns of G values. */
     private static final int SUB_BYTES = G + SUB * G;
-    /** Where sub-block 0's scales start; sub-block j's are {@code j * SUB_BYTES} further on. */
+    /** The same in the compact form ({@link Q6KColumns}): 6 bits a value. */
+    private static final int COMPACT_SUB_BYTES = G + Q6KColumns.BYTES;
+    /** Where sub-block 0's scales start; sub-block j's are {@code j * subBytes} further on. */
     private static final int SCALES = 2 * G;
-    /** Where sub-block 0's values start. */
-    private static final int VALUES = 2 * G + G;
+    /** Where a sub-block's values start, from its start. */
+    private static final int VALUES = G;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    /** Shift counts and the low-nibble mask of the compact form's decoding ({@link Q6KColumns}). */
+    private static final ShortVector SIX = ShortVector.broadcast(S_G, (short) 6);
+    private static final ShortVector TEN = ShortVector.broadcast(S_G, (short) 10);
+    private static final ShortVector TWELVE = ShortVector.broadcast(S_G, (short) 12);
+    private static final ShortVector FOURTEEN = ShortVector.broadcast(S_G, (short) 14);
+    private static final ShortVector LOW4 = ShortVector.broadcast(S_G, (short) 15);
     /** Input blocks ({@link MatmulInput#BLOCK} values, one 8-bit scale each) per super-block. */
     private static final int INPUT_BLOCKS = BLOCK / MatmulInput.BLOCK;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -54,24 +62,43 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private final int blocks;
     /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
     private final int streams;
+    /** Whether the values are in {@link Q6KColumns}' 6-bit form rather than a byte each. */
+    private final boolean compact;
+    /** Bytes of a sub-block (scales and values) and of a group's super-block, in this matrix's form. */
+    private final int subBytes;
+    private final int groupBlockBytes;
 
-    private PackedQ6KMatrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
+    private PackedQ6KMatrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning, boolean compact) {
         super(name, GgmlType.Q6_K, rows, cols, packed);
         this.streams = tuning.readStreams();
         this.blocks = cols / BLOCK;
+        this.compact = compact;
+        this.subBytes = compact ? COMPACT_SUB_BYTES : SUB_BYTES;
+        this.groupBlockBytes = 2 * G + SUB * subBytes;
     }
 
-    /** Repacks ggml Q6_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
+    /**
+     * Repacks ggml Q6_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool},
+     * in this host's form ({@link KernelTuning#COMPACT_Q6K}).
+     */
     static PackedQ6KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
+        return pack(name, rows, cols, data, arena, pool, KernelTuning.COMPACT_Q6K);
+    }
+
+    /** {@link #pack}, with the values a byte each or, if {@code compact}, 6 bits each ({@link Q6KColumns}). */
+    static PackedQ6KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool,
+            boolean compact) {
         int blocks = cols / BLOCK;
         int groups = (rows + G - 1) / G;
         long groupBytes = (long) blocks * GROUP_BLOCK_BYTES;
+        long compactGroupBytes = (long) blocks * (2 * G + SUB * COMPACT_SUB_BYTES);
         long rowBytes = (long) blocks * Q6_KMatrix.BLOCK_BYTES;
-        MemorySegment packed = arena.allocate(groups * groupBytes, 64);
+        MemorySegment packed = arena.allocate(groups * (compact ? compactGroupBytes : groupBytes), 64);
         pool.parallelFor(groups, 1, (g0, g1) -> {
             byte[] in = new byte[(int) rowBytes];
             byte[] values = new byte[G * cols]; // [row][k], unpacked and centred
             byte[] out = new byte[(int) groupBytes];
+            byte[] small = compact ? new byte[(int) compactGroupBytes] : null;
             int[] rowOffset = new int[G]; // offset in `values` of the row stored at each position
             for (int p = 0; p < G; p++) {
                 rowOffset[p] = GroupPacker.rowAt(p) * cols;
@@ -94,7 +121,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
                     }
                 }
                 for (int b = 0; b < blocks; b++) {
-                    int ov = b * GROUP_BLOCK_BYTES + VALUES;
+                    int ov = b * GROUP_BLOCK_BYTES + SCALES + VALUES;
                     for (int r0 = 0; r0 < G; r0 += 8) {
                         for (int k0 = 0; k0 < BLOCK; k0 += 8) {
                             int dst = ov + (k0 / SUB) * SUB_BYTES + (k0 % SUB) * G + r0;
@@ -102,15 +129,36 @@ final class PackedQ6KMatrix extends WeightMatrix {
                         }
                     }
                 }
-                MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
+                if (compact) {
+                    compact(out, blocks, small);
+                    MemorySegment.copy(small, 0, packed, ValueLayout.JAVA_BYTE, g * compactGroupBytes, small.length);
+                } else {
+                    MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
+                }
             }
         });
-        return new PackedQ6KMatrix(name, rows, cols, packed, KernelTuning.HOST);
+        return new PackedQ6KMatrix(name, rows, cols, packed, KernelTuning.HOST, compact);
+    }
+
+    /** A group's super-blocks from the byte form ({@code in}) to the compact one ({@code out}). */
+    private static void compact(byte[] in, int blocks, byte[] out) {
+        int outBlock = 2 * G + SUB * COMPACT_SUB_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            int ib = b * GROUP_BLOCK_BYTES;
+            int ob = b * outBlock;
+            System.arraycopy(in, ib, out, ob, 2 * G);
+            for (int j = 0; j < SUB; j++) {
+                int is = ib + SCALES + j * SUB_BYTES;
+                int os = ob + SCALES + j * COMPACT_SUB_BYTES;
+                System.arraycopy(in, is, out, os, G);
+                Q6KColumns.encode(in, is + VALUES, out, os + VALUES);
+            }
+        }
     }
 
     @Override
     WeightMatrix withTuning(KernelTuning tuning) {
-        return new PackedQ6KMatrix(name(), rows, cols, data, tuning);
+        return new PackedQ6KMatrix(name(), rows, cols, data, tuning, compact);
     }
 
     /** The 256 values of the Q6_K block at {@code in[blk]}, as {@code q - 32}, to {@code out[o..]}. */
@@ -184,7 +232,8 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private void fused(int g, float[] x, int n, int t, float[] tmp, boolean eight) {
         MemorySegment d = data;
         float[] scales = Scratch.scales();
-        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        short[] columns = compact ? Scratch.columns() : null;
+        long base = (long) g * blocks * groupBlockBytes;
         int x0 = Math.min(t, n - 1) * cols;
         int x1 = Math.min(t + 1, n - 1) * cols;
         int x2 = Math.min(t + 2, n - 1) * cols;
@@ -197,22 +246,27 @@ final class PackedQ6KMatrix extends WeightMatrix {
         FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int b = 0; b < blocks; b++) {
-            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            long off = base + (long) b * groupBlockBytes;
             Halves.widen(d, off, scales);
             FloatVector d0 = FloatVector.fromArray(F, scales, 0);
             FloatVector d1 = FloatVector.fromArray(F, scales, V);
             for (int j = 0; j < SUB; j++) {
-                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, off + SCALES + (long) j * SUB_BYTES, LE)
+                long sub = off + SCALES + (long) j * subBytes;
+                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, sub, LE)
                         .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
                 FloatVector s0 = d0.mul((FloatVector) sc.lanewise(VectorOperators.LSHL, 16)
                         .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0));
                 FloatVector s1 = d1.mul((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
                         .convertShape(VectorOperators.I2F, F, 0));
-                long col = off + VALUES + (long) j * SUB_BYTES;
+                long col = sub + VALUES;
+                if (compact) {
+                    Q6KColumns.toShorts(d, col, columns);
+                }
                 int kb = b * BLOCK + j * SUB;
                 for (int k = 0; k < SUB; k++) {
-                    IntVector w = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
-                            .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                    IntVector w = (compact ? ShortVector.fromArray(S_G, columns, k * G)
+                            : (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                                    .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
                     FloatVector w0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, 16)
                             .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(s0);
                     FloatVector w1 = ((FloatVector) w.lanewise(VectorOperators.ASHR, 16)
@@ -279,7 +333,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
         short[] q = in.q;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
-        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        long base = (long) g * blocks * groupBlockBytes;
         int qb = t * blocks * INPUT_BLOCKS;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
@@ -287,31 +341,72 @@ final class PackedQ6KMatrix extends WeightMatrix {
         for (int i = 0; i < half; i++) {
             int pair = i + half < blocks ? 2 : 1;
             for (int s = 0; s < pair; s++) {
-                Halves.widen(d, base + (long) (i + s * half) * GROUP_BLOCK_BYTES, scales, s * G);
+                Halves.widen(d, base + (long) (i + s * half) * groupBlockBytes, scales, s * G);
             }
             for (int j = 0; j < SUB; j++) {
                 for (int s = 0; s < pair; s++) {
                     int b = i + s * half;
-                    long off = base + (long) b * GROUP_BLOCK_BYTES;
+                    long off = base + (long) b * groupBlockBytes;
                     int xo = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
-                    long col = off + VALUES + (long) j * SUB_BYTES;
+                    long sub = off + SCALES + (long) j * subBytes;
+                    long col = sub + VALUES;
                     int xj = xo + j * SUB;
                     ShortVector lo = ShortVector.zero(S_G);
                     ShortVector hi = lo;
-                    for (int k = 0; k < 8; k++) {
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
-                                .convertShape(VectorOperators.B2S, S_G, 0);
-                        lo = v.mul(ShortVector.broadcast(S_G, q[xj + k])).add(lo);
-                    }
-                    for (int k = 8; k < SUB; k++) {
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
-                                .convertShape(VectorOperators.B2S, S_G, 0);
-                        hi = v.mul(ShortVector.broadcast(S_G, q[xj + k])).add(hi);
+                    if (compact) {
+                        // Q6KColumns' words, three a half; each value sign-extended in its lane.
+                        ShortVector w0 = ShortVector.fromMemorySegment(S_G, d, col, LE);
+                        ShortVector w1 = ShortVector.fromMemorySegment(S_G, d, col + 2L * G, LE);
+                        ShortVector w2 = ShortVector.fromMemorySegment(S_G, d, col + 4L * G, LE);
+                        lo = w0.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj])).add(lo);
+                        lo = w0.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 1])).add(lo);
+                        lo = w1.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 2])).add(lo);
+                        lo = w1.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 3])).add(lo);
+                        lo = w2.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 4])).add(lo);
+                        lo = w2.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 5])).add(lo);
+                        lo = w2.lanewise(VectorOperators.LSHL, TWELVE).lanewise(VectorOperators.ASHR, TEN)
+                                .lanewise(VectorOperators.BITWISE_BLEND, w0, LOW4)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 6])).add(lo);
+                        lo = w2.lanewise(VectorOperators.LSHL, FOURTEEN).lanewise(VectorOperators.ASHR, TEN)
+                                .lanewise(VectorOperators.BITWISE_BLEND, w1, LOW4)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 7])).add(lo);
+                        w0 = ShortVector.fromMemorySegment(S_G, d, col + 6L * G, LE);
+                        w1 = ShortVector.fromMemorySegment(S_G, d, col + 8L * G, LE);
+                        w2 = ShortVector.fromMemorySegment(S_G, d, col + 10L * G, LE);
+                        hi = w0.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 8])).add(hi);
+                        hi = w0.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 9])).add(hi);
+                        hi = w1.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 10])).add(hi);
+                        hi = w1.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 11])).add(hi);
+                        hi = w2.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 12])).add(hi);
+                        hi = w2.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 13])).add(hi);
+                        hi = w2.lanewise(VectorOperators.LSHL, TWELVE).lanewise(VectorOperators.ASHR, TEN)
+                                .lanewise(VectorOperators.BITWISE_BLEND, w0, LOW4)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 14])).add(hi);
+                        hi = w2.lanewise(VectorOperators.LSHL, FOURTEEN).lanewise(VectorOperators.ASHR, TEN)
+                                .lanewise(VectorOperators.BITWISE_BLEND, w1, LOW4)
+                                .mul(ShortVector.broadcast(S_G, q[xj + 15])).add(hi);
+                    } else {
+                        for (int k = 0; k < 8; k++) {
+                            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                                    .convertShape(VectorOperators.B2S, S_G, 0);
+                            lo = v.mul(ShortVector.broadcast(S_G, q[xj + k])).add(lo);
+                        }
+                        for (int k = 8; k < SUB; k++) {
+                            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                                    .convertShape(VectorOperators.B2S, S_G, 0);
+                            hi = v.mul(ShortVector.broadcast(S_G, q[xj + k])).add(hi);
+                        }
                     }
                     // Each 32-bit lane holds row i's sums in its low half and row V+i's in its high half.
                     IntVector l = lo.reinterpretAsInts();
                     IntVector u = hi.reinterpretAsInts();
-                    IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, off + SCALES + (long) j * SUB_BYTES, LE)
+                    IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, sub, LE)
                             .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
                     IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                             .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
@@ -346,24 +441,30 @@ final class PackedQ6KMatrix extends WeightMatrix {
     protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         float[] scales = Scratch.scales();
-        long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
+        short[] columns = compact ? Scratch.columns() : null;
+        long base = (long) (r0 / G) * blocks * groupBlockBytes;
         for (int b = 0; b < blocks; b++) {
-            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            long off = base + (long) b * groupBlockBytes;
             Halves.widen(d, off, scales);
             FloatVector d0 = FloatVector.fromArray(F, scales, 0);
             FloatVector d1 = FloatVector.fromArray(F, scales, V);
             for (int j = 0; j < SUB; j++) {
-                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, off + SCALES + (long) j * SUB_BYTES, LE)
+                long sub = off + SCALES + (long) j * subBytes;
+                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, sub, LE)
                         .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
                 FloatVector s0 = d0.mul((FloatVector) sc.lanewise(VectorOperators.LSHL, 16)
                         .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0));
                 FloatVector s1 = d1.mul((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
                         .convertShape(VectorOperators.I2F, F, 0));
-                long col = off + VALUES + (long) j * SUB_BYTES;
+                long col = sub + VALUES;
+                if (compact) {
+                    Q6KColumns.toShorts(d, col, columns);
+                }
                 int p = (b * BLOCK + j * SUB) * G;
                 for (int k = 0; k < SUB; k++) {
-                    IntVector w = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
-                            .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                    IntVector w = (compact ? ShortVector.fromArray(S_G, columns, k * G)
+                            : (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                                    .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
                     ((FloatVector) w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                             .convertShape(VectorOperators.I2F, F, 0)).mul(s0).intoArray(panel, po + p + k * G);
                     ((FloatVector) w.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
@@ -377,15 +478,17 @@ final class PackedQ6KMatrix extends WeightMatrix {
     public void dequantizeRow(int row, float[] out, int outOff) {
         int g = row / G;
         int r = Halves.position(row % G);
-        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        long base = (long) g * blocks * groupBlockBytes;
         for (int b = 0; b < blocks; b++) {
-            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            long off = base + (long) b * groupBlockBytes;
             float dd = LittleEndian.half(data, off + 2L * r);
             for (int j = 0; j < SUB; j++) {
-                float s = dd * data.get(LittleEndian.BYTE, off + SCALES + (long) j * SUB_BYTES + r);
+                long sub = off + SCALES + (long) j * subBytes;
+                float s = dd * data.get(LittleEndian.BYTE, sub + r);
                 for (int k = 0; k < SUB; k++) {
-                    int idx = j * SUB + k;
-                    out[outOff + b * BLOCK + idx] = data.get(LittleEndian.BYTE, off + VALUES + (long) j * SUB_BYTES + (long) k * G + r) * s;
+                    int q = compact ? Q6KColumns.value(data, sub + VALUES, r, k)
+                            : data.get(LittleEndian.BYTE, sub + VALUES + (long) k * G + r);
+                    out[outOff + b * BLOCK + j * SUB + k] = q * s;
                 }
             }
         }

@@ -10,6 +10,7 @@ final class Scratch {
     private static final ThreadLocal<float[]> FACTORS = new ThreadLocal<>();
     private static final ThreadLocal<float[]> ACC = new ThreadLocal<>();
     private static final ThreadLocal<short[]> SUMS = new ThreadLocal<>();
+    private static final ThreadLocal<short[]> COLUMNS = new ThreadLocal<>();
 
     private Scratch() {}
 
@@ -74,6 +75,16 @@ final class Scratch {
         if (a == null) {
             a = new short[64 * Gemm.G + 2 * PAD_FLOATS];
             SUMS.set(a);
+        }
+        return a;
+    }
+
+    /** Room for one Q6_K sub-block's 16 columns of {@link Gemm#G} values ({@link Q6KColumns#toShorts}). */
+    static short[] columns() {
+        short[] a = COLUMNS.get();
+        if (a == null) {
+            a = new short[16 * Gemm.G + 2 * PAD_FLOATS];
+            COLUMNS.set(a);
         }
         return a;
     }

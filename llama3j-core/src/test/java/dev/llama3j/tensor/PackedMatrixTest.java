@@ -55,84 +55,97 @@ class PackedMatrixTest {
             WeightMatrix ref = WeightMatrix.of("w", type, rows, cols, seg);
             WeightMatrix packed = ref.optimized(Arena.ofAuto(), pool);
             assertEquals(true, packed != ref, "expected a packed layout for " + type);
-            // Same values.
-            float[] a = new float[cols];
-            float[] b = new float[cols];
-            for (int r = 0; r < rows; r++) {
-                ref.dequantizeRow(r, a, 0);
-                packed.dequantizeRow(r, b, 0);
-                for (int k = 0; k < cols; k++) {
-                    assertEquals(a[k], b[k], 0f, "value at row " + r + " col " + k);
+            checkPacked(type, rows, cols, ref, packed, pool, rnd);
+            if (type == GgmlType.Q6_K) {
+                // Both Q6_K layouts, whichever this host packs (KernelTuning.COMPACT_Q6K).
+                for (boolean compact : new boolean[] {false, true}) {
+                    checkPacked(type, rows, cols, ref,
+                            PackedQ6KMatrix.pack("w", rows, cols, seg, Arena.ofAuto(), pool, compact), pool, rnd);
                 }
             }
-            // The GEMM path's panels hold exactly the dequantized values (rows past the end are zero),
-            // from the start they are given (the engine's is where a cache line starts), nothing before it.
-            int po = 5;
-            for (int g0 = 0; g0 < rows; g0 += Gemm.G) {
-                float[] panel = new float[po + cols * Gemm.G];
-                packed.fillPanel(g0, Math.min(Gemm.G, rows - g0), panel, po);
-                for (int i = 0; i < po; i++) {
-                    assertEquals(0f, panel[i], "written before the panel's start");
-                }
-                for (int r = 0; r < Gemm.G; r++) {
-                    if (g0 + r < rows) {
-                        ref.dequantizeRow(g0 + r, a, 0);
-                    } else {
-                        java.util.Arrays.fill(a, 0f);
-                    }
-                    for (int k = 0; k < cols; k++) {
-                        assertEquals(a[k], panel[po + k * Gemm.G + r], 0f, "panel row " + (g0 + r) + " col " + k);
-                    }
-                }
+        }
+    }
+
+    /** {@code packed} holds {@code ref}'s values, and each kernel path computes its products. */
+    private static void checkPacked(GgmlType type, int rows, int cols, WeightMatrix ref, WeightMatrix packed,
+            WorkerPool pool, SplittableRandom rnd) {
+        // Same values.
+        float[] a = new float[cols];
+        float[] b = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            ref.dequantizeRow(r, a, 0);
+            packed.dequantizeRow(r, b, 0);
+            for (int k = 0; k < cols; k++) {
+                assertEquals(a[k], b[k], 0f, "value at row " + r + " col " + k);
             }
-            // Both tunings, whichever this host uses (KernelTuning: one read stream and the integer
-            // kernels for many inputs, or two streams and the fp32 columns).
-            KernelTuning[] tunings = {new KernelTuning(1, false), new KernelTuning(2, true)};
-            for (int[] c : new int[][] {{1, 0}, {1, 1}, {2, 0}, {3, 0}, {3, 1}, {5, 0}, {7, 0}, {8, 0}, {8, 1},
-                {10, 0}, {13, 0}, {16, 0}, {16, 1}, {17, 0}, {17, 1}}) {
-                int n = c[0];
-                packed = packed.withTuning(tunings[c[1]]);
-                float[] x = random(rnd, n * cols, 1f);
-                float[] expected = new float[n * rows];
-                ref.matmul(x, n, cols, expected, rows, 0, rows);
-                float[] actual = new float[n * rows];
-                MatmulInput in = new MatmulInput().set(x, n, cols);
-                if (packed.usesQuantizedInput(n)) {
-                    in.ensureQuantized();
-                }
-                // Two calls over halves aligned to the row grain, as the model's parallel split does.
-                int split = Math.min(rows, packed.rowGrain());
-                packed.matmul(in, actual, rows, 0, split);
-                packed.matmul(in, actual, rows, split, rows);
-                if (packed.usesQuantizedInput(n)) {
-                    // 8-bit inputs (generation): the result must be the dot of the reference values
-                    // with the quantized inputs, up to fp32 rounding, and so within the rounding of the
-                    // inputs (half a step of each block's scale) of the fp32 result.
-                    for (int t = 0; t < n; t++) {
-                        for (int r = 0; r < rows; r++) {
-                            ref.dequantizeRow(r, a, 0);
-                            double exact = 0;
-                            double magnitude = 0;
-                            double inputRounding = 0;
-                            for (int k = 0; k < cols; k++) {
-                                int idx = t * cols + k;
-                                float step = in.qScale[idx / MatmulInput.BLOCK];
-                                double xq = in.q[idx] * (double) step;
-                                exact += a[k] * xq;
-                                magnitude += Math.abs(a[k] * xq);
-                                inputRounding += Math.abs(a[k]) * step / 2;
-                            }
-                            int i = t * rows + r;
-                            assertEquals(exact, actual[i], 1e-5 * magnitude + 1e-6, type + " n=" + n + " output " + i);
-                            assertEquals(expected[i], actual[i], inputRounding + 1e-5 * magnitude + 1e-6,
-                                    type + " n=" + n + " output " + i + " vs fp32 inputs");
-                        }
-                    }
+        }
+        // The GEMM path's panels hold exactly the dequantized values (rows past the end are zero),
+        // from the start they are given (the engine's is where a cache line starts), nothing before it.
+        int po = 5;
+        for (int g0 = 0; g0 < rows; g0 += Gemm.G) {
+            float[] panel = new float[po + cols * Gemm.G];
+            packed.fillPanel(g0, Math.min(Gemm.G, rows - g0), panel, po);
+            for (int i = 0; i < po; i++) {
+                assertEquals(0f, panel[i], "written before the panel's start");
+            }
+            for (int r = 0; r < Gemm.G; r++) {
+                if (g0 + r < rows) {
+                    ref.dequantizeRow(g0 + r, a, 0);
                 } else {
-                    for (int i = 0; i < expected.length; i++) {
-                        assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),
-                                type + " n=" + n + " output " + i);
+                    java.util.Arrays.fill(a, 0f);
+                }
+                for (int k = 0; k < cols; k++) {
+                    assertEquals(a[k], panel[po + k * Gemm.G + r], 0f, "panel row " + (g0 + r) + " col " + k);
+                }
+            }
+        }
+        // Both tunings, whichever this host uses (KernelTuning: one read stream and the integer
+        // kernels for many inputs, or two streams and the fp32 columns).
+        KernelTuning[] tunings = {new KernelTuning(1, false), new KernelTuning(2, true)};
+        for (int[] c : new int[][] {{1, 0}, {1, 1}, {2, 0}, {3, 0}, {3, 1}, {5, 0}, {7, 0}, {8, 0}, {8, 1},
+            {10, 0}, {13, 0}, {16, 0}, {16, 1}, {17, 0}, {17, 1}}) {
+            int n = c[0];
+            packed = packed.withTuning(tunings[c[1]]);
+            float[] x = random(rnd, n * cols, 1f);
+            float[] expected = new float[n * rows];
+            ref.matmul(x, n, cols, expected, rows, 0, rows);
+            float[] actual = new float[n * rows];
+            MatmulInput in = new MatmulInput().set(x, n, cols);
+            if (packed.usesQuantizedInput(n)) {
+                in.ensureQuantized();
+            }
+            // Two calls over halves aligned to the row grain, as the model's parallel split does.
+            int split = Math.min(rows, packed.rowGrain());
+            packed.matmul(in, actual, rows, 0, split);
+            packed.matmul(in, actual, rows, split, rows);
+            if (packed.usesQuantizedInput(n)) {
+                // 8-bit inputs (generation): the result must be the dot of the reference values
+                // with the quantized inputs, up to fp32 rounding, and so within the rounding of the
+                // inputs (half a step of each block's scale) of the fp32 result.
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        ref.dequantizeRow(r, a, 0);
+                        double exact = 0;
+                        double magnitude = 0;
+                        double inputRounding = 0;
+                        for (int k = 0; k < cols; k++) {
+                            int idx = t * cols + k;
+                            float step = in.qScale[idx / MatmulInput.BLOCK];
+                            double xq = in.q[idx] * (double) step;
+                            exact += a[k] * xq;
+                            magnitude += Math.abs(a[k] * xq);
+                            inputRounding += Math.abs(a[k]) * step / 2;
+                        }
+                        int i = t * rows + r;
+                        assertEquals(exact, actual[i], 1e-5 * magnitude + 1e-6, type + " n=" + n + " output " + i);
+                        assertEquals(expected[i], actual[i], inputRounding + 1e-5 * magnitude + 1e-6,
+                                type + " n=" + n + " output " + i + " vs fp32 inputs");
                     }
+                }
+            } else {
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),
+                            type + " n=" + n + " output " + i);
                 }
             }
         }
