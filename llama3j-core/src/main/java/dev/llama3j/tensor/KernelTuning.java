@@ -37,16 +37,16 @@ record KernelTuning(int readStreams, boolean fusedColumns) {
 
     /**
      * Whether Q6_K matrices are repacked at 6 bits a weight ({@link Q6KColumns}) rather than a byte:
-     * where the processor is AMD's and has AVX-512 (its 16-bit shifts by a vector of counts are one
-     * instruction), generation reads a quarter fewer bytes for about a third more instructions, and is
-     * faster (docs/SPEED.md, finding 24); on the Intel Xeon the byte form was (finding 9).
-     * {@code -Dllama3j.q6kLayout=compact|byte} forces either. A layout, not a kernel choice: taken
-     * when a matrix is packed.
+     * generation reads a quarter fewer bytes for about a third more instructions, and the model takes
+     * less memory (1B Q4_K_M 1,183 → 1,105 MB). Off unless {@code -Dllama3j.q6kLayout=compact}: on
+     * the AMD EPYC host it was 7-9% faster while other tenants loaded the memory, 5% slower on a
+     * quieter machine, and 9% slower with 8 sequences at once (docs/SPEED.md, finding 24); on the
+     * Intel Xeon a 6-bit layout was slower (finding 9). A layout, not a kernel choice: taken when a
+     * matrix is packed.
      */
-    static final boolean COMPACT_Q6K =
-            compactQ6K(System.getProperty(Q6K_PROPERTY), amdProcessor() && Species.SHIFT_BY_VECTOR);
+    static final boolean COMPACT_Q6K = compactQ6K(System.getProperty(Q6K_PROPERTY), false);
 
-    /** The Q6_K layout for {@code -Dllama3j.q6kLayout} ({@code layout}, null: not set) and the host's default. */
+    /** The Q6_K layout for {@code -Dllama3j.q6kLayout} ({@code layout}, null: not set), else {@code byDefault}. */
     static boolean compactQ6K(String layout, boolean byDefault) {
         String l = valid(Q6K_PROPERTY, layout, "compact", "byte");
         return l != null ? l.equals("compact") : byDefault;
