@@ -357,7 +357,9 @@ final class PackedQ6KMatrix extends WeightMatrix {
                     ShortVector lo = ShortVector.zero(S_G);
                     ShortVector hi = lo;
                     if (compact) {
-                        // Q6KColumns' words, three a half; each value sign-extended in its lane.
+                        // Q6KColumns' words, three a half; each value sign-extended in its lane. The
+                        // halves are written out (no vector may cross a call C2 might not inline), each
+                        // in its own 16-bit sum: 8 products of at most 32 · 127 fit one.
                         ShortVector w0 = ShortVector.fromMemorySegment(S_G, d, col, LE);
                         ShortVector w1 = ShortVector.fromMemorySegment(S_G, d, col + 2L * G, LE);
                         ShortVector w2 = ShortVector.fromMemorySegment(S_G, d, col + 4L * G, LE);

@@ -71,20 +71,20 @@ final class Scratch {
      * (8 sub-blocks of up to 4 parts), G rows each.
      */
     static short[] sums() {
-        short[] a = SUMS.get();
-        if (a == null) {
-            a = new short[64 * Gemm.G + 2 * PAD_FLOATS];
-            SUMS.set(a);
-        }
-        return a;
+        return shorts(SUMS, 64 * Gemm.G);
     }
 
     /** Room for one Q6_K sub-block's 16 columns of {@link Gemm#G} values ({@link Q6KColumns#toShorts}). */
     static short[] columns() {
-        short[] a = COLUMNS.get();
+        return shorts(COLUMNS, 16 * Gemm.G);
+    }
+
+    /** A thread's array of {@code size} shorts, and the padding after it. */
+    private static short[] shorts(ThreadLocal<short[]> tl, int size) {
+        short[] a = tl.get();
         if (a == null) {
-            a = new short[16 * Gemm.G + 2 * PAD_FLOATS];
-            COLUMNS.set(a);
+            a = new short[size + 2 * PAD_FLOATS];
+            tl.set(a);
         }
         return a;
     }
