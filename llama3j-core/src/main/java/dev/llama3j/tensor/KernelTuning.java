@@ -41,8 +41,9 @@ record KernelTuning(int readStreams, boolean fusedColumns) {
      * less memory (1B Q4_K_M 1,183 → 1,105 MB). Off unless {@code -Dllama3j.q6kLayout=compact}: on
      * the AMD EPYC host it was 7-9% faster while other tenants loaded the memory, 5% slower on a
      * quieter machine, and 9% slower with 8 sequences at once (docs/SPEED.md, finding 24); on the
-     * Intel Xeon a 6-bit layout was slower (finding 9). A layout, not a kernel choice: taken when a
-     * matrix is packed.
+     * Intel Xeon a 6-bit layout was slower (finding 9). Meant for AVX-512 hosts: the decoding shifts
+     * 16-bit lanes by vectors of counts, one instruction there and emulated without it. A layout, not
+     * a kernel choice: taken when a matrix is packed.
      */
     static final boolean COMPACT_Q6K = compactQ6K(System.getProperty(Q6K_PROPERTY), false);
 
