@@ -46,18 +46,20 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private static final int SUB_BYTES = G + SUB * G;
     /** The same in the compact form ({@link Q6KColumns}): 6 bits a value. */
     private static final int COMPACT_SUB_BYTES = G + Q6KColumns.BYTES;
+    /** A group's super-block in the compact form: the rows' d, then the 16 sub-blocks. */
+    private static final int COMPACT_GROUP_BLOCK_BYTES = 2 * G + SUB * COMPACT_SUB_BYTES;
     /** Where sub-block 0's scales start; sub-block j's are {@code j * subBytes} further on. */
     private static final int SCALES = 2 * G;
     /** Where a sub-block's values start, from its start. */
     private static final int VALUES = G;
     private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
-    /** Shift counts and the low-nibble mask of the compact form's decoding ({@link Q6KColumns}). */
-    private static final ShortVector SIX = ShortVector.broadcast(S_G, (short) 6);
-    private static final ShortVector TEN = ShortVector.broadcast(S_G, (short) 10);
-    private static final ShortVector TWELVE = ShortVector.broadcast(S_G, (short) 12);
-    private static final ShortVector FOURTEEN = ShortVector.broadcast(S_G, (short) 14);
-    private static final ShortVector LOW4 = ShortVector.broadcast(S_G, (short) 15);
+    /** The shift counts and the low-nibble mask of {@link Q6KColumns}' decoding. */
+    private static final ShortVector SIX = Q6KColumns.SIX;
+    private static final ShortVector TEN = Q6KColumns.TEN;
+    private static final ShortVector TWELVE = Q6KColumns.TWELVE;
+    private static final ShortVector FOURTEEN = Q6KColumns.FOURTEEN;
+    private static final ShortVector LOW4 = Q6KColumns.LOW4;
     /** Input blocks ({@link MatmulInput#BLOCK} values, one 8-bit scale each) per super-block. */
     private static final int INPUT_BLOCKS = BLOCK / MatmulInput.BLOCK;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -77,7 +79,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
         this.blocks = cols / BLOCK;
         this.compact = compact;
         this.subBytes = compact ? COMPACT_SUB_BYTES : SUB_BYTES;
-        this.groupBlockBytes = 2 * G + SUB * subBytes;
+        this.groupBlockBytes = compact ? COMPACT_GROUP_BLOCK_BYTES : GROUP_BLOCK_BYTES;
     }
 
     /**
@@ -94,7 +96,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
         int blocks = cols / BLOCK;
         int groups = (rows + G - 1) / G;
         long groupBytes = (long) blocks * GROUP_BLOCK_BYTES;
-        long compactGroupBytes = (long) blocks * (2 * G + SUB * COMPACT_SUB_BYTES);
+        long compactGroupBytes = (long) blocks * COMPACT_GROUP_BLOCK_BYTES;
         long rowBytes = (long) blocks * Q6_KMatrix.BLOCK_BYTES;
         MemorySegment packed = arena.allocate(groups * (compact ? compactGroupBytes : groupBytes), 64);
         pool.parallelFor(groups, 1, (g0, g1) -> {
@@ -145,10 +147,9 @@ final class PackedQ6KMatrix extends WeightMatrix {
 
     /** A group's super-blocks from the byte form ({@code in}) to the compact one ({@code out}). */
     private static void compact(byte[] in, int blocks, byte[] out) {
-        int outBlock = 2 * G + SUB * COMPACT_SUB_BYTES;
         for (int b = 0; b < blocks; b++) {
             int ib = b * GROUP_BLOCK_BYTES;
-            int ob = b * outBlock;
+            int ob = b * COMPACT_GROUP_BLOCK_BYTES;
             System.arraycopy(in, ib, out, ob, 2 * G);
             for (int j = 0; j < SUB; j++) {
                 int is = ib + SCALES + j * SUB_BYTES;

@@ -27,7 +27,15 @@ final class Q6KColumns {
     private static final int G = Gemm.G;
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ShortVector LOW4 = ShortVector.broadcast(S_G, (short) 15);
+    /**
+     * The decoding's shift counts and low-nibble mask as vectors, for the generation kernel's shifts by
+     * a vector of counts (one instruction with AVX-512; {@link #toShorts} shifts by constants).
+     */
+    static final ShortVector SIX = ShortVector.broadcast(S_G, (short) 6);
+    static final ShortVector TEN = ShortVector.broadcast(S_G, (short) 10);
+    static final ShortVector TWELVE = ShortVector.broadcast(S_G, (short) 12);
+    static final ShortVector FOURTEEN = ShortVector.broadcast(S_G, (short) 14);
+    static final ShortVector LOW4 = ShortVector.broadcast(S_G, (short) 15);
 
     /** Bytes of one sub-block's 16 columns in this form (two halves of three words a row). */
     static final int BYTES = 12 * G;
