@@ -45,12 +45,11 @@ record KernelTuning(int readStreams, boolean fusedColumns) {
      * 16-bit lanes by vectors of counts, one instruction there and emulated without it. A layout, not
      * a kernel choice: taken when a matrix is packed.
      */
-    static final boolean COMPACT_Q6K = compactQ6K(System.getProperty(Q6K_PROPERTY), false);
+    static final boolean COMPACT_Q6K = compactQ6K(System.getProperty(Q6K_PROPERTY));
 
-    /** The Q6_K layout for {@code -Dllama3j.q6kLayout} ({@code layout}, null: not set), else {@code byDefault}. */
-    static boolean compactQ6K(String layout, boolean byDefault) {
-        String l = valid(Q6K_PROPERTY, layout, "compact", "byte");
-        return l != null ? l.equals("compact") : byDefault;
+    /** Whether {@code -Dllama3j.q6kLayout} ({@code layout}; null: not set) asks for the compact form. */
+    static boolean compactQ6K(String layout) {
+        return "compact".equals(valid(Q6K_PROPERTY, layout, "compact", "byte"));
     }
 
     KernelTuning {

@@ -33,7 +33,7 @@ class KernelTuningTest {
         try {
             assertEquals(new KernelTuning(1, false), KernelTuning.choose("3", "yes", true));
             assertEquals(new KernelTuning(2, true), KernelTuning.choose("two", "", false));
-            assertEquals(true, KernelTuning.compactQ6K("six", true));
+            assertEquals(false, KernelTuning.compactQ6K("six"));
         } finally {
             System.setErr(saved);
         }
@@ -46,11 +46,10 @@ class KernelTuningTest {
     }
 
     @Test
-    void theQ6KLayoutIsTheHostsUnlessForced() {
-        assertEquals(true, KernelTuning.compactQ6K(null, true));
-        assertEquals(false, KernelTuning.compactQ6K(null, false));
-        assertEquals(false, KernelTuning.compactQ6K("byte", true));
-        assertEquals(true, KernelTuning.compactQ6K("compact", false));
+    void theQ6KLayoutIsAByteAWeightUnlessForced() {
+        assertEquals(false, KernelTuning.compactQ6K(null));
+        assertEquals(false, KernelTuning.compactQ6K("byte"));
+        assertEquals(true, KernelTuning.compactQ6K("compact"));
     }
 
     @Test
