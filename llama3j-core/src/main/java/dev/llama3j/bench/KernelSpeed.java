@@ -378,9 +378,7 @@ public final class KernelSpeed {
             }
             long start = System.nanoTime();
             in.set(x, n, cols); // each product prepares its input, as a forward pass does
-            if (m.usesQuantizedInput(n)) {
-                in.ensureQuantized();
-            }
+            m.prepareInput(in);
             pool.parallelFor(units, 1, (u0, u1) -> m.matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
             times.add(System.nanoTime() - start);
         } while (System.nanoTime() < deadline);

@@ -172,9 +172,7 @@ public final class DebertaModel {
     private void linear(WeightMatrix m, float[] bias, float[] in, int n, float[] out) {
         int rows = m.rows();
         MatmulInput input = new MatmulInput().set(in, n, m.cols());
-        if (m.usesQuantizedInput(n)) {
-            input.ensureQuantized();
-        }
+        m.prepareInput(input);
         int grain = m.rowGrain();
         pool.parallelFor((rows + grain - 1) / grain, 1, (u0, u1) -> {
             int r0 = u0 * grain;

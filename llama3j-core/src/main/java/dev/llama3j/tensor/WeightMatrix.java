@@ -108,7 +108,7 @@ public abstract class WeightMatrix {
      * {@link #rowGrain()} panels; the input is quantized once first where the kernels read that form.
      */
     public void matmul(WorkerPool pool, MatmulInput in, float[] out) {
-        prepare(in);
+        prepareInput(in);
         int grain = rowGrain();
         pool.parallelFor(units(), 1, (u0, u1) -> matmul(in, out, rows, u0 * grain, Math.min(rows, u1 * grain)));
     }
@@ -136,7 +136,7 @@ public abstract class WeightMatrix {
         }
         int units = 0;
         for (WeightMatrix w : ws) {
-            w.prepare(in);
+            w.prepareInput(in);
             units += w.units();
         }
         pool.parallelFor(units, 1, (u0, u1) -> {
@@ -167,8 +167,12 @@ public abstract class WeightMatrix {
         return (rows + rowGrain() - 1) / rowGrain();
     }
 
-    /** Makes the input's forms that this matrix's kernels read, once, before the workers share it. */
-    private void prepare(MatmulInput in) {
+    /**
+     * Makes the input's forms that this matrix's kernels read for {@code in.n()} inputs (its 8-bit
+     * quantization), once, before workers share it in {@link #matmul(MatmulInput, float[], int, int, int)};
+     * {@link #matmul(WorkerPool, MatmulInput, float[])} does this itself.
+     */
+    public void prepareInput(MatmulInput in) {
         if (usesQuantizedInput(in.n())) {
             in.ensureQuantized();
         }

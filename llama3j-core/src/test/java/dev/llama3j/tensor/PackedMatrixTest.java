@@ -109,9 +109,7 @@ class PackedMatrixTest {
             ref.matmul(x, n, cols, expected, rows, 0, rows);
             float[] actual = new float[n * rows];
             MatmulInput in = new MatmulInput().set(x, n, cols);
-            if (packed.usesQuantizedInput(n)) {
-                in.ensureQuantized();
-            }
+            packed.prepareInput(in); // as WeightMatrix.matmul(pool, ...) prepares it
             // Two calls over halves aligned to the row grain, as the model's parallel split does.
             int split = Math.min(rows, packed.rowGrain());
             packed.matmul(in, actual, rows, 0, split);
