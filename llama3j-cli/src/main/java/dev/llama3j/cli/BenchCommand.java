@@ -125,6 +125,11 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("pp_std", round(r.ppStd()));
                 o.put("tg_tok_s", round(r.tgTokS()));
                 o.put("tg_std", round(r.tgStd()));
+                if (genTokens > 0) {
+                    o.put("tg_sections_per_token", round(r.tgSectionsPerToken()));
+                    o.put("tg_alone_pct", round(100 * r.tgAloneShare()));
+                    o.put("tg_wait_pct", round(100 * r.tgWaitShare()));
+                }
                 if (schemaGrammar != null) {
                     o.put("tg_sampled_tok_s", round(tgSampled));
                     o.put("tg_json_schema_tok_s", round(tgSchema));
@@ -143,6 +148,12 @@ final class BenchCommand implements Callable<Integer> {
                 if (genTokens > 0) {
                     out.printf("tg%-6d %10.2f ± %.2f tok/s%s%n", genTokens, r.tgTokS(), r.tgStd(),
                             depth > 0 ? " @ depth " + depth : "");
+                    if (llama.model().pool().threads() > 1) {
+                        out.printf("  threads: %.0f parallel sections a token; the caller alone between them"
+                                + " %.1f%% of the time (the workers wait), waiting for the workers at their"
+                                + " ends %.1f%%%n", r.tgSectionsPerToken(), 100 * r.tgAloneShare(),
+                                100 * r.tgWaitShare());
+                    }
                 }
                 if (schemaGrammar != null && genTokens > 0) {
                     out.printf("tg%-6d %10.2f tok/s sampled, %.2f tok/s under %s (%.1f%% slower)%n", genTokens, tgSampled,

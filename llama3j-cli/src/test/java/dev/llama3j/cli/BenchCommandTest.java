@@ -67,6 +67,11 @@ class BenchCommandTest {
         JsonNode o = json(Cli.run("bench", "--model", folder.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "2",
                 "--json"));
         assertTrue(o.get("tg_tok_s").asDouble() > 0 && o.get("pp_tok_s").asDouble() > 0, o.toString());
+        // Two threads: a token is several parallel sections, and the shares are percentages.
+        assertTrue(o.get("tg_sections_per_token").asDouble() >= 1, o.toString());
+        for (String k : new String[] {"tg_alone_pct", "tg_wait_pct"}) {
+            assertTrue(o.get(k).asDouble() >= 0 && o.get(k).asDouble() <= 100, k + ": " + o);
+        }
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.llama3j.model.KvCacheType;
 import dev.llama3j.model.LlamaModel;
 import dev.llama3j.sampling.Sampler;
 import dev.llama3j.sampling.SamplingParams;
+import dev.llama3j.tensor.WorkerPool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +28,14 @@ import java.util.SplittableRandom;
  * figure is the mean over {@code reps} runs after one warm-up run.
  */
 public final class Benchmark {
-    /** Tokens per second, mean and standard deviation over the runs. */
-    public record Result(double ppTokS, double ppStd, double tgTokS, double tgStd, int reps) {}
+    /**
+     * Tokens per second, mean and standard deviation over the runs; and, over the timed generation
+     * runs, the parallel sections a token took and the shares of the time the calling thread spent
+     * alone between them (the workers waiting) and waiting for the workers at their ends
+     * ({@link WorkerPool.Activity}).
+     */
+    public record Result(double ppTokS, double ppStd, double tgTokS, double tgStd, int reps,
+            double tgSectionsPerToken, double tgAloneShare, double tgWaitShare) {}
 
     private Benchmark() {}
 
@@ -41,6 +48,11 @@ public final class Benchmark {
         float[] logits = new float[vocab];
         double[] pp = new double[reps];
         double[] tg = new double[reps];
+        WorkerPool pool = model.pool();
+        long tgNanos = 0;
+        long sections = 0;
+        long alone = 0;
+        long waiting = 0;
         for (int rep = -1; rep < reps; rep++) {
             if (promptTokens > 0) {
                 cache.truncate(0);
@@ -56,6 +68,7 @@ public final class Benchmark {
                 if (depth > 0) {
                     prefill(model, cache, batch, logits, depth, random, vocab);
                 }
+                pool.resetActivity();
                 long t0 = System.nanoTime();
                 for (int i = 0; i < genTokens; i++) {
                     batch.clear();
@@ -65,10 +78,17 @@ public final class Benchmark {
                 long t1 = System.nanoTime();
                 if (rep >= 0) {
                     tg[rep] = genTokens / ((t1 - t0) / 1e9);
+                    WorkerPool.Activity a = pool.activity();
+                    tgNanos += t1 - t0;
+                    sections += a.sections();
+                    alone += a.aloneNanos();
+                    waiting += a.waitNanos();
                 }
             }
         }
-        return new Result(mean(pp), std(pp), mean(tg), std(tg), reps);
+        double timed = Math.max(1, tgNanos);
+        return new Result(mean(pp), std(pp), mean(tg), std(tg), reps,
+                genTokens > 0 && reps > 0 ? (double) sections / ((long) genTokens * reps) : 0, alone / timed, waiting / timed);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.llama3j.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -81,6 +82,32 @@ class WorkerPoolTest {
             AtomicLong after = new AtomicLong();
             pool.parallelFor(64, 1, (s, t) -> after.addAndGet(t - s));
             assertEquals(64, after.get(), "the pool still works after a failure");
+        }
+    }
+
+    @Test
+    void theActivityCountsSectionsTheCallersTimeAloneAndItsWaiting() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            pool.parallelFor(2, 1, (s, e) -> {}); // before the reset: not counted
+            sleep(30);
+            pool.resetActivity();
+            for (int round = 0; round < 3; round++) {
+                sleep(20); // the caller alone: counted from the second section on
+                pool.parallelFor(2, 1, (s, e) -> {
+                    // The worker takes item 0 or 1; whoever gets item 1 sleeps, so the caller waits
+                    // or works 20 ms in the section either way.
+                    if (e > 1) {
+                        sleep(20);
+                    }
+                });
+            }
+            pool.parallelFor(1, 1, (s, e) -> sleep(5)); // too small to share: alone, not a section
+            WorkerPool.Activity a = pool.activity();
+            assertEquals(3, a.sections());
+            assertTrue(a.aloneNanos() >= 40_000_000L, "two gaps of 20 ms: " + a);
+            assertTrue(a.sectionNanos() >= 60_000_000L && a.waitNanos() <= a.sectionNanos(), a.toString());
+            pool.resetActivity();
+            assertEquals(new WorkerPool.Activity(0, 0, 0, 0), pool.activity());
         }
     }
 
