@@ -152,12 +152,7 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /**
-     * Takes chunks until none are left. Each is a share of what remains ({@code 1 / (2 × threads)},
-     * at least {@code g} items), so chunks start large and end small: the threads finish within about
-     * one small chunk of each other. With equal chunks of an eighth, the caller waited 10-30 µs at the
-     * end of each of a 1B token's 113 products (1.7 ms of a 24 ms token).
-     */
+    /** Counts a section that began at {@code start}, whose caller ran out of chunks at {@code ownDone}, and that ended at {@code end}. */
     private void account(long start, long ownDone, long end) {
         if (lastSectionEnd != 0) {
             aloneNanos += start - lastSectionEnd;
@@ -182,6 +177,12 @@ public final class WorkerPool implements AutoCloseable {
         lastSectionEnd = 0;
     }
 
+    /**
+     * Takes chunks until none are left. Each is a share of what remains ({@code 1 / (2 × threads)},
+     * at least {@code g} items), so chunks start large and end small: the threads finish within about
+     * one small chunk of each other. With equal chunks of an eighth, the caller waited 10-30 µs at the
+     * end of each of a 1B token's 113 products (1.7 ms of a 24 ms token).
+     */
     private void runChunks(RangeTask t, int n, int g) {
         int parts = 2 * threads;
         while (true) {
