@@ -152,7 +152,10 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Counts a section that began at {@code start}, whose caller ran out of chunks at {@code ownDone}, and that ended at {@code end}. */
+    /**
+     * Counts a section that began at {@code start}, whose caller ran out of chunks at {@code ownDone},
+     * and that ended at {@code end}.
+     */
     private void account(long start, long ownDone, long end) {
         if (lastSectionEnd != 0) {
             aloneNanos += start - lastSectionEnd;
