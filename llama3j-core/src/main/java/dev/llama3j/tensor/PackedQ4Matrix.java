@@ -39,10 +39,14 @@ final class PackedQ4Matrix extends WeightMatrix {
     private static final ShortVector FOUR = ShortVector.broadcast(S_G, (short) 4);
 
     private final int blocks;
+    /** Whether every block scale is a normal half, widened the short way ({@link Halves#widen(MemorySegment, long, float[], int, boolean)}). */
+    private final boolean normalScales;
     /** Whether steps of {@link #FUSED_MIN_TOKENS} inputs and more use {@link #fused} ({@link KernelTuning}). */
     private final boolean fusedColumns;
 
-    private PackedQ4Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
+    private PackedQ4Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning,
+            boolean normalScales) {
+        this.normalScales = normalScales;
         super(name, GgmlType.Q4_0, rows, cols, packed);
         this.fusedColumns = tuning.fusedColumns();
         this.blocks = cols / BLOCK;
@@ -51,12 +55,13 @@ final class PackedQ4Matrix extends WeightMatrix {
     /** Repacks ggml Q4_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
         MemorySegment packed = GroupPacker.pack(data, rows, cols, Q4_0Matrix.BLOCK_BYTES, true, arena, pool);
-        return new PackedQ4Matrix(name, rows, cols, packed, KernelTuning.HOST);
+        return new PackedQ4Matrix(name, rows, cols, packed, KernelTuning.HOST,
+                Halves.allNormal(data, 0, Q4_0Matrix.BLOCK_BYTES, (long) rows * (cols / BLOCK)));
     }
 
     @Override
     WeightMatrix withTuning(KernelTuning tuning) {
-        return new PackedQ4Matrix(name(), rows, cols, data, tuning);
+        return new PackedQ4Matrix(name(), rows, cols, data, tuning, normalScales);
     }
 
     @Override
@@ -157,7 +162,7 @@ final class PackedQ4Matrix extends WeightMatrix {
             IntVector sum0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offset);
             IntVector sum1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offset);
-            Halves.widen(d, off, scales);
+            Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
             FloatVector dx = FloatVector.broadcast(F, in.qScale[qb + b]);
@@ -216,7 +221,7 @@ final class PackedQ4Matrix extends WeightMatrix {
                 hiB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
                         .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16]))).add(hiB);
             }
-            Halves.widen(d, off, scales);
+            Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
 
@@ -281,7 +286,7 @@ final class PackedQ4Matrix extends WeightMatrix {
         FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            Halves.widen(d, off, scales);
+            Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
             long col = off + 2L * G;
@@ -363,7 +368,7 @@ final class PackedQ4Matrix extends WeightMatrix {
         FloatVector eight = FloatVector.broadcast(F, 8f);
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            Halves.widen(d, off, scales);
+            Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
             long col = off + 2L * G;

@@ -32,11 +32,15 @@ final class PackedQ8Matrix extends WeightMatrix {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int blocks;
+    /** Whether every block scale is a normal half, widened the short way ({@link Halves#widen(MemorySegment, long, float[], int, boolean)}). */
+    private final boolean normalScales;
     /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
     private final int streams;
     private final int groups;
 
-    private PackedQ8Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
+    private PackedQ8Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning,
+            boolean normalScales) {
+        this.normalScales = normalScales;
         super(name, GgmlType.Q8_0, rows, cols, packed);
         this.streams = tuning.readStreams();
         this.blocks = cols / BLOCK;
@@ -46,12 +50,13 @@ final class PackedQ8Matrix extends WeightMatrix {
     /** Repacks ggml Q8_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ8Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
         MemorySegment packed = GroupPacker.pack(data, rows, cols, Q8_0Matrix.BLOCK_BYTES, false, arena, pool);
-        return new PackedQ8Matrix(name, rows, cols, packed, KernelTuning.HOST);
+        return new PackedQ8Matrix(name, rows, cols, packed, KernelTuning.HOST,
+                Halves.allNormal(data, 0, Q8_0Matrix.BLOCK_BYTES, (long) rows * (cols / BLOCK)));
     }
 
     @Override
     WeightMatrix withTuning(KernelTuning tuning) {
-        return new PackedQ8Matrix(name(), rows, cols, data, tuning);
+        return new PackedQ8Matrix(name(), rows, cols, data, tuning, normalScales);
     }
 
     @Override
@@ -132,7 +137,7 @@ final class PackedQ8Matrix extends WeightMatrix {
                 a0 = w0.fma(xk, a0);
                 a1 = w1.fma(xk, a1);
             }
-            Halves.widen(d, off, scales);
+            Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
             acc0 = a0.fma(s0, acc0);
@@ -182,7 +187,7 @@ final class PackedQ8Matrix extends WeightMatrix {
                 b0 = w0.fma(xk, b0);
                 b1 = w1.fma(xk, b1);
             }
-            Halves.widen(d, off, scales);
+            Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
             accA0 = a0.fma(s0, accA0);
@@ -231,7 +236,7 @@ final class PackedQ8Matrix extends WeightMatrix {
         FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            Halves.widen(d, off, scales);
+            Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
             long col = off + 2L * G;
@@ -297,7 +302,7 @@ final class PackedQ8Matrix extends WeightMatrix {
         long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
-            Halves.widen(d, off, scales);
+            Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
             long col = off + 2L * G;

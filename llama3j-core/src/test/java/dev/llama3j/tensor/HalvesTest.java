@@ -26,6 +26,48 @@ class HalvesTest {
         }
     }
 
+    @Test
+    void theShortWideningEqualsTheScalarConversionForEveryNormalHalf() {
+        int g = Gemm.G;
+        MemorySegment seg = MemorySegment.ofArray(new short[g]);
+        float[] dst = new float[g + 3];
+        for (int first = 0; first < 0x10000; first += g) {
+            for (int r = 0; r < g; r++) {
+                seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, Halves.position(r), normal(first + r));
+            }
+            Halves.widen(seg, 0, dst, 3, true);
+            for (int r = 0; r < g; r++) {
+                short h = normal(first + r);
+                assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(h)), Float.floatToRawIntBits(dst[3 + r]),
+                        "half 0x" + Integer.toHexString(h & 0xffff) + " in row " + r);
+            }
+        }
+    }
+
+    @Test
+    void allNormalFindsAZeroASubnormalAnInfinityAndANaN() {
+        short[] halves = new short[64];
+        for (int i = 0; i < halves.length; i++) {
+            halves[i] = normal(i * 997);
+        }
+        MemorySegment seg = MemorySegment.ofArray(halves);
+        assertEquals(true, Halves.allNormal(seg, 0, 2, halves.length));
+        for (short odd : new short[] {0, (short) 0x8000, 0x0001, (short) 0x83ff, 0x7c00, (short) 0xfc00, 0x7e00}) {
+            short kept = halves[37];
+            halves[37] = odd;
+            assertEquals(false, Halves.allNormal(seg, 0, 2, halves.length), "0x" + Integer.toHexString(odd & 0xffff));
+            // every other value is checked: a stride of two halves skips index 37
+            assertEquals(true, Halves.allNormal(seg, 0, 4, halves.length / 2));
+            halves[37] = kept;
+        }
+    }
+
+    /** Bits {@code i} with the exponent bits made neither 0 nor 31: a normal half. */
+    private static short normal(int i) {
+        int e = (i >> 10) & 0x1f;
+        return (short) (e == 0 ? i | 0x0400 : e == 0x1f ? i & ~0x0400 : i);
+    }
+
     /** Bits {@code i}, or a finite half in place of an infinity or NaN (exponent bits all ones). */
     private static short finite(int i) {
         return (short) ((i & 0x7c00) == 0x7c00 ? i & 0x83ff : i);

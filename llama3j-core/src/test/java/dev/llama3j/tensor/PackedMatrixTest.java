@@ -56,6 +56,20 @@ class PackedMatrixTest {
             WeightMatrix packed = ref.optimized(Arena.ofAuto(), pool);
             assertEquals(true, packed != ref, "expected a packed layout for " + type);
             checkPacked(type, rows, cols, ref, packed, pool, rnd);
+            if (type == GgmlType.Q4_0 || type == GgmlType.Q8_0) {
+                // A zero and a subnormal block scale: the packing must keep the exact widening
+                // (Halves.allNormal), which the short one would get wrong.
+                byte[] odd = bytes.clone();
+                odd[0] = 0x00;
+                odd[1] = 0x02; // 0x0200: subnormal
+                int last = (rows * cols / type.blockSize - 1) * type.typeSize;
+                odd[last] = 0;
+                odd[last + 1] = 0;
+                MemorySegment oddSeg = arena.allocate(odd.length);
+                MemorySegment.copy(odd, 0, oddSeg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, odd.length);
+                WeightMatrix oddRef = WeightMatrix.of("w", type, rows, cols, oddSeg);
+                checkPacked(type, rows, cols, oddRef, oddRef.optimized(Arena.ofAuto(), pool), pool, rnd);
+            }
             if (type == GgmlType.Q6_K) {
                 // Q6_K's other layout too (KernelTuning.COMPACT_Q6K chose the one above).
                 checkPacked(type, rows, cols, ref, PackedQ6KMatrix.pack("w", rows, cols, seg, Arena.ofAuto(), pool,
