@@ -4,40 +4,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
-/** {@link Halves#widen} against {@link Float#float16ToFloat}: every finite half, subnormals and signed zeros included. */
+/**
+ * {@link Halves#widen} against {@link Float#float16ToFloat}: every finite half, subnormals and signed zeros included,
+ * and every normal half the short way; {@link Halves#allNormal}.
+ */
 class HalvesTest {
     @Test
     void widenEqualsTheScalarConversionForEveryFiniteHalf() {
-        int g = Gemm.G;
-        MemorySegment seg = MemorySegment.ofArray(new short[g]);
-        float[] dst = new float[g + 3];
-        for (int first = 0; first < 0x10000; first += g) {
-            for (int r = 0; r < g; r++) {
-                seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, Halves.position(r), finite(first + r));
-            }
-            Halves.widen(seg, 0, dst, 3);
-            for (int r = 0; r < g; r++) {
-                short h = finite(first + r);
-                assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(h)), Float.floatToRawIntBits(dst[3 + r]),
-                        "half 0x" + Integer.toHexString(h & 0xffff) + " in row " + r);
-            }
-        }
+        widensLikeTheScalarConversion(HalvesTest::finite, false);
     }
 
     @Test
     void theShortWideningEqualsTheScalarConversionForEveryNormalHalf() {
+        widensLikeTheScalarConversion(HalvesTest::normal, true);
+    }
+
+    /** Every half that {@code half} makes of 0..65535, a group at a time, widened with or without {@code normal}. */
+    private static void widensLikeTheScalarConversion(IntFunction<Short> half, boolean normal) {
         int g = Gemm.G;
         MemorySegment seg = MemorySegment.ofArray(new short[g]);
         float[] dst = new float[g + 3];
         for (int first = 0; first < 0x10000; first += g) {
             for (int r = 0; r < g; r++) {
-                seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, Halves.position(r), normal(first + r));
+                seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, Halves.position(r), half.apply(first + r));
             }
-            Halves.widen(seg, 0, dst, 3, true);
+            Halves.widen(seg, 0, dst, 3, normal);
             for (int r = 0; r < g; r++) {
-                short h = normal(first + r);
+                short h = half.apply(first + r);
                 assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(h)), Float.floatToRawIntBits(dst[3 + r]),
                         "half 0x" + Integer.toHexString(h & 0xffff) + " in row " + r);
             }
