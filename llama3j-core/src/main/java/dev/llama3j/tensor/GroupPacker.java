@@ -3,6 +3,7 @@ package dev.llama3j.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Rearranges ggml blocks (an fp16 scale then {@code dataBytes} bytes, per 32 values) from row-major
@@ -17,11 +18,17 @@ final class GroupPacker {
     private GroupPacker() {}
 
     /**
+     * The repacked matrix, and whether every block scale of its rows is a normal half (the kernels
+     * then widen them the short way: {@link Halves#widen(MemorySegment, long, float[], int, boolean)}).
+     */
+    record Packed(MemorySegment segment, boolean normalScales) {}
+
+    /**
      * @param blockBytes bytes of one ggml block (34 for Q8_0, 18 for Q4_0)
      * @param interleaveData whether data columns use the interleaved row order too (Q4_0) or the
      *     natural one (Q8_0)
      */
-    static MemorySegment pack(MemorySegment data, int rows, int cols, int blockBytes, boolean interleaveData,
+    static Packed pack(MemorySegment data, int rows, int cols, int blockBytes, boolean interleaveData,
             Arena arena, WorkerPool pool) {
         int dataBytes = blockBytes - 2;
         int blocks = cols / 32;
@@ -30,7 +37,9 @@ final class GroupPacker {
         long groupBytes = (long) blocks * groupBlockBytes;
         long rowBytes = (long) blocks * blockBytes;
         MemorySegment packed = arena.allocate(groups * groupBytes, 64);
+        AtomicBoolean abnormal = new AtomicBoolean(); // a scale of a real row that is not a normal half
         pool.parallelFor(groups, 1, (g0, g1) -> {
+            boolean normal = true;
             byte[] in = new byte[(int) (G * rowBytes)];
             byte[] out = new byte[(int) groupBytes];
             int[] rowOffset = new int[G]; // offset in `in` of the row stored at each data position
@@ -56,6 +65,9 @@ final class GroupPacker {
                         int src = (int) (rowAt(p) * rowBytes) + b * blockBytes;
                         out[ob + 2 * p] = in[src];
                         out[ob + 2 * p + 1] = in[src + 1];
+                        if (normal && rowAt(p) < count) {
+                            normal = Halves.isNormal((short) (in[src] & 0xff | in[src + 1] << 8));
+                        }
                     }
                     int od = ob + 2 * G;
                     for (int p0 = 0; p0 < G; p0 += 8) {
@@ -66,8 +78,11 @@ final class GroupPacker {
                 }
                 MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
             }
+            if (!normal) {
+                abnormal.set(true);
+            }
         });
-        return packed;
+        return new Packed(packed, !abnormal.get());
     }
 
     /** The row stored at interleaved position {@code p}: even positions the first half, odd the second. */

@@ -46,17 +46,16 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     private PackedQ4Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning,
             boolean normalScales) {
-        this.normalScales = normalScales;
         super(name, GgmlType.Q4_0, rows, cols, packed);
+        this.normalScales = normalScales;
         this.fusedColumns = tuning.fusedColumns();
         this.blocks = cols / BLOCK;
     }
 
     /** Repacks ggml Q4_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        MemorySegment packed = GroupPacker.pack(data, rows, cols, Q4_0Matrix.BLOCK_BYTES, true, arena, pool);
-        return new PackedQ4Matrix(name, rows, cols, packed, KernelTuning.HOST,
-                Halves.allNormal(data, 0, Q4_0Matrix.BLOCK_BYTES, (long) rows * (cols / BLOCK)));
+        GroupPacker.Packed packed = GroupPacker.pack(data, rows, cols, Q4_0Matrix.BLOCK_BYTES, true, arena, pool);
+        return new PackedQ4Matrix(name, rows, cols, packed.segment(), KernelTuning.HOST, packed.normalScales());
     }
 
     @Override

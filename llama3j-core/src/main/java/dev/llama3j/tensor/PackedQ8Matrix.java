@@ -40,8 +40,8 @@ final class PackedQ8Matrix extends WeightMatrix {
 
     private PackedQ8Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning,
             boolean normalScales) {
-        this.normalScales = normalScales;
         super(name, GgmlType.Q8_0, rows, cols, packed);
+        this.normalScales = normalScales;
         this.streams = tuning.readStreams();
         this.blocks = cols / BLOCK;
         this.groups = (rows + G - 1) / G;
@@ -49,9 +49,8 @@ final class PackedQ8Matrix extends WeightMatrix {
 
     /** Repacks ggml Q8_0 rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ8Matrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        MemorySegment packed = GroupPacker.pack(data, rows, cols, Q8_0Matrix.BLOCK_BYTES, false, arena, pool);
-        return new PackedQ8Matrix(name, rows, cols, packed, KernelTuning.HOST,
-                Halves.allNormal(data, 0, Q8_0Matrix.BLOCK_BYTES, (long) rows * (cols / BLOCK)));
+        GroupPacker.Packed packed = GroupPacker.pack(data, rows, cols, Q8_0Matrix.BLOCK_BYTES, false, arena, pool);
+        return new PackedQ8Matrix(name, rows, cols, packed.segment(), KernelTuning.HOST, packed.normalScales());
     }
 
     @Override

@@ -58,7 +58,7 @@ class PackedMatrixTest {
             checkPacked(type, rows, cols, ref, packed, pool, rnd);
             if (type == GgmlType.Q4_0 || type == GgmlType.Q8_0) {
                 // A zero and a subnormal block scale: the packing must keep the exact widening
-                // (Halves.allNormal), which the short one would get wrong.
+                // (GroupPacker's check of every scale), which the short one would get wrong.
                 byte[] odd = bytes.clone();
                 odd[0] = 0x00;
                 odd[1] = 0x02; // 0x0200: subnormal
