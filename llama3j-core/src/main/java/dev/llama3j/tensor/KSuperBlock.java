@@ -29,6 +29,9 @@ final class KSuperBlock {
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** Floats of one super-block's row factors ({@link #rowFactors}): 16 factors and room for d and dmin, G rows each. */
+    static final int FACTORS = 18 * G;
+
     private KSuperBlock() {}
 
     /**
@@ -37,12 +40,17 @@ final class KSuperBlock {
      * in the reference dequantization. Uses {@code f[16G .. 18G)} as room for d and dmin.
      */
     static void rowFactors(MemorySegment d, long off, float[] f) {
-        Halves.widen(d, off, f, 16 * G);
-        Halves.widen(d, off + KGroupPacker.DMIN, f, 17 * G);
-        FloatVector d0 = FloatVector.fromArray(F, f, 16 * G);
-        FloatVector d1 = FloatVector.fromArray(F, f, 16 * G + V);
-        FloatVector m0 = FloatVector.fromArray(F, f, 17 * G);
-        FloatVector m1 = FloatVector.fromArray(F, f, 17 * G + V);
+        rowFactors(d, off, f, 0);
+    }
+
+    /** {@link #rowFactors}, into {@code f[fo ..]}. */
+    static void rowFactors(MemorySegment d, long off, float[] f, int fo) {
+        Halves.widen(d, off, f, fo + 16 * G);
+        Halves.widen(d, off + KGroupPacker.DMIN, f, fo + 17 * G);
+        FloatVector d0 = FloatVector.fromArray(F, f, fo + 16 * G);
+        FloatVector d1 = FloatVector.fromArray(F, f, fo + 16 * G + V);
+        FloatVector m0 = FloatVector.fromArray(F, f, fo + 17 * G);
+        FloatVector m1 = FloatVector.fromArray(F, f, fo + 17 * G + V);
         for (int j = 0; j < 8; j++) {
             long sc = off + KGroupPacker.SCALES + (long) j * G;
             long mn = off + KGroupPacker.MINS + (long) j * G;
@@ -63,11 +71,46 @@ final class KSuperBlock {
                 n0 = (FloatVector) nb.convertShape(VectorOperators.B2F, F, 0);
                 n1 = (FloatVector) nb.convertShape(VectorOperators.B2F, F, 1);
             }
-            s0.mul(d0).intoArray(f, j * G);
-            s1.mul(d1).intoArray(f, j * G + V);
-            n0.mul(m0).intoArray(f, (8 + j) * G);
-            n1.mul(m1).intoArray(f, (8 + j) * G + V);
+            s0.mul(d0).intoArray(f, fo + j * G);
+            s1.mul(d1).intoArray(f, fo + j * G + V);
+            n0.mul(m0).intoArray(f, fo + (8 + j) * G);
+            n1.mul(m1).intoArray(f, fo + (8 + j) * G + V);
         }
+    }
+
+    /**
+     * {@link #addSums} for sums in two parts a sub-block (Q4_K's), with the super-block's row
+     * factors already in {@code f[fo ..]} ({@link #rowFactors}): for the products of several inputs,
+     * which convert the scales and mins once for all of them. Adds
+     * {@code Σj f[j]·dx_j·Σqx − f[8+j]·dx_j·Σxq} to {@code acc[ao .. ao+G)}.
+     */
+    static void addScaledSums(float[] f, int fo, short[] sums, int so, MatmulInput in, int qj, float[] acc, int ao) {
+        float[] qScale = in.qScale;
+        int[] qSum = in.qSum;
+        // Four sums, so that no chain of dependent FMAs is longer than one a sub-block.
+        FloatVector sc0 = FloatVector.zero(F);
+        FloatVector sc1 = sc0;
+        FloatVector mn0 = sc0;
+        FloatVector mn1 = sc0;
+        for (int j = 0; j < 8; j++) {
+            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+            IntVector a = ShortVector.fromArray(S_G, sums, so + 2 * j * G).reinterpretAsInts();
+            IntVector b = ShortVector.fromArray(S_G, sums, so + (2 * j + 1) * G).reinterpretAsInts();
+            IntVector s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(b.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            IntVector s1 = a.lanewise(VectorOperators.ASHR, 16).add(b.lanewise(VectorOperators.ASHR, 16));
+            float dx = qScale[qj + j];
+            FloatVector dxv = FloatVector.broadcast(F, dx);
+            FloatVector sum = FloatVector.broadcast(F, -dx * qSum[qj + j]);
+            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(dxv)
+                    .fma(FloatVector.fromArray(F, f, fo + j * G), sc0);
+            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(dxv)
+                    .fma(FloatVector.fromArray(F, f, fo + j * G + V), sc1);
+            mn0 = FloatVector.fromArray(F, f, fo + (8 + j) * G).fma(sum, mn0);
+            mn1 = FloatVector.fromArray(F, f, fo + (8 + j) * G + V).fma(sum, mn1);
+        }
+        FloatVector.fromArray(F, acc, ao).add(sc0).add(mn0).intoArray(acc, ao);
+        FloatVector.fromArray(F, acc, ao + V).add(sc1).add(mn1).intoArray(acc, ao + V);
     }
 
     /**

@@ -120,12 +120,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
         }
         for (int g = r0 / G; g * G < r1; g++) {
             int count = Math.min(G, rows - g * G);
-            int t = 0;
-            for (; t + 2 <= n; t += 2) {
-                kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
-            }
-            if (t < n) {
-                kernel1(g, in, t, out, t * outStride + g * G, count);
+            if (n == 1) {
+                kernel1(g, in, 0, out, g * G, count);
+            } else {
+                kernelMany(g, in, out, outStride, count);
             }
         }
     }
@@ -156,7 +154,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
         short[] q = in.q;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
-        float[] acc = Scratch.acc();
+        float[] acc = Scratch.acc(1);
         float[] dd = Scratch.scales();
         java.util.Arrays.fill(acc, 0, G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -203,17 +201,47 @@ final class PackedQ4KMatrix extends WeightMatrix {
         System.arraycopy(acc, 0, out, outOff, count);
     }
 
-    /** Two inputs at once: each column of nibbles is loaded and split once for both. */
-    private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
+    /**
+     * Two or more inputs (a step of several sequences): passes of {@link #kernel2} over the group,
+     * two inputs each, the first from memory and the others from the caches. With four inputs or
+     * more, the second pass converts each super-block's row factors ({@code d·scale} and
+     * {@code dmin·min}, {@link KSuperBlock#rowFactors}) to fp32 once and it and the later passes
+     * scale their sums with {@link KSuperBlock#addScaledSums} (about 180 vector operations per input
+     * and super-block) instead of {@link KSuperBlock#addSums} (about 300, which converts the scales
+     * and mins for every input): 8 inputs 12% faster in the caches (docs/SPEED.md, finding 26). The
+     * first pass keeps addSums: the weights arrive from memory then, and converting the factors
+     * there, or multiplying a super-block with every input before the next, read them slower. An
+     * odd count repeats the last input in the last pass, whose second sums are not used.
+     */
+    private void kernelMany(int g, MatmulInput in, float[] out, int outStride, int count) {
+        int n = in.n();
+        float[] acc = Scratch.acc(n);
+        float[] f = n >= 4 ? Scratch.factors(blocks) : null;
+        java.util.Arrays.fill(acc, 0, n * G, 0f);
+        for (int t = 0; t < n; t += 2) {
+            kernel2(g, in, t, Math.min(t + 1, n - 1), f, acc);
+        }
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(acc, t * G, out, t * outStride + g * G, count);
+        }
+    }
+
+    /**
+     * Inputs {@code ta} and {@code tb} (the same one for an odd count's last pass) times group
+     * {@code g}, added to {@code acc[ta·G ..)} and {@code acc[tb·G ..)}: each column of nibbles is
+     * loaded and split once for both. With row factors {@code f} (not null), the pass of inputs 2
+     * and 3 converts them ({@link KSuperBlock#FACTORS} floats a super-block) and the passes after the
+     * first use them.
+     */
+    private void kernel2(int g, MatmulInput in, int ta, int tb, float[] f, float[] acc) {
         short[] q = in.q;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
-        float[] acc = Scratch.acc();
         float[] dd = Scratch.scales();
-        java.util.Arrays.fill(acc, 0, 2 * G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
-        int xa0 = t * cols;
-        int xb0 = (t + 1) * cols;
+        int xa0 = ta * cols;
+        int xb0 = tb * cols;
+        int inputs = tb == ta ? 1 : 2;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             for (int c = 0; c < 4; c++) {
@@ -257,12 +285,22 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 hiB0.intoArray(sums, (16 + 4 * c + 2) * G);
                 hiB1.intoArray(sums, (16 + 4 * c + 3) * G);
             }
-            for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addSums(d, off + HEAD, sums, 16 * i * G, 2, in, ((t + i) * blocks + b) * 8, acc, i * G, dd);
+            int fo = b * KSuperBlock.FACTORS;
+            if (f == null || ta == 0) {
+                for (int i = 0; i < inputs; i++) { // one call site: C2 inlines at most one copy
+                    KSuperBlock.addSums(d, off + HEAD, sums, 16 * i * G, 2, in, ((i == 0 ? ta : tb) * blocks + b) * 8,
+                            acc, (i == 0 ? ta : tb) * G, dd);
+                }
+            } else {
+                if (ta == 2) { // the second pass converts them, after reading the values (as the file orders them)
+                    KSuperBlock.rowFactors(d, off + HEAD, f, fo);
+                }
+                for (int i = 0; i < inputs; i++) {
+                    KSuperBlock.addScaledSums(f, fo, sums, 16 * i * G, in, ((i == 0 ? ta : tb) * blocks + b) * 8, acc,
+                            (i == 0 ? ta : tb) * G);
+                }
             }
         }
-        System.arraycopy(acc, 0, out, outA, count);
-        System.arraycopy(acc, G, out, outB, count);
     }
 
     /**

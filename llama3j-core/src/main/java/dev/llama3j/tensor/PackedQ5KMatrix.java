@@ -107,7 +107,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
         short[] q = in.q;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
-        float[] acc = Scratch.acc();
+        float[] acc = Scratch.acc(1);
         float[] dd = Scratch.scales();
         java.util.Arrays.fill(acc, 0, G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -145,7 +145,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
         short[] q = in.q;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
-        float[] acc = Scratch.acc();
+        float[] acc = Scratch.acc(2);
         float[] dd = Scratch.scales();
         java.util.Arrays.fill(acc, 0, 2 * G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;

@@ -57,12 +57,17 @@ final class Scratch {
 
     /** Room for a K-quant super-block's per-row factors: 16 sub-block factors and 2 scales, G rows each. */
     static float[] factors() {
-        return get(FACTORS, 18 * Gemm.G);
+        return factors(1);
     }
 
-    /** Room for the outputs of a group for two inputs, accumulated across super-blocks. */
-    static float[] acc() {
-        return get(ACC, 2 * Gemm.G);
+    /** Room for the per-row factors of {@code superBlocks} K-quant super-blocks ({@link KSuperBlock#FACTORS} each). */
+    static float[] factors(int superBlocks) {
+        return get(FACTORS, superBlocks * KSuperBlock.FACTORS);
+    }
+
+    /** Room for the outputs of a group for {@code inputs} inputs, accumulated across super-blocks. */
+    static float[] acc(int inputs) {
+        return get(ACC, inputs * Gemm.G);
     }
 
     /**
