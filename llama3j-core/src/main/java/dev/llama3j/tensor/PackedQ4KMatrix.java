@@ -211,37 +211,40 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * and mins for every input): 8 inputs 12% faster in the caches (docs/SPEED.md, finding 26). The
      * first pass keeps addSums: the weights arrive from memory then, and converting the factors
      * there, or multiplying a super-block with every input before the next, read them slower. An
-     * odd count repeats the last input in the last pass, whose second sums are not used.
+     * odd count's last input goes through {@link #kernel1} (a pass of two with it repeated took
+     * 3 inputs 15-25% longer).
      */
     private void kernelMany(int g, MatmulInput in, float[] out, int outStride, int count) {
         int n = in.n();
-        float[] acc = Scratch.acc(n);
+        int pairs = n / 2;
+        float[] acc = Scratch.acc(2 * pairs);
         float[] f = n >= 4 ? Scratch.factors(blocks) : null;
-        java.util.Arrays.fill(acc, 0, n * G, 0f);
-        for (int t = 0; t < n; t += 2) {
-            kernel2(g, in, t, Math.min(t + 1, n - 1), f, acc);
+        java.util.Arrays.fill(acc, 0, 2 * pairs * G, 0f);
+        for (int t = 0; t < 2 * pairs; t += 2) {
+            kernel2(g, in, t, f, acc);
         }
-        for (int t = 0; t < n; t++) {
+        for (int t = 0; t < 2 * pairs; t++) {
             System.arraycopy(acc, t * G, out, t * outStride + g * G, count);
+        }
+        if (n % 2 != 0) { // after the copies: kernel1 takes the same scratch accumulators
+            kernel1(g, in, n - 1, out, (n - 1) * outStride + g * G, count);
         }
     }
 
     /**
-     * Inputs {@code ta} and {@code tb} (the same one for an odd count's last pass) times group
-     * {@code g}, added to {@code acc[ta·G ..)} and {@code acc[tb·G ..)}: each column of nibbles is
-     * loaded and split once for both. With row factors {@code f} (not null), the pass of inputs 2
-     * and 3 converts them ({@link KSuperBlock#FACTORS} floats a super-block) and the passes after the
-     * first use them.
+     * Inputs {@code ta} and {@code ta + 1} times group {@code g}, added to {@code acc[ta·G ..)}:
+     * each column of nibbles is loaded and split once for both. With row factors {@code f} (not
+     * null), the pass of inputs 2 and 3 converts them ({@link KSuperBlock#FACTORS} floats a
+     * super-block) and the passes after the first use them.
      */
-    private void kernel2(int g, MatmulInput in, int ta, int tb, float[] f, float[] acc) {
+    private void kernel2(int g, MatmulInput in, int ta, float[] f, float[] acc) {
         short[] q = in.q;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] dd = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int xa0 = ta * cols;
-        int xb0 = tb * cols;
-        int inputs = tb == ta ? 1 : 2;
+        int xb0 = (ta + 1) * cols;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             for (int c = 0; c < 4; c++) {
@@ -287,17 +290,16 @@ final class PackedQ4KMatrix extends WeightMatrix {
             }
             int fo = b * KSuperBlock.FACTORS;
             if (f == null || ta == 0) {
-                for (int i = 0; i < inputs; i++) { // one call site: C2 inlines at most one copy
-                    KSuperBlock.addSums(d, off + HEAD, sums, 16 * i * G, 2, in, ((i == 0 ? ta : tb) * blocks + b) * 8,
-                            acc, (i == 0 ? ta : tb) * G, dd);
+                for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
+                    KSuperBlock.addSums(d, off + HEAD, sums, 16 * i * G, 2, in, ((ta + i) * blocks + b) * 8, acc,
+                            (ta + i) * G, dd);
                 }
             } else {
                 if (ta == 2) { // the second pass converts them, after reading the values (as the file orders them)
                     KSuperBlock.rowFactors(d, off + HEAD, f, fo);
                 }
-                for (int i = 0; i < inputs; i++) {
-                    KSuperBlock.addScaledSums(f, fo, sums, 16 * i * G, in, ((i == 0 ? ta : tb) * blocks + b) * 8, acc,
-                            (i == 0 ? ta : tb) * G);
+                for (int i = 0; i < 2; i++) {
+                    KSuperBlock.addScaledSums(f, fo, sums, 16 * i * G, in, ((ta + i) * blocks + b) * 8, acc, (ta + i) * G);
                 }
             }
         }
