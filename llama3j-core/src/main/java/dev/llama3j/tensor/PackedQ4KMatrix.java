@@ -206,9 +206,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * two inputs each, the first from memory and the others from the caches. With four inputs or
      * more, the second pass converts each super-block's row factors ({@code d·scale} and
      * {@code dmin·min}, {@link KSuperBlock#rowFactors}) to fp32 once and it and the later passes
-     * scale their sums with {@link KSuperBlock#addScaledSums} (about 180 vector operations per input
-     * and super-block) instead of {@link KSuperBlock#addSums} (about 300, which converts the scales
-     * and mins for every input): 8 inputs 12% faster in the caches (docs/SPEED.md, finding 26). The
+     * scale their sums with {@link KSuperBlock#addScaledSums} instead of {@link KSuperBlock#addSums},
+     * which widens d and dmin and converts the scales and mins again for every input (a third of the
+     * time of 8 inputs): 256 × 2048 with 8 inputs, in the caches, 83-87 → 76-79 µs (docs/SPEED.md,
+     * finding 26). The
      * first pass keeps addSums: the weights arrive from memory then, and converting the factors
      * there, or multiplying a super-block with every input before the next, read them slower. An
      * odd count's last input goes through {@link #kernel1} (a pass of two with it repeated took
