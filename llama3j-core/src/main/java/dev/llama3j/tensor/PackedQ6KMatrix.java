@@ -236,7 +236,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private void fused(int g, float[] x, int n, int t, float[] tmp, boolean eight) {
         MemorySegment d = data;
         float[] scales = Scratch.scales();
-        short[] columns = compact ? Scratch.columns() : null;
+        short[] pairs = compact ? Scratch.columns() : null;
         long base = (long) g * blocks * groupBlockBytes;
         int x0 = Math.min(t, n - 1) * cols;
         int x1 = Math.min(t + 1, n - 1) * cols;
@@ -254,6 +254,9 @@ final class PackedQ6KMatrix extends WeightMatrix {
             Halves.widen(d, off, scales);
             FloatVector d0 = FloatVector.fromArray(F, scales, 0);
             FloatVector d1 = FloatVector.fromArray(F, scales, V);
+            if (compact) {
+                Q6KColumns.toPairs(d, off + SCALES + VALUES, subBytes, pairs);
+            }
             for (int j = 0; j < SUB; j++) {
                 long sub = off + SCALES + (long) j * subBytes;
                 IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, sub, LE)
@@ -263,18 +266,26 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 FloatVector s1 = d1.mul((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
                         .convertShape(VectorOperators.I2F, F, 0));
                 long col = sub + VALUES;
-                if (compact) {
-                    Q6KColumns.toShorts(d, col, columns);
-                }
                 int kb = b * BLOCK + j * SUB;
                 for (int k = 0; k < SUB; k++) {
-                    IntVector w = (compact ? ShortVector.fromArray(S_G, columns, k * G)
-                            : (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
-                                    .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
-                    FloatVector w0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, 16)
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(s0);
-                    FloatVector w1 = ((FloatVector) w.lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(s1);
+                    FloatVector w0;
+                    FloatVector w1;
+                    if (compact) {
+                        // Column k's field moved to the top of each 16-bit half, sign-extended by >> 26.
+                        IntVector a = ShortVector.fromArray(S_G, pairs, (8 * j + (k >> 1)) * G).reinterpretAsInts();
+                        IntVector w = (k & 1) == 0 ? a : a.lanewise(VectorOperators.LSHL, 6);
+                        w0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, 16)
+                                .lanewise(VectorOperators.ASHR, 26).convertShape(VectorOperators.I2F, F, 0)).mul(s0);
+                        w1 = ((FloatVector) w.lanewise(VectorOperators.ASHR, 26)
+                                .convertShape(VectorOperators.I2F, F, 0)).mul(s1);
+                    } else {
+                        IntVector w = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                                .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                        w0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, 16)
+                                .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(s0);
+                        w1 = ((FloatVector) w.lanewise(VectorOperators.ASHR, 16)
+                                .convertShape(VectorOperators.I2F, F, 0)).mul(s1);
+                    }
                     FloatVector xv = FloatVector.broadcast(F, x[x0 + kb + k]);
                     a00 = w0.fma(xv, a00);
                     a01 = w1.fma(xv, a01);
@@ -447,13 +458,16 @@ final class PackedQ6KMatrix extends WeightMatrix {
     protected void fillPanel(int r0, int count, float[] panel, int po) {
         MemorySegment d = data;
         float[] scales = Scratch.scales();
-        short[] columns = compact ? Scratch.columns() : null;
+        short[] pairs = compact ? Scratch.columns() : null;
         long base = (long) (r0 / G) * blocks * groupBlockBytes;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * groupBlockBytes;
             Halves.widen(d, off, scales);
             FloatVector d0 = FloatVector.fromArray(F, scales, 0);
             FloatVector d1 = FloatVector.fromArray(F, scales, V);
+            if (compact) {
+                Q6KColumns.toPairs(d, off + SCALES + VALUES, subBytes, pairs);
+            }
             for (int j = 0; j < SUB; j++) {
                 long sub = off + SCALES + (long) j * subBytes;
                 IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, sub, LE)
@@ -463,14 +477,21 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 FloatVector s1 = d1.mul((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
                         .convertShape(VectorOperators.I2F, F, 0));
                 long col = sub + VALUES;
-                if (compact) {
-                    Q6KColumns.toShorts(d, col, columns);
-                }
                 int p = (b * BLOCK + j * SUB) * G;
+                if (compact) {
+                    for (int k = 0; k < SUB; k++) {
+                        IntVector a = ShortVector.fromArray(S_G, pairs, (8 * j + (k >> 1)) * G).reinterpretAsInts();
+                        IntVector w = (k & 1) == 0 ? a : a.lanewise(VectorOperators.LSHL, 6);
+                        ((FloatVector) w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 26)
+                                .convertShape(VectorOperators.I2F, F, 0)).mul(s0).intoArray(panel, po + p + k * G);
+                        ((FloatVector) w.lanewise(VectorOperators.ASHR, 26).convertShape(VectorOperators.I2F, F, 0))
+                                .mul(s1).intoArray(panel, po + p + k * G + V);
+                    }
+                    continue;
+                }
                 for (int k = 0; k < SUB; k++) {
-                    IntVector w = (compact ? ShortVector.fromArray(S_G, columns, k * G)
-                            : (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
-                                    .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                    IntVector w = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
                     ((FloatVector) w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                             .convertShape(VectorOperators.I2F, F, 0)).mul(s0).intoArray(panel, po + p + k * G);
                     ((FloatVector) w.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))

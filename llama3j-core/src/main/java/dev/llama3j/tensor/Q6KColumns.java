@@ -2,6 +2,7 @@ package dev.llama3j.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -21,7 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@code w0 >> 10}, {@code (w0 << 6) >> 10}) and the last two with two shifts and a bit blend: 15
  * vector operations for 8 columns, and no widening of bytes.
  * The generation kernel ({@code PackedQ6KMatrix.kernel1}) decodes in registers; the paths for
- * several inputs decode a sub-block to 16-bit lanes with {@link #toShorts} and read those.
+ * several inputs rearrange a sub-block into 8 words of two fields each with {@link #toPairs} and
+ * decode each field into fp32 with the byte form's shifts (and one more for a middle field).
  */
 final class Q6KColumns {
     private static final int G = Gemm.G;
@@ -29,7 +31,7 @@ final class Q6KColumns {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /**
      * The decoding's shift counts and low-nibble mask as vectors, for the generation kernel's shifts by
-     * a vector of counts (one instruction with AVX-512; {@link #toShorts} shifts by constants).
+     * a vector of counts (one instruction with AVX-512).
      */
     static final ShortVector SIX = ShortVector.broadcast(S_G, (short) 6);
     static final ShortVector TEN = ShortVector.broadcast(S_G, (short) 10);
@@ -37,6 +39,14 @@ final class Q6KColumns {
     static final ShortVector FOURTEEN = ShortVector.broadcast(S_G, (short) 14);
     static final ShortVector LOW4 = ShortVector.broadcast(S_G, (short) 15);
 
+    private static final VectorSpecies<Integer> S_I = VectorSpecies.of(int.class, VectorShape.forBitSize(G * 16));
+    /** {@link #toPairs}' masks, each the same in both 16-bit halves of a 32-bit lane. */
+    private static final IntVector NIBBLE_AT_10 = IntVector.broadcast(S_I, 0x3C00_3C00);
+    private static final IntVector NIBBLE_AT_4 = IntVector.broadcast(S_I, 0x00F0_00F0);
+    private static final IntVector TOP_FIELD = IntVector.broadcast(S_I, 0xFC00_FC00);
+
+    /** Sub-blocks in a super-block. */
+    static final int SUB_BLOCKS = 16;
     /** Bytes of one sub-block's 16 columns in this form (two halves of three words a row). */
     static final int BYTES = 12 * G;
 
@@ -88,27 +98,33 @@ final class Q6KColumns {
     }
 
     /**
-     * Decodes the sub-block's columns at {@code off} in {@code d} to 16-bit lanes, column k at
-     * {@code out[k*G ..]}: what the byte form's columns widen to, for the kernels of several inputs,
-     * which then load them without widening.
+     * A super-block's 16 sub-blocks, their columns at {@code off + j*stride} in {@code d}, as 8 pair
+     * words of G 16-bit lanes each, to {@code out[(8j + q)*G ..]}: word q holds column 2q in its top
+     * field (bits 10..15) and column 2q+1 in its middle field (bits 4..9), for the kernels of several
+     * inputs, which read a field straight into 32-bit lanes (two rows a lane) with two or three
+     * shifts. Words 0-2 and 4-6 are the halves' stored words; 3 and 7 are built from the halves' low
+     * bits (columns 6 and 7, 14 and 15). A super-block at a time, so that those kernels' accumulators
+     * are saved around one call a super-block (C2 does not inline this) rather than one a sub-block.
+     * Shifts of 32-bit lanes, which C2 emits with an immediate count (those of 16-bit lanes need the
+     * count in a register); what one row's half shifts into the other's is masked off.
      */
-    static void toShorts(MemorySegment d, long off, short[] out) {
-        for (int h = 0; h < 2; h++) {
-            long half = off + h * 6L * G;
-            ShortVector w0 = ShortVector.fromMemorySegment(S_G, d, half, LE);
-            ShortVector w1 = ShortVector.fromMemorySegment(S_G, d, half + 2L * G, LE);
-            ShortVector w2 = ShortVector.fromMemorySegment(S_G, d, half + 4L * G, LE);
-            int o = 8 * h * G;
-            w0.lanewise(VectorOperators.ASHR, 10).intoArray(out, o);
-            w0.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).intoArray(out, o + G);
-            w1.lanewise(VectorOperators.ASHR, 10).intoArray(out, o + 2 * G);
-            w1.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).intoArray(out, o + 3 * G);
-            w2.lanewise(VectorOperators.ASHR, 10).intoArray(out, o + 4 * G);
-            w2.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).intoArray(out, o + 5 * G);
-            w2.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.BITWISE_BLEND, w0, LOW4).intoArray(out, o + 6 * G);
-            w2.lanewise(VectorOperators.LSHL, 14).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.BITWISE_BLEND, w1, LOW4).intoArray(out, o + 7 * G);
+    static void toPairs(MemorySegment d, long off, int stride, short[] out) {
+        for (int h = 0; h < 2 * SUB_BLOCKS; h++) {
+            long half = off + (h >> 1) * (long) stride + (h & 1) * 6L * G;
+            IntVector w0 = IntVector.fromMemorySegment(S_I, d, half, LE);
+            IntVector w1 = IntVector.fromMemorySegment(S_I, d, half + 2L * G, LE);
+            IntVector w2 = IntVector.fromMemorySegment(S_I, d, half + 4L * G, LE);
+            int o = 4 * h * G;
+            w0.reinterpretAsShorts().intoArray(out, o);
+            w1.reinterpretAsShorts().intoArray(out, o + G);
+            w2.reinterpretAsShorts().intoArray(out, o + 2 * G);
+            // Column 6: its high bits (w2's bits 2-3) above its low nibble (w0's bits 0-3), in the top
+            // field; column 7: w2's bits 0-1 above w1's low nibble, in the middle field.
+            IntVector top = w2.lanewise(VectorOperators.LSHL, 12)
+                    .lanewise(VectorOperators.BITWISE_BLEND, w0.lanewise(VectorOperators.LSHL, 10), NIBBLE_AT_10);
+            IntVector middle = w2.lanewise(VectorOperators.LSHL, 8)
+                    .lanewise(VectorOperators.BITWISE_BLEND, w1.lanewise(VectorOperators.LSHL, 4), NIBBLE_AT_4);
+            middle.lanewise(VectorOperators.BITWISE_BLEND, top, TOP_FIELD).reinterpretAsShorts().intoArray(out, o + 3 * G);
         }
     }
 }

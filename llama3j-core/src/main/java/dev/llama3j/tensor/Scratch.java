@@ -79,9 +79,9 @@ final class Scratch {
         return shorts(SUMS, 64 * Gemm.G);
     }
 
-    /** Room for one Q6_K sub-block's 16 columns of {@link Gemm#G} values ({@link Q6KColumns#toShorts}). */
+    /** Room for one Q6_K super-block's columns as {@link Q6KColumns#toPairs} rearranges them. */
     static short[] columns() {
-        return shorts(COLUMNS, 16 * Gemm.G);
+        return shorts(COLUMNS, 16 * 8 * Gemm.G);
     }
 
     /** A thread's array of {@code size} shorts, and the padding after it. */
