@@ -67,6 +67,8 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private final int blocks;
     /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
     private final int streams;
+    /** Whether steps of several inputs take the fp32 columns ({@link #fused}) or the integer kernels ({@link KernelTuning}). */
+    private final boolean fusedColumns;
     /** Whether the values are in {@link Q6KColumns}' 6-bit form rather than a byte each. */
     private final boolean compact;
     /** Bytes of a sub-block (scales and values) and of a group's super-block, in this matrix's form. */
@@ -76,6 +78,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private PackedQ6KMatrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning, boolean compact) {
         super(name, GgmlType.Q6_K, rows, cols, packed);
         this.streams = tuning.readStreams();
+        this.fusedColumns = tuning.fusedColumns();
         this.blocks = cols / BLOCK;
         this.compact = compact;
         this.subBytes = compact ? COMPACT_SUB_BYTES : SUB_BYTES;
@@ -195,12 +198,35 @@ final class PackedQ6KMatrix extends WeightMatrix {
 
     @Override
     public boolean usesQuantizedInput(int n) {
-        return n < gemmMinTokens();
+        return n < gemmMinTokens() || integerSteps(n);
+    }
+
+    /**
+     * Whether {@code n} inputs (2 to 16: a step of several sequences) go through the integer kernels,
+     * two inputs a pass over a group's weights ({@link #kernel2}), rather than the fp32 columns: where
+     * the tuning keeps many sequences on the integer kernels (the AMD EPYC's cores multiply 16-bit
+     * integers at twice their fp32 rate: finding 23), for the byte form.
+     */
+    private boolean integerSteps(int n) {
+        return !fusedColumns && !compact && n >= 2 && n <= FUSED_MAX_TOKENS;
     }
 
     @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
+        if (integerSteps(n)) {
+            for (int g = r0 / G; g * G < r1; g++) {
+                int count = Math.min(G, rows - g * G);
+                int t = 0;
+                for (; t + 1 < n; t += 2) {
+                    kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
+                }
+                if (t < n) {
+                    kernel1(g, in, t, out, t * outStride + g * G, count);
+                }
+            }
+            return;
+        }
         if (V == 16 && n >= gemmMinTokens() && n <= FUSED_MAX_TOKENS) {
             matmulFused(this::fused, in, out, outStride, r0, r1);
             return;
@@ -446,6 +472,85 @@ final class PackedQ6KMatrix extends WeightMatrix {
             acc0.intoArray(tmp, 0);
             acc1.intoArray(tmp, V);
             System.arraycopy(tmp, 0, out, outOff, count);
+        }
+    }
+
+    /**
+     * Inputs {@code t} and {@code t + 1} times group {@code g}, byte form, into {@code out[outA ..]}
+     * and {@code out[outB ..]}: {@link #kernel1}'s byte path with each widened column multiplied by
+     * both inputs, one stream. Written out in full on purpose: see PackedQ8Matrix.
+     */
+    private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
+        short[] q = in.q;
+        MemorySegment d = data;
+        float[] scales = Scratch.scales();
+        long base = (long) g * blocks * groupBlockBytes;
+        int qa = t * blocks * INPUT_BLOCKS;
+        int qb = (t + 1) * blocks * INPUT_BLOCKS;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0, b0 = a0, b1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * groupBlockBytes;
+            Halves.widen(d, off, scales, 0);
+            int xa = (qa + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
+            int xb = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
+            for (int j = 0; j < SUB; j++) {
+                long sub = off + SCALES + (long) j * subBytes;
+                long col = sub + VALUES;
+                int ja = xa + j * SUB;
+                int jb = xb + j * SUB;
+                ShortVector loA = ShortVector.zero(S_G);
+                ShortVector hiA = loA, loB = loA, hiB = loA;
+                for (int k = 0; k < 8; k++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0);
+                    loA = v.mul(ShortVector.broadcast(S_G, q[ja + k])).add(loA);
+                    loB = v.mul(ShortVector.broadcast(S_G, q[jb + k])).add(loB);
+                }
+                for (int k = 8; k < SUB; k++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0);
+                    hiA = v.mul(ShortVector.broadcast(S_G, q[ja + k])).add(hiA);
+                    hiB = v.mul(ShortVector.broadcast(S_G, q[jb + k])).add(hiB);
+                }
+                // As kernel1: each 32-bit lane holds row i's sums in its low half and row V+i's in its high half.
+                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, sub, LE)
+                        .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                IntVector sc0 = sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+                IntVector sc1 = sc.lanewise(VectorOperators.ASHR, 16);
+                FloatVector d0 = FloatVector.fromArray(F, scales, 0);
+                FloatVector d1 = FloatVector.fromArray(F, scales, V);
+                IntVector l = loA.reinterpretAsInts();
+                IntVector u = hiA.reinterpretAsInts();
+                IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
+                FloatVector dx = FloatVector.broadcast(F, in.qScale[qa + b * INPUT_BLOCKS + (j >> 1)]);
+                a0 = ((FloatVector) s0.mul(sc0).convertShape(VectorOperators.I2F, F, 0)).fma(d0.mul(dx), a0);
+                a1 = ((FloatVector) s1.mul(sc1).convertShape(VectorOperators.I2F, F, 0)).fma(d1.mul(dx), a1);
+                l = loB.reinterpretAsInts();
+                u = hiB.reinterpretAsInts();
+                s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
+                dx = FloatVector.broadcast(F, in.qScale[qb + b * INPUT_BLOCKS + (j >> 1)]);
+                b0 = ((FloatVector) s0.mul(sc0).convertShape(VectorOperators.I2F, F, 0)).fma(d0.mul(dx), b0);
+                b1 = ((FloatVector) s1.mul(sc1).convertShape(VectorOperators.I2F, F, 0)).fma(d1.mul(dx), b1);
+            }
+        }
+        if (count == G) {
+            a0.intoArray(out, outA);
+            a1.intoArray(out, outA + V);
+            b0.intoArray(out, outB);
+            b1.intoArray(out, outB + V);
+        } else {
+            float[] tmp = Scratch.group();
+            a0.intoArray(tmp, 0);
+            a1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outA, count);
+            b0.intoArray(tmp, 0);
+            b1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outB, count);
         }
     }
 
