@@ -32,7 +32,9 @@ import jdk.incubator.vector.VectorSpecies;
  * widened to 32 bits and multiplied by the sub-block scale in integers (at most 16 × 32 × 127 × 128
  * &lt; 2^24, so exact in fp32 too), then scaled by the row's {@code d} times the input block's scale.
  * Steps of up to 16 sequences dequantize each column into registers for
- * eight or four of them at a time ({@link #fused}); prompts go through the fp32 {@link Gemm} path.
+ * eight or four of them at a time ({@link #fused}), or, where {@link KernelTuning#fusedColumns} is
+ * off (AMD hosts) and the values are a byte each, multiply two of them a pass in 16-bit lanes
+ * ({@link #kernel2}); prompts go through the fp32 {@link Gemm} path.
  */
 final class PackedQ6KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
