@@ -196,6 +196,14 @@ class BadInputTest {
     }
 
     @Test
+    void aBodyOverTheLimitIsReadToItsEndUpToTheDrainLimit() {
+        // Read and dropped before the 413, so the client is done sending when the answer comes.
+        assertEquals(BODY_LIMIT + (64L << 20), OpenAiServer.drainLimit(BODY_LIMIT));
+        assertEquals(8L << 30, OpenAiServer.drainLimit(1L << 30));
+        assertEquals(Long.MAX_VALUE, OpenAiServer.drainLimit(Long.MAX_VALUE / 4));
+    }
+
+    @Test
     void unknownRouteAndMethod() {
         JsonNode e = error(s.get("/v1/engines"), 404, null);
         assertEquals("unknown_url", e.get("code").asText());
