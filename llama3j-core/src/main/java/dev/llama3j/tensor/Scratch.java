@@ -81,7 +81,7 @@ final class Scratch {
 
     /** Room for one Q6_K super-block's columns as {@link Q6KColumns#toPairs} rearranges them. */
     static short[] columns() {
-        return shorts(COLUMNS, 16 * 8 * Gemm.G);
+        return shorts(COLUMNS, Q6KColumns.SUB_BLOCKS * 8 * Gemm.G); // 8 pair words a sub-block
     }
 
     /** A thread's array of {@code size} shorts, and the padding after it. */
