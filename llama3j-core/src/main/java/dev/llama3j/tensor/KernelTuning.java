@@ -14,14 +14,14 @@ import java.util.stream.Stream;
  *       blocks, in turn) or one (the blocks in order). On the Intel Xeon host two streams keep more
  *       prefetches in flight (finding 14: 8B Q4_K_M generation about 6% faster, 1B 3-5%); on the
  *       AMD EPYC host the second stream made the same generation 13-16% slower (finding 22).</li>
- *   <li>{@code fusedColumns}: whether Q4_0 and Q4_K steps of 8 inputs and more, and Q6_K's (byte
- *       form) of 2 and more (many sequences at once), dequantize each column to fp32 in registers
+ *   <li>{@code fusedColumns}: whether Q4_0 and Q4_K steps of 8 inputs and more, and Q6_K's of 2
+ *       and more (many sequences at once), dequantize each column to fp32 in registers
  *       for eight inputs at a time, or keep to the 16-bit integer kernels, two inputs per pass over
  *       the weights. The Intel Xeon's cores run two
  *       512-bit FMAs a cycle and the fp32 columns won there (8 sequences of 1B Q4_K_M 20-25%
  *       faster); an AMD EPYC core runs one (as two 256-bit halves) and the integer kernels win
  *       (finding 23: 8 sequences of 1B Q4_K_M 51-56 → 60-62 tok/s, Q4_0 60-61 → 66-70; finding 27:
- *       Q6_K's too, 58-61 → 63-68).</li>
+ *       Q6_K's too, 58-61 → 63-68; finding 28: the compact Q6_K's through a decoding to bytes).</li>
  * </ul>
  * AMD processors get one stream and the integer kernels, others two streams and the fp32 columns;
  * {@code -Dllama3j.readStreams=1|2} and {@code -Dllama3j.fusedColumns=true|false} force either, to

@@ -33,8 +33,8 @@ import jdk.incubator.vector.VectorSpecies;
  * &lt; 2^24, so exact in fp32 too), then scaled by the row's {@code d} times the input block's scale.
  * Steps of up to 16 sequences dequantize each column into registers for
  * eight or four of them at a time ({@link #fused}), or, where {@link KernelTuning#fusedColumns} is
- * off (AMD hosts) and the values are a byte each, multiply two of them a pass in 16-bit lanes
- * ({@link #kernel2}); prompts go through the fp32 {@link Gemm} path.
+ * off (AMD hosts), multiply two of them a pass in 16-bit lanes ({@link #kernel2}; the compact form
+ * decodes each super-block to bytes for it first); prompts go through the fp32 {@link Gemm} path.
  */
 final class PackedQ6KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
@@ -207,24 +207,33 @@ final class PackedQ6KMatrix extends WeightMatrix {
      * Whether {@code n} inputs (2 to 16: a step of several sequences) go through the integer kernels,
      * two inputs a pass over a group's weights ({@link #kernel2}), rather than the fp32 columns: where
      * the tuning keeps many sequences on the integer kernels (the AMD EPYC's cores multiply 16-bit
-     * integers at twice their fp32 rate: finding 23), for the byte form.
+     * integers at twice their fp32 rate: finding 23). The compact form gets there through
+     * {@link #compactSteps}.
      */
     private boolean integerSteps(int n) {
-        return !fusedColumns && !compact && n >= 2 && n <= FUSED_MAX_TOKENS;
+        return !fusedColumns && n >= 2 && n <= FUSED_MAX_TOKENS;
     }
 
     @Override
     public void matmul(MatmulInput in, float[] out, int outStride, int r0, int r1) {
         int n = in.n();
         if (integerSteps(n)) {
+            int paired = n & ~1;
+            float[] acc = Scratch.acc(paired);
             for (int g = r0 / G; g * G < r1; g++) {
                 int count = Math.min(G, rows - g * G);
-                int t = 0;
-                for (; t + 1 < n; t += 2) {
-                    kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
+                if (compact) {
+                    compactSteps(g, in, paired, acc);
+                } else {
+                    for (int t = 0; t < paired; t += 2) {
+                        kernel2(data, (long) g * blocks * GROUP_BLOCK_BYTES, 0, blocks, in, t, acc, false);
+                    }
                 }
-                if (t < n) {
-                    kernel1(g, in, t, out, t * outStride + g * G, count);
+                for (int t = 0; t < paired; t++) {
+                    System.arraycopy(acc, t * G, out, t * outStride + g * G, count);
+                }
+                if (paired < n) { // after the copies: kernel1 writes partial groups through Scratch.group
+                    kernel1(g, in, paired, out, paired * outStride + g * G, count);
                 }
             }
             return;
@@ -478,26 +487,65 @@ final class PackedQ6KMatrix extends WeightMatrix {
     }
 
     /**
-     * Inputs {@code t} and {@code t + 1} times group {@code g}, byte form, into {@code out[outA ..]}
-     * and {@code out[outB ..]}: {@link #kernel1}'s byte path with each widened column multiplied by
-     * both inputs, one stream. Written out in full on purpose: see PackedQ8Matrix.
+     * The compact form's steps of {@code paired} inputs (even) times group {@code g}, into
+     * {@code acc[t·G ..]}: each super-block decoded to the byte form in a thread's scratch
+     * ({@link Q6KColumns#toBytes}), then {@link #kernel2} over it for each pair of inputs, from the
+     * L1 cache. Its fp32 columns (decoded for every eight inputs, in registers) took 8 inputs 115 µs
+     * in the caches against 96 this way, and 36.5 ms from memory against 32.3 (docs/SPEED.md,
+     * finding 28). The whole group decoded first was slower from memory: its 70 KB of decoded
+     * columns went to L2 and back.
      */
-    private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
-        short[] q = in.q;
+    private void compactSteps(int g, MatmulInput in, int paired, float[] acc) {
         MemorySegment d = data;
+        MemorySegment block = Scratch.block(GROUP_BLOCK_BYTES);
+        long base = (long) g * blocks * COMPACT_GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * COMPACT_GROUP_BLOCK_BYTES;
+            // The rows' d (2·G bytes) and each sub-block's scales (G bytes) as they are; the values decoded.
+            ByteVector.fromMemorySegment(B_G, d, off, LE).intoMemorySegment(block, 0, LE);
+            ByteVector.fromMemorySegment(B_G, d, off + G, LE).intoMemorySegment(block, G, LE);
+            for (int j = 0; j < SUB; j++) { // in the order stored: the prefetcher follows forward streams only
+                long from = off + SCALES + (long) j * COMPACT_SUB_BYTES;
+                long sub = SCALES + (long) j * SUB_BYTES;
+                ByteVector.fromMemorySegment(B_G, d, from, LE).intoMemorySegment(block, sub, LE);
+                Q6KColumns.toBytes(d, from + VALUES, block, sub + VALUES);
+            }
+            for (int t = 0; t < paired; t += 2) {
+                kernel2(block, 0, b, b + 1, in, t, acc, b > 0);
+            }
+        }
+    }
+
+    /**
+     * Inputs {@code t} and {@code t + 1} times super-blocks {@code [first, end)} of a group in the
+     * byte form, super-block {@code first} at {@code d[base]}, into {@code acc[t·G ..]} and
+     * {@code acc[(t+1)·G ..]} (added to what they hold if {@code add}): {@link #kernel1}'s byte path
+     * with each widened column multiplied by both inputs, one stream. Written out in full on purpose:
+     * see PackedQ8Matrix.
+     */
+    private void kernel2(MemorySegment d, long base, int first, int end, MatmulInput in, int t, float[] acc,
+            boolean add) {
+        short[] q = in.q;
         float[] scales = Scratch.scales();
-        long base = (long) g * blocks * groupBlockBytes;
         int qa = t * blocks * INPUT_BLOCKS;
         int qb = (t + 1) * blocks * INPUT_BLOCKS;
+        int outA = t * G;
+        int outB = outA + G;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0, b0 = a0, b1 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long off = base + (long) b * groupBlockBytes;
+        if (add) {
+            a0 = FloatVector.fromArray(F, acc, outA);
+            a1 = FloatVector.fromArray(F, acc, outA + V);
+            b0 = FloatVector.fromArray(F, acc, outB);
+            b1 = FloatVector.fromArray(F, acc, outB + V);
+        }
+        for (int b = first; b < end; b++) {
+            long off = base + (long) (b - first) * GROUP_BLOCK_BYTES;
             Halves.widen(d, off, scales, 0);
             int xa = (qa + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
             int xb = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
             for (int j = 0; j < SUB; j++) {
-                long sub = off + SCALES + (long) j * subBytes;
+                long sub = off + SCALES + (long) j * SUB_BYTES;
                 long col = sub + VALUES;
                 int ja = xa + j * SUB;
                 int jb = xb + j * SUB;
@@ -540,20 +588,10 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 b1 = ((FloatVector) s1.mul(sc1).convertShape(VectorOperators.I2F, F, 0)).fma(d1.mul(dx), b1);
             }
         }
-        if (count == G) {
-            a0.intoArray(out, outA);
-            a1.intoArray(out, outA + V);
-            b0.intoArray(out, outB);
-            b1.intoArray(out, outB + V);
-        } else {
-            float[] tmp = Scratch.group();
-            a0.intoArray(tmp, 0);
-            a1.intoArray(tmp, V);
-            System.arraycopy(tmp, 0, out, outA, count);
-            b0.intoArray(tmp, 0);
-            b1.intoArray(tmp, V);
-            System.arraycopy(tmp, 0, out, outB, count);
-        }
+        a0.intoArray(acc, outA);
+        a1.intoArray(acc, outA + V);
+        b0.intoArray(acc, outB);
+        b1.intoArray(acc, outB + V);
     }
 
     /**

@@ -21,13 +21,15 @@ import jdk.incubator.vector.VectorSpecies;
  * so that a 16-bit lane gives back each value already sign-extended with one or two shifts
  * ({@code w0 >> 10}, {@code (w0 << 6) >> 10}) and the last two with two shifts and a bit blend: 15
  * vector operations for 8 columns, and no widening of bytes.
- * The generation kernel ({@code PackedQ6KMatrix.kernel1}) decodes in registers; the paths for
+ * The generation kernel ({@code PackedQ6KMatrix.kernel1}) decodes in registers; the fp32 paths for
  * several inputs rearrange a sub-block into 8 words of two fields each with {@link #toPairs} and
- * decode each field into fp32 with the byte form's shifts (and one more for a middle field).
+ * decode each field into fp32 with the byte form's shifts (and one more for a middle field); the
+ * integer steps of several sequences (AMD hosts) decode it back to bytes with {@link #toBytes}.
  */
 final class Q6KColumns {
     private static final int G = Gemm.G;
     private static final VectorSpecies<Short> S_G = VectorSpecies.of(short.class, VectorShape.forBitSize(G * 16));
+    private static final VectorSpecies<Byte> B_G = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /**
      * The decoding's shift counts and low-nibble mask as vectors, for the generation kernel's shifts by
@@ -125,6 +127,39 @@ final class Q6KColumns {
             IntVector middle = w2.lanewise(VectorOperators.LSHL, 8)
                     .lanewise(VectorOperators.BITWISE_BLEND, w1.lanewise(VectorOperators.LSHL, 4), NIBBLE_AT_4);
             middle.lanewise(VectorOperators.BITWISE_BLEND, top, TOP_FIELD).reinterpretAsShorts().intoArray(out, o + 3 * G);
+        }
+    }
+
+    /**
+     * Decodes a sub-block's words at {@code d[off]} back to the byte form: its 16 columns of G signed
+     * bytes to {@code dst[dstOff + k·G]}. For the steps of several sequences, which then multiply
+     * the decoded columns by every input from the caches ({@code PackedQ6KMatrix.compactSteps}).
+     */
+    static void toBytes(MemorySegment d, long off, MemorySegment dst, long dstOff) {
+        for (int h = 0; h < 2; h++) {
+            long half = off + h * 6L * G;
+            long o = dstOff + h * 8L * G;
+            ShortVector w0 = ShortVector.fromMemorySegment(S_G, d, half, LE);
+            ShortVector w1 = ShortVector.fromMemorySegment(S_G, d, half + 2L * G, LE);
+            ShortVector w2 = ShortVector.fromMemorySegment(S_G, d, half + 4L * G, LE);
+            w0.lanewise(VectorOperators.ASHR, 10).convertShape(VectorOperators.S2B, B_G, 0)
+                    .reinterpretAsBytes().intoMemorySegment(dst, o, LE);
+            w0.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                    .convertShape(VectorOperators.S2B, B_G, 0).reinterpretAsBytes().intoMemorySegment(dst, o + G, LE);
+            w1.lanewise(VectorOperators.ASHR, 10).convertShape(VectorOperators.S2B, B_G, 0)
+                    .reinterpretAsBytes().intoMemorySegment(dst, o + 2L * G, LE);
+            w1.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                    .convertShape(VectorOperators.S2B, B_G, 0).reinterpretAsBytes().intoMemorySegment(dst, o + 3L * G, LE);
+            w2.lanewise(VectorOperators.ASHR, 10).convertShape(VectorOperators.S2B, B_G, 0)
+                    .reinterpretAsBytes().intoMemorySegment(dst, o + 4L * G, LE);
+            w2.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                    .convertShape(VectorOperators.S2B, B_G, 0).reinterpretAsBytes().intoMemorySegment(dst, o + 5L * G, LE);
+            w2.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
+                    .lanewise(VectorOperators.BITWISE_BLEND, w0, LOW4)
+                    .convertShape(VectorOperators.S2B, B_G, 0).reinterpretAsBytes().intoMemorySegment(dst, o + 6L * G, LE);
+            w2.lanewise(VectorOperators.LSHL, 14).lanewise(VectorOperators.ASHR, 10)
+                    .lanewise(VectorOperators.BITWISE_BLEND, w1, LOW4)
+                    .convertShape(VectorOperators.S2B, B_G, 0).reinterpretAsBytes().intoMemorySegment(dst, o + 7L * G, LE);
         }
     }
 }

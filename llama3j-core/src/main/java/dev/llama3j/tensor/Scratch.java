@@ -1,5 +1,8 @@
 package dev.llama3j.tensor;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /** Per-thread work buffers of the kernels, allocated once per worker thread and grown as needed. */
 final class Scratch {
     private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
@@ -11,6 +14,7 @@ final class Scratch {
     private static final ThreadLocal<float[]> ACC = new ThreadLocal<>();
     private static final ThreadLocal<short[]> SUMS = new ThreadLocal<>();
     private static final ThreadLocal<short[]> COLUMNS = new ThreadLocal<>();
+    private static final ThreadLocal<MemorySegment> BLOCK = new ThreadLocal<>();
 
     private Scratch() {}
 
@@ -82,6 +86,19 @@ final class Scratch {
     /** Room for one Q6_K super-block's columns as {@link Q6KColumns#toPairs} rearranges them. */
     static short[] columns() {
         return shorts(COLUMNS, Q6KColumns.SUB_BLOCKS * 8 * Gemm.G); // 8 pair words a sub-block
+    }
+
+    /**
+     * Room for {@code bytes} bytes of weights in the layout of a packed matrix, off the Java heap like
+     * the weights themselves (so the kernels that read both see one kind of segment), at a cache line.
+     */
+    static MemorySegment block(long bytes) {
+        MemorySegment s = BLOCK.get();
+        if (s == null || s.byteSize() < bytes + 4 * PAD_FLOATS) {
+            s = Arena.ofAuto().allocate(bytes + 4 * PAD_FLOATS, 64);
+            BLOCK.set(s);
+        }
+        return s;
     }
 
     /** A thread's array of {@code size} shorts, and the padding after it. */
