@@ -33,14 +33,19 @@ public final class CacheLines {
      * address cannot be learnt.
      */
     public static int firstLineStart(float[] a) {
-        if (MEMMOVE == null) {
-            return 0;
-        }
+        return MEMMOVE == null ? 0 : firstLineStart(MemorySegment.ofArray(a), Float.BYTES);
+    }
+
+    /** {@link #firstLineStart(float[])} for a short array: in {@code [0, 32)}. */
+    public static int firstLineStart(short[] a) {
+        return MEMMOVE == null ? 0 : firstLineStart(MemorySegment.ofArray(a), Short.BYTES);
+    }
+
+    private static int firstLineStart(MemorySegment array, int elementBytes) {
         try {
-            MemorySegment array = MemorySegment.ofArray(a);
             long address = ((MemorySegment) MEMMOVE.invokeExact(array, array, 0L)).address();
             int past = (int) (address & (LINE_BYTES - 1));
-            return past == 0 || past % Float.BYTES != 0 ? 0 : (LINE_BYTES - past) / Float.BYTES;
+            return past == 0 || past % elementBytes != 0 ? 0 : (LINE_BYTES - past) / elementBytes;
         } catch (Throwable e) {
             return 0;
         }

@@ -4,7 +4,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -28,6 +27,16 @@ public final class MatmulInput {
     float[] qScale = new float[0];
     int[] qSum = new int[0];
     private boolean quantized;
+
+    /**
+     * The quantized form {@link #ensurePaired paired} for {@link IntGemm}: tiles of
+     * {@link IntGemm#TILE} tokens (the last filled up with zero tokens), each holding per column pair
+     * the tile's words side by side; per block and token the scale, and the scale times the block's sum.
+     */
+    int[] pairs = new int[0];
+    float[] pairScale = new float[0];
+    float[] pairSum = new float[0];
+    private boolean paired;
 
     /**
      * The form of the vectors that the weight-only and FP8 matrices read (gathered, scaled or
@@ -68,6 +77,7 @@ public final class MatmulInput {
         this.n = n;
         this.cols = cols;
         this.quantized = false;
+        this.paired = false;
         this.preparedBy = null;
         this.packedFrom = null;
         return this;
@@ -183,15 +193,68 @@ public final class MatmulInput {
         quantized = true;
     }
 
+    /**
+     * Quantizes the vectors ({@link #ensureQuantized}) and lays the result out for {@link IntGemm},
+     * unless that was already done for this data: token {@code t = 12 T + j}'s values {@code k} and
+     * {@code k + 16} of block {@code b} ({@code k < 16}, {@code p = 16 b + k}) as the low and high 16
+     * bits of {@code pairs[T·12·cols/2 + 12p + j]}; its block scale at {@code pairScale[T·12·blocks +
+     * 12b + j]}, the scale times the block's sum of values at the same place in {@code pairSum}.
+     */
+    public void ensurePaired() {
+        if (paired) {
+            return;
+        }
+        ensureQuantized();
+        int tile = IntGemm.TILE;
+        int tiles = (n + tile - 1) / tile;
+        int blocks = cols / BLOCK;
+        int half = BLOCK / 2;
+        if (pairs.length < tiles * tile * cols / 2) {
+            pairs = new int[tiles * tile * cols / 2];
+            pairScale = new float[tiles * tile * blocks];
+            pairSum = new float[tiles * tile * blocks];
+        }
+        for (int t = 0; t < tiles * tile; t++) {
+            int j = t % tile;
+            int pb = (t - j) * cols / 2 + j;
+            int sbase = (t - j) * blocks + j;
+            if (t >= n) {
+                for (int p = 0; p < cols / 2; p++) {
+                    pairs[pb + p * tile] = 0;
+                }
+                for (int b = 0; b < blocks; b++) {
+                    pairScale[sbase + b * tile] = 0;
+                    pairSum[sbase + b * tile] = 0;
+                }
+                continue;
+            }
+            for (int b = 0; b < blocks; b++) {
+                int src = t * cols + b * BLOCK;
+                int dst = pb + b * half * tile;
+                for (int k = 0; k < half; k++) {
+                    pairs[dst + k * tile] = (q[src + k] & 0xffff) | (q[src + k + half] << 16);
+                }
+                float d = qScale[t * blocks + b];
+                pairScale[sbase + b * tile] = d;
+                pairSum[sbase + b * tile] = d * qSum[t * blocks + b];
+            }
+        }
+        paired = true;
+    }
+
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
-    private static final IntVector ONE = IntVector.broadcast(I, 1);
+
+    /** 1.5 · 2^23: added to and taken from a float of magnitude below 2^22, it rounds it to an integer, halves to even. */
+    private static final float ROUNDER = 12582912f;
 
     /**
-     * Blocks {@code [0, blocks)} of {@code x} to 8 bits: per block the scale {@code max|x| / 127} and
-     * {@code q = round(x / scale)} (halves up, as {@link Math#round(float)}), with their sum. Vectorised:
-     * a 1B token quantizes 230,000 values between its products, on one thread while the others wait
-     * (scalar, that was about 1.5 ms of a 24 ms token).
+     * Blocks {@code [0, blocks)} of {@code x} to 8 bits as llama.cpp makes its Q8_0 activations: per
+     * block {@code q = rint(x · 127 / max|x|)} (halves to even) and the scale {@code max|x| / 127}
+     * rounded to fp16, with the sum of the {@code q}. The same rounding as llama.cpp's keeps the two
+     * engines' products of 4- and 8-bit weights apart by fp32 rounding only, not by different
+     * roundings of the activations. Vectorised: a 1B token quantizes 230,000 values between its
+     * products, on one thread while the others wait (scalar, that was about 1.5 ms of a 24 ms token).
      */
     static void quantizeBlocks(float[] x, int blocks, short[] q, float[] qScale, int[] qSum) {
         int step = F.length();
@@ -202,16 +265,13 @@ public final class MatmulInput {
                 m = FloatVector.fromArray(F, x, o + i).abs().max(m);
             }
             float amax = m.reduceLanes(VectorOperators.MAX);
-            float d = amax / 127f;
-            float id = d == 0 ? 0 : 1f / d;
+            float d = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+            float id = amax == 0 ? 0 : 127f / amax;
             IntVector sum = IntVector.zero(I);
             for (int i = 0; i < BLOCK; i += step) {
-                FloatVector y = FloatVector.fromArray(F, x, o + i).mul(id).add(0.5f);
+                // |x · id| <= 127 (and a little for rounding): far below 2^22.
+                FloatVector y = FloatVector.fromArray(F, x, o + i).mul(id).add(ROUNDER).sub(ROUNDER);
                 IntVector t = (IntVector) y.convertShape(VectorOperators.F2I, I, 0);
-                // (int) truncates towards zero; floor(y) is one less where that went up.
-                VectorMask<Integer> up = ((FloatVector) t.convertShape(VectorOperators.I2F, F, 0))
-                        .compare(VectorOperators.GT, y).cast(I);
-                t = t.sub(ONE, up);
                 ((ShortVector) t.convertShape(VectorOperators.I2S, Species.S_HALF, 0)).intoArray(q, o + i);
                 sum = t.add(sum);
             }

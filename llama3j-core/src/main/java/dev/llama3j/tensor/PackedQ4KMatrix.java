@@ -22,7 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Generating works like {@link PackedQ4Matrix}: nibbles times the input quantized to 8 bits in
  * 16-bit lanes, 16 products per short sum (a sub-block of 32 is two such sums, widened with shifts),
  * then per sub-block {@code d·scale·dx·Σqx − dmin·min·dx·Σx} in fp32, where the input's 32-value
- * blocks are exactly the sub-blocks. Prompts go through the fp32 {@link Gemm} path.
+ * blocks are exactly the sub-blocks. Prompts go through the fp32 {@link Gemm} path, or where
+ * {@link IntGemm} suits the host through its 16-bit integer tiles.
  */
 final class PackedQ4KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
@@ -50,11 +51,14 @@ final class PackedQ4KMatrix extends WeightMatrix {
     private final int streams;
     /** Whether steps of {@link #FUSED_MIN_TOKENS} inputs and more use {@link #fused} ({@link KernelTuning}). */
     private final boolean fusedColumns;
+    /** Whether prompts go through {@link IntGemm} ({@link IntGemm#suits}). */
+    private final boolean integerPrompts;
 
     private PackedQ4KMatrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
         super(name, GgmlType.Q4_K, rows, cols, packed);
         this.streams = tuning.readStreams();
         this.fusedColumns = tuning.fusedColumns();
+        this.integerPrompts = IntGemm.suits(tuning);
         this.blocks = cols / BLOCK;
     }
 
@@ -86,7 +90,12 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     @Override
     public boolean usesQuantizedInput(int n) {
-        return n < gemmMinTokens() && !usesFusedKernel(n);
+        return n < gemmMinTokens() && !usesFusedKernel(n) || usesIntGemm(n);
+    }
+
+    @Override
+    protected boolean usesIntGemm(int n) {
+        return integerPrompts && n >= gemmMinTokens();
     }
 
     /**
@@ -112,6 +121,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
         int n = in.n();
         if (usesFusedKernel(n)) {
             matmulFused(this::fused, in, out, outStride, r0, r1);
+            return;
+        }
+        if (usesIntGemm(n)) {
+            matmulIntGemm(in, out, outStride, r0, r1);
             return;
         }
         if (n >= gemmMinTokens()) {
@@ -458,6 +471,55 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 }
             }
         }
+    }
+
+    /**
+     * The {@link IntGemm} panel: sub-block {@code 2c} is the low nibbles of chunk {@code c}'s 32
+     * columns, {@code 2c+1} their high nibbles, so a pair {@code (p, p + 16)} takes a nibble from
+     * columns {@code p} and {@code p + 16}. A weight {@code d·scale·q − dmin·min} is
+     * {@code d·scale·(q − 8) + (8·d·scale − dmin·min)}: the panel holds {@code q − 8}, the block's
+     * scale {@code d·scale} and its offset {@code 8·d·scale − dmin·min}.
+     */
+    @Override
+    protected boolean fillIntPanel(int r0, short[] panel, int po, float[] numbers) {
+        MemorySegment d = data;
+        float[] f = Scratch.factors();
+        long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
+        int offsets = cols / SUB * G;
+        ShortVector eight = ShortVector.broadcast(S_G, (short) 8);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            KSuperBlock.rowFactors(d, off + HEAD, f);
+            for (int j = 0; j < 8; j++) {
+                int at = (b * 8 + j) * G;
+                for (int r = 0; r < G; r += V) {
+                    FloatVector scale = FloatVector.fromArray(F, f, j * G + r);
+                    scale.intoArray(numbers, at + r);
+                    scale.mul(8f).sub(FloatVector.fromArray(F, f, (8 + j) * G + r)).intoArray(numbers, offsets + at + r);
+                }
+            }
+            for (int c = 0; c < 4; c++) {
+                long col = off + VALUES + (long) c * SUB * G;
+                for (int p = 0; p < 16; p++) {
+                    // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
+                    IntVector a = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                    IntVector e = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) (p + 16) * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                    int low = po + ((b * 8 + 2 * c) * 16 + p) * 2 * G;
+                    int high = low + 16 * 2 * G;
+                    a.and(0xf).or(e.lanewise(VectorOperators.LSHL, 16).and(0xf0000)).reinterpretAsShorts().sub(eight)
+                            .intoArray(panel, low);
+                    a.lanewise(VectorOperators.LSHR, 16).and(0xf).or(e.and(0xf0000)).reinterpretAsShorts().sub(eight)
+                            .intoArray(panel, low + G);
+                    a.lanewise(VectorOperators.LSHR, 4).and(0xf).or(e.lanewise(VectorOperators.LSHL, 12).and(0xf0000))
+                            .reinterpretAsShorts().sub(eight).intoArray(panel, high);
+                    a.lanewise(VectorOperators.LSHR, 20).and(0xf).or(e.lanewise(VectorOperators.LSHR, 4).and(0xf0000))
+                            .reinterpretAsShorts().sub(eight).intoArray(panel, high + G);
+                }
+            }
+        }
+        return true;
     }
 
     @Override

@@ -23,7 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Q4_0 × Q8_0 dot product) in 16-bit lanes, one lane per row: 16 products of a nibble (at most 15)
  * and an 8-bit value (at most 127 in magnitude) fit a 16-bit sum, so half a block is summed with
  * plain short multiplies and adds before widening, two inputs per pass over the weights for steps of
- * several sequences; prompts of more than 32 tokens go through the fp32 {@link Gemm} path.
+ * several sequences; prompts of more than 32 tokens go through the fp32 {@link Gemm} path, or where
+ * {@link IntGemm} suits the host through its 16-bit integer tiles.
  */
 final class PackedQ4Matrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
@@ -43,12 +44,15 @@ final class PackedQ4Matrix extends WeightMatrix {
     private final boolean normalScales;
     /** Whether steps of {@link #FUSED_MIN_TOKENS} inputs and more use {@link #fused} ({@link KernelTuning}). */
     private final boolean fusedColumns;
+    /** Whether prompts go through {@link IntGemm} ({@link IntGemm#suits}). */
+    private final boolean integerPrompts;
 
     private PackedQ4Matrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning,
             boolean normalScales) {
         super(name, GgmlType.Q4_0, rows, cols, packed);
         this.normalScales = normalScales;
         this.fusedColumns = tuning.fusedColumns();
+        this.integerPrompts = IntGemm.suits(tuning);
         this.blocks = cols / BLOCK;
     }
 
@@ -86,7 +90,12 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     @Override
     public boolean usesQuantizedInput(int n) {
-        return n < gemmMinTokens() && !usesFusedKernel(n);
+        return n < gemmMinTokens() && !usesFusedKernel(n) || usesIntGemm(n);
+    }
+
+    @Override
+    protected boolean usesIntGemm(int n) {
+        return integerPrompts && n >= gemmMinTokens();
     }
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -105,6 +114,10 @@ final class PackedQ4Matrix extends WeightMatrix {
         int n = in.n();
         if (usesFusedKernel(n)) {
             matmulFused(this::fused, in, out, outStride, r0, r1);
+            return;
+        }
+        if (usesIntGemm(n)) {
+            matmulIntGemm(in, out, outStride, r0, r1);
             return;
         }
         if (n >= gemmMinTokens()) {
@@ -389,6 +402,34 @@ final class PackedQ4Matrix extends WeightMatrix {
                         .sub(eight).mul(s1).intoArray(panel, po + hi + V);
             }
         }
+    }
+
+    /**
+     * The {@link IntGemm} panel: a byte of a block holds columns {@code p} and {@code p + 16} of a
+     * row, the pair the panel wants, so each 32-bit lane of a column's bytes (rows {@code i} and
+     * {@code V+i}, {@link Halves}) gives each of its two rows' pair with shifts and masks.
+     */
+    @Override
+    protected boolean fillIntPanel(int r0, short[] panel, int po, float[] numbers) {
+        MemorySegment d = data;
+        long base = (long) (r0 / G) * blocks * GROUP_BLOCK_BYTES;
+        ShortVector eight = ShortVector.broadcast(S_G, (short) 8);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            Halves.widen(d, off, numbers, b * G, normalScales);
+            long col = off + 2L * G;
+            for (int p = 0; p < 16; p++) {
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
+                int at = po + (b * 16 + p) * 2 * G;
+                // Row i: low nibble to bits 0-3, high nibble to bits 16-19; row V+i from bits 16-23.
+                v.and(0xf).or(v.lanewise(VectorOperators.LSHL, 12).and(0xf0000)).reinterpretAsShorts().sub(eight)
+                        .intoArray(panel, at);
+                v.lanewise(VectorOperators.LSHR, 16).and(0xf).or(v.lanewise(VectorOperators.LSHR, 4).and(0xf0000))
+                        .reinterpretAsShorts().sub(eight).intoArray(panel, at + G);
+            }
+        }
+        return false;
     }
 
     @Override

@@ -6,6 +6,8 @@ import java.lang.foreign.MemorySegment;
 /** Per-thread work buffers of the kernels, allocated once per worker thread and grown as needed. */
 final class Scratch {
     private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
+    private static final ThreadLocal<short[]> INT_PANEL = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> BLOCK_SCALES = new ThreadLocal<>();
     private static final ThreadLocal<float[]> ROW = new ThreadLocal<>();
     private static final ThreadLocal<float[]> GROUP = new ThreadLocal<>();
     private static final ThreadLocal<float[]> TILE = new ThreadLocal<>();
@@ -39,6 +41,33 @@ final class Scratch {
         return CacheLines.firstLineStart(panel);
     }
 
+    /**
+     * Room for an {@link IntGemm} panel of {@link Gemm#G} rows of {@code cols} 16-bit values, starting
+     * anywhere in its first 64 bytes: at {@link #panelStart(short[])}.
+     */
+    static short[] intPanel(int cols) {
+        short[] a = INT_PANEL.get();
+        int size = cols * Gemm.G + 2 * CacheLines.LINE_FLOATS;
+        if (a == null || a.length < size) {
+            a = new short[size + 2 * PAD_FLOATS];
+            INT_PANEL.set(a);
+        }
+        return a;
+    }
+
+    /** Where a panel from {@link #intPanel} starts: its first element on a cache line ({@link CacheLines}). */
+    static int panelStart(short[] panel) {
+        return CacheLines.firstLineStart(panel);
+    }
+
+    /**
+     * Room for an {@link IntGemm} panel's per-block numbers for {@code cols} columns: its scales at
+     * {@code [0, cols)}, its offsets at {@code [cols, 2 cols)} ({@code cols / 32} blocks of G rows each).
+     */
+    static float[] blockScales(int cols) {
+        return get(BLOCK_SCALES, 2 * cols / IntGemm.BLOCK * Gemm.G);
+    }
+
     /** Room for one row of {@code cols} values. */
     static float[] row(int cols) {
         return get(ROW, cols);
@@ -49,9 +78,12 @@ final class Scratch {
         return get(GROUP, Gemm.G);
     }
 
-    /** Room for one {@link Gemm} register tile of outputs, or eight inputs' outputs of a fused kernel. */
+    /**
+     * Room for one {@link Gemm} or {@link IntGemm} register tile of outputs, or eight inputs' outputs
+     * of a fused kernel.
+     */
     static float[] tile() {
-        return get(TILE, Math.max(Gemm.TILE, 8) * Gemm.G);
+        return get(TILE, Math.max(Math.max(Gemm.TILE, 8), IntGemm.TILE) * Gemm.G);
     }
 
     /** Room for two sets of one group's {@link Gemm#G} block scales (Q4_K's d and dmin). */

@@ -173,9 +173,44 @@ public abstract class WeightMatrix {
      * {@link #matmul(WorkerPool, MatmulInput, float[])} does this itself.
      */
     public void prepareInput(MatmulInput in) {
-        if (usesQuantizedInput(in.n())) {
+        if (usesIntGemm(in.n())) {
+            in.ensurePaired();
+        } else if (usesQuantizedInput(in.n())) {
             in.ensureQuantized();
         }
+    }
+
+    /**
+     * Whether {@code n} inputs go through {@link IntGemm} ({@link #matmulIntGemm}), which reads the
+     * input {@link MatmulInput#ensurePaired paired}: the 4-bit types on hosts it suits.
+     */
+    protected boolean usesIntGemm(int n) {
+        return false;
+    }
+
+    /**
+     * Rows {@code [r0, r1)} times every input through {@link IntGemm}, {@link Gemm#G} rows at a time
+     * through {@link #fillIntPanel}.
+     */
+    protected final void matmulIntGemm(MatmulInput in, float[] out, int outStride, int r0, int r1) {
+        short[] panel = Scratch.intPanel(cols);
+        int po = Scratch.panelStart(panel);
+        float[] numbers = Scratch.blockScales(cols);
+        for (int g0 = r0; g0 < r1; g0 += Gemm.G) {
+            boolean offsets = fillIntPanel(g0, panel, po, numbers);
+            IntGemm.multiply(panel, po, numbers, offsets ? numbers : null, cols, Math.min(Gemm.G, r1 - g0), in,
+                    out, outStride, g0);
+        }
+    }
+
+    /**
+     * Writes the group of {@link Gemm#G} rows from {@code r0} as an {@link IntGemm} panel from
+     * {@code panel[po]}, its block scales to {@code numbers[b*G + r]} and, where the type has them, its
+     * block offsets to {@code numbers[cols/32*G + b*G + r]}; returns whether it has offsets. For the
+     * types whose {@link #usesIntGemm} can be true.
+     */
+    protected boolean fillIntPanel(int r0, short[] panel, int po, float[] numbers) {
+        throw new UnsupportedOperationException(type + " has no integer GEMM panel");
     }
 
     /**

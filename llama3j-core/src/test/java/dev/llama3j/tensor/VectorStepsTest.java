@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** The vectorised steps between products against their scalar definitions, and the weights' arena. */
 class VectorStepsTest {
     @Test
-    void quantizationRoundsLikeMathRound() {
+    void quantizationRoundsLikeLlamaCppQ8_0() {
         SplittableRandom r = new SplittableRandom(5);
         int blocks = 64;
         float[] x = new float[blocks * MatmulInput.BLOCK];
@@ -21,7 +21,7 @@ class VectorStepsTest {
             x[i] = (float) (r.nextGaussian() * (1 + i % 7));
         }
         // Exact halves after scaling (127 / amax = 1 in these blocks), negative ones included,
-        // where truncation and floor differ; and an all-zero block.
+        // which go to the even neighbour (llama.cpp's _mm256_round_ps), not up; and an all-zero block.
         for (int i = 0; i < MatmulInput.BLOCK; i++) {
             x[i] = i == 0 ? 127f : -15.5f + i;
             x[MatmulInput.BLOCK + i] = 0f;
@@ -35,13 +35,14 @@ class VectorStepsTest {
             for (int i = 0; i < MatmulInput.BLOCK; i++) {
                 amax = Math.max(amax, Math.abs(x[b * MatmulInput.BLOCK + i]));
             }
-            float d = amax / 127f;
-            float id = d == 0 ? 0 : 1f / d;
+            // llama.cpp's quantize_row_q8_0: id = 127 / amax, the scale amax / 127 kept as fp16.
+            float d = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+            float id = amax == 0 ? 0 : 127f / amax;
             assertEquals(d, scale[b], 0f, "scale of block " + b);
             int s = 0;
             for (int i = 0; i < MatmulInput.BLOCK; i++) {
                 int k = b * MatmulInput.BLOCK + i;
-                int expected = Math.round(x[k] * id);
+                int expected = (int) Math.rint(x[k] * id);
                 assertEquals(expected, q[k], "value " + k + " (" + x[k] + ")");
                 s += expected;
             }
