@@ -7,7 +7,8 @@ package dev.llama3j.mem;
  * ({@code Engine}), and fp32 copies of the norm weights. Not counted: the products' inputs in the
  * forms the kernels read, grown on first use ({@code MatmulInput}: packed for the prompt GEMM, up to
  * hidden + attention + MLP widths floats per batch token, 90 KB for 8B; quantized to 8 bits for
- * generation), each worker thread's attention score scratch (query heads per KV head × context
+ * generation, and on AMD hosts for 4-bit prompts, where {@code IntGemm} also reads them paired, about
+ * as many bytes again), each worker thread's attention score scratch (query heads per KV head × context
  * floats, 2 MiB per thread at 128K context for Llama 3.1), the tokenizer and the JVM itself. A GPU server's workspace, CUDA graphs and allocator
  * slack are not counted either; they are engine-specific.
  */

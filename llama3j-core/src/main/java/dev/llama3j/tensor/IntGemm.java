@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * row {@code hV + i}'s weight in column {@code 32 (pp / 16) + pp % 16 + 16c}. Per block and row a
  * scale, and (K-quants) an offset: a row's block then weighs {@code scale · w + offset}.
  *
- * <p>Inputs: {@link MatmulInput#ensurePaired the 8-bit blocks paired the same way}, the two values of
+ * <p>Inputs: {@link MatmulInput#pairedForIntGemm the 8-bit blocks paired the same way}, the two values of
  * a pair in one 32-bit word, so that one broadcast of a word from memory feeds a 16-bit multiply with
  * both (a 16-bit broadcast costs a shuffle a multiply: finding 4). A lane's 16 products of a block
  * (each at most 8 · 127) fit its 16-bit sum, and so do the two lanes of a row together, which one
@@ -58,7 +58,7 @@ final class IntGemm {
     /**
      * {@code out[t*outStride + r0 + r] = sum over blocks b of (scale[b][r] · (panel row r · input t, block b)
      * · inputScale[t][b] + offset[b][r] · inputSum[t][b])} for the panel's {@code rows} valid rows and
-     * every input {@code t}, whose {@link MatmulInput#ensurePaired paired form} is made; {@code offsets}
+     * every input {@code t}, whose {@link MatmulInput#pairedForIntGemm paired form} is made; {@code offsets}
      * null: none. {@code scales} holds {@code [b*G + r]}, {@code offsets} {@code [K/32*G + b*G + r]}.
      */
     static void multiply(short[] panel, int po, float[] scales, float[] offsets, int K, int rows, MatmulInput in,

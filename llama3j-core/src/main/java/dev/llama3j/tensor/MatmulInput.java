@@ -1,6 +1,5 @@
 package dev.llama3j.tensor;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -29,14 +28,13 @@ public final class MatmulInput {
     private boolean quantized;
 
     /**
-     * The quantized form {@link #ensurePaired paired} for {@link IntGemm}: tiles of
+     * The quantized form {@link #pairedForIntGemm paired} for {@link IntGemm}: tiles of
      * {@link IntGemm#TILE} tokens (the last filled up with zero tokens), each holding per column pair
      * the tile's words side by side; per block and token the scale, and the scale times the block's sum.
      */
     int[] pairs = new int[0];
     float[] pairScale = new float[0];
     float[] pairSum = new float[0];
-    private boolean paired;
 
     /**
      * The form of the vectors that the weight-only and FP8 matrices read (gathered, scaled or
@@ -48,19 +46,13 @@ public final class MatmulInput {
     float[] preparedAux = new float[0];
     private Preparation preparedBy;
 
-    /** The vectors, or a prepared form, laid out for {@link Gemm}; and what it was made from (null: nothing since {@link #set}). */
+    /** The vectors, or a prepared form, laid out for {@link Gemm}, made in parts of {@link Gemm#TILE} tokens. */
     private float[] packed = new float[0];
-    private Object packedFrom;
-    /** The packing of {@link #packedFrom}: parts of {@link Gemm#TILE} tokens, the next unclaimed, those done. */
-    private int packParts;
-    private final AtomicInteger packNext = new AtomicInteger();
-    private final AtomicInteger packDone = new AtomicInteger();
-    /**
-     * Set when a caller's part threw: the others stop waiting for the parts it would have finished
-     * (they would spin for ever, and the worker pool with them) and throw too.
-     */
-    private volatile boolean packFailed;
+    private final SharedParts packing = new SharedParts();
+    /** The making of the paired form, in parts of {@link IntGemm#TILE} tokens. */
+    private final SharedParts pairing = new SharedParts();
     private static final Object RAW = new Object();
+    private static final Object PAIRED = new Object();
 
     /**
      * A way of preparing the input for one kind of matrix. Equal preparations make equal forms, so
@@ -77,9 +69,9 @@ public final class MatmulInput {
         this.n = n;
         this.cols = cols;
         this.quantized = false;
-        this.paired = false;
         this.preparedBy = null;
-        this.packedFrom = null;
+        this.packing.reset();
+        this.pairing.reset();
         return this;
     }
 
@@ -115,36 +107,17 @@ public final class MatmulInput {
                 prepare(p);
                 src = prepared;
             }
-            Object from = p == null ? RAW : p;
-            if (!from.equals(packedFrom)) {
-                if (packed.length < n * cols) {
-                    packed = new float[n * cols];
-                }
-                packedFrom = from;
-                packParts = (n + Gemm.TILE - 1) / Gemm.TILE;
-                packNext.set(0);
-                packDone.set(0);
-                packFailed = false;
+            if (packing.start(p == null ? RAW : p, (n + Gemm.TILE - 1) / Gemm.TILE) && packed.length < n * cols) {
+                packed = new float[n * cols];
             }
             dst = packed;
-            parts = packParts;
+            parts = packing.parts();
         }
-        for (int part; (part = packNext.getAndIncrement()) < parts; ) {
-            int from = part * Gemm.TILE;
-            try {
-                Gemm.pack(src, 0, cols, n, cols, dst, from, Math.min(n, from + Gemm.TILE));
-            } catch (RuntimeException | Error e) {
-                packFailed = true; // until new vectors are set: later callers of these throw too
-                throw e;
-            }
-            packDone.incrementAndGet(); // publishes this part to the callers that wait below
-        }
-        while (packDone.get() < parts) {
-            if (packFailed) {
-                throw new IllegalStateException("packing this input for the GEMM failed in another thread");
-            }
-            Thread.onSpinWait(); // for at most one part another caller is packing
-        }
+        float[] from = src;
+        packing.run(parts, part -> {
+            int t = part * Gemm.TILE;
+            Gemm.pack(from, 0, cols, n, cols, dst, t, Math.min(n, t + Gemm.TILE));
+        });
         return dst;
     }
 
@@ -194,52 +167,71 @@ public final class MatmulInput {
     }
 
     /**
-     * Quantizes the vectors ({@link #ensureQuantized}) and lays the result out for {@link IntGemm},
-     * unless that was already done for this data: token {@code t = 12 T + j}'s values {@code k} and
+     * The vectors quantized ({@link #quantizeBlocks}, unless {@link #ensureQuantized} did it before)
+     * and laid out for {@link IntGemm}, made once for all the matrices and workers that read this data
+     * (the workers call this at the start of their share; they make it together, a tile of tokens
+     * each at a time, as {@link #packedForGemm}): token {@code t = 12 T + j}'s values {@code k} and
      * {@code k + 16} of block {@code b} ({@code k < 16}, {@code p = 16 b + k}) as the low and high 16
      * bits of {@code pairs[T·12·cols/2 + 12p + j]}; its block scale at {@code pairScale[T·12·blocks +
      * 12b + j]}, the scale times the block's sum of values at the same place in {@code pairSum}.
      */
-    public void ensurePaired() {
-        if (paired) {
-            return;
-        }
-        ensureQuantized();
+    void pairedForIntGemm() {
         int tile = IntGemm.TILE;
         int tiles = (n + tile - 1) / tile;
+        synchronized (this) {
+            if (pairing.start(PAIRED, tiles)) {
+                if (cols % BLOCK != 0) {
+                    throw new IllegalStateException("row length " + cols + " is not a multiple of " + BLOCK);
+                }
+                int values = tiles * tile * cols;
+                if (pairs.length < values / 2) {
+                    pairs = new int[values / 2];
+                    pairScale = new float[values / BLOCK];
+                    pairSum = new float[values / BLOCK];
+                }
+                if (!quantized && q.length < n * cols) {
+                    q = new short[n * cols];
+                    qScale = new float[n * cols / BLOCK];
+                    qSum = new int[n * cols / BLOCK];
+                }
+            }
+        }
+        pairing.run(tiles, this::pairTile);
+    }
+
+    /** Tile {@code tile} of {@link #pairedForIntGemm}'s form, its tokens past {@code n} zero. */
+    private void pairTile(int tile) {
+        int w = IntGemm.TILE;
         int blocks = cols / BLOCK;
         int half = BLOCK / 2;
-        if (pairs.length < tiles * tile * cols / 2) {
-            pairs = new int[tiles * tile * cols / 2];
-            pairScale = new float[tiles * tile * blocks];
-            pairSum = new float[tiles * tile * blocks];
-        }
-        for (int t = 0; t < tiles * tile; t++) {
-            int j = t % tile;
-            int pb = (t - j) * cols / 2 + j;
-            int sbase = (t - j) * blocks + j;
+        for (int t = tile * w; t < (tile + 1) * w; t++) {
+            int j = t - tile * w;
+            int pb = tile * w * cols / 2 + j;
+            int sb = tile * w * blocks + j;
             if (t >= n) {
                 for (int p = 0; p < cols / 2; p++) {
-                    pairs[pb + p * tile] = 0;
+                    pairs[pb + p * w] = 0;
                 }
                 for (int b = 0; b < blocks; b++) {
-                    pairScale[sbase + b * tile] = 0;
-                    pairSum[sbase + b * tile] = 0;
+                    pairScale[sb + b * w] = 0;
+                    pairSum[sb + b * w] = 0;
                 }
                 continue;
             }
+            if (!quantized) {
+                quantizeBlocks(x, t * blocks, (t + 1) * blocks, q, qScale, qSum);
+            }
             for (int b = 0; b < blocks; b++) {
                 int src = t * cols + b * BLOCK;
-                int dst = pb + b * half * tile;
+                int dst = pb + b * half * w;
                 for (int k = 0; k < half; k++) {
-                    pairs[dst + k * tile] = (q[src + k] & 0xffff) | (q[src + k + half] << 16);
+                    pairs[dst + k * w] = (q[src + k] & 0xffff) | (q[src + k + half] << 16);
                 }
                 float d = qScale[t * blocks + b];
-                pairScale[sbase + b * tile] = d;
-                pairSum[sbase + b * tile] = d * qSum[t * blocks + b];
+                pairScale[sb + b * w] = d;
+                pairSum[sb + b * w] = d * qSum[t * blocks + b];
             }
         }
-        paired = true;
     }
 
     private static final VectorSpecies<Float> F = Species.F;
@@ -257,8 +249,13 @@ public final class MatmulInput {
      * products, on one thread while the others wait (scalar, that was about 1.5 ms of a 24 ms token).
      */
     static void quantizeBlocks(float[] x, int blocks, short[] q, float[] qScale, int[] qSum) {
+        quantizeBlocks(x, 0, blocks, q, qScale, qSum);
+    }
+
+    /** {@link #quantizeBlocks(float[], int, short[], float[], int[])} for blocks {@code [from, to)}. */
+    static void quantizeBlocks(float[] x, int from, int to, short[] q, float[] qScale, int[] qSum) {
         int step = F.length();
-        for (int b = 0; b < blocks; b++) {
+        for (int b = from; b < to; b++) {
             int o = b * BLOCK;
             FloatVector m = FloatVector.zero(F);
             for (int i = 0; i < BLOCK; i += step) {

@@ -173,16 +173,15 @@ public abstract class WeightMatrix {
      * {@link #matmul(WorkerPool, MatmulInput, float[])} does this itself.
      */
     public void prepareInput(MatmulInput in) {
-        if (usesIntGemm(in.n())) {
-            in.ensurePaired();
-        } else if (usesQuantizedInput(in.n())) {
+        // IntGemm's paired form is made by the workers together (MatmulInput.pairedForIntGemm).
+        if (usesQuantizedInput(in.n()) && !usesIntGemm(in.n())) {
             in.ensureQuantized();
         }
     }
 
     /**
      * Whether {@code n} inputs go through {@link IntGemm} ({@link #matmulIntGemm}), which reads the
-     * input {@link MatmulInput#ensurePaired paired}: the 4-bit types on hosts it suits.
+     * input {@link MatmulInput#pairedForIntGemm paired}: the 4-bit types on hosts it suits.
      */
     protected boolean usesIntGemm(int n) {
         return false;
@@ -193,6 +192,7 @@ public abstract class WeightMatrix {
      * through {@link #fillIntPanel}.
      */
     protected final void matmulIntGemm(MatmulInput in, float[] out, int outStride, int r0, int r1) {
+        in.pairedForIntGemm();
         short[] panel = Scratch.intPanel(cols);
         int po = Scratch.panelStart(panel);
         float[] numbers = Scratch.blockScales(cols);

@@ -1,6 +1,7 @@
 package dev.llama3j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The workers of a parallel section pack {@link MatmulInput}'s GEMM form together: whoever calls, and
- * however many at once, each gets the same form as one {@link Gemm#pack} of the whole input.
+ * however many at once, each gets the same form as one {@link Gemm#pack} of the whole input; and so
+ * with the paired 8-bit form {@link IntGemm} reads.
  */
 class MatmulInputPackingTest {
     @Test
@@ -43,6 +45,62 @@ class MatmulInputPackingTest {
                     }
                     // A later caller of the same input gets the finished form without packing it again.
                     assertArrayEquals(want, Arrays.copyOf(in.packedForGemm(), n * cols), "n " + n);
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void threadsPairingTogetherGiveTheQuantizedValuesInPairs() throws Exception {
+        SplittableRandom r = new SplittableRandom(4);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            MatmulInput in = new MatmulInput();
+            MatmulInput alone = new MatmulInput();
+            int w = IntGemm.TILE;
+            for (int n : new int[] {1, w - 1, w, 3 * w + 5, 41}) {
+                int cols = 96;
+                int blocks = cols / MatmulInput.BLOCK;
+                float[] x = new float[n * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) r.nextDouble(-3, 3);
+                }
+                alone.set(x, n, cols).ensureQuantized();
+                for (int round = 0; round < 3; round++) {
+                    in.set(x, n, cols);
+                    CountDownLatch start = new CountDownLatch(1);
+                    Future<?>[] done = new Future[4];
+                    for (int i = 0; i < done.length; i++) {
+                        done[i] = threads.submit(() -> {
+                            start.await();
+                            in.pairedForIntGemm();
+                            return null;
+                        });
+                    }
+                    start.countDown();
+                    for (Future<?> f : done) {
+                        f.get(30, TimeUnit.SECONDS);
+                    }
+                    for (int t = 0; t < (n + w - 1) / w * w; t++) {
+                        int tile = t / w;
+                        int j = t % w;
+                        for (int b = 0; b < blocks; b++) {
+                            int s = tile * w * blocks + b * w + j;
+                            float scale = t < n ? alone.qScale[t * blocks + b] : 0;
+                            float sum = t < n ? scale * alone.qSum[t * blocks + b] : 0;
+                            assertEquals(scale, in.pairScale[s], "scale, n " + n + " token " + t + " block " + b);
+                            assertEquals(sum, in.pairSum[s], "sum, n " + n + " token " + t + " block " + b);
+                            for (int k = 0; k < 16; k++) {
+                                int word = in.pairs[tile * w * cols / 2 + (b * 16 + k) * w + j];
+                                int lo = t < n ? alone.q[t * cols + b * 32 + k] : 0;
+                                int hi = t < n ? alone.q[t * cols + b * 32 + k + 16] : 0;
+                                assertEquals(lo, (short) word, "n " + n + " token " + t + " block " + b + " pair " + k);
+                                assertEquals(hi, word >> 16, "n " + n + " token " + t + " block " + b + " pair " + k);
+                            }
+                        }
+                    }
                 }
             }
         } finally {

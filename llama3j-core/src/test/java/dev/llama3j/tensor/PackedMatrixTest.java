@@ -164,14 +164,15 @@ class PackedMatrixTest {
     /**
      * Several matrices that read one input, in one parallel section (the model's q/k/v and gate/up),
      * give each exactly what its own product gives: mixed types and row counts that are not whole
-     * panels, for generation (1-2 inputs), the fused eight-input path and the GEMM path.
+     * panels, for generation (1-2 inputs), the fused eight-input path and the GEMM paths (on AMD hosts
+     * the 4-bit types' integer one beside the others' fp32 one, each input form made by the workers).
      */
     @org.junit.jupiter.api.Test
     void matricesSharingAnInputInOneSectionMatchTheirOwnProducts() {
         SplittableRandom rnd = new SplittableRandom(7);
         int cols = 512;
-        GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0};
-        int[] rows = {70, 32, 5};
+        GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0};
+        int[] rows = {70, 32, 5, 40};
         try (WorkerPool pool = new WorkerPool(2)) {
             WeightMatrix[] ws = new WeightMatrix[types.length];
             for (int i = 0; i < types.length; i++) {
@@ -181,7 +182,7 @@ class PackedMatrixTest {
                 ws[i] = WeightMatrix.of("w" + i, types[i], rows[i], cols, MemorySegment.ofArray(bytes))
                         .optimized(Arena.ofAuto(), pool);
             }
-            for (int n : new int[] {1, 2, 8, 20}) {
+            for (int n : new int[] {1, 2, 8, 20, 40}) {
                 float[] x = random(rnd, n * cols, 1f);
                 float[][] together = new float[ws.length][];
                 for (int i = 0; i < ws.length; i++) {
@@ -190,7 +191,7 @@ class PackedMatrixTest {
                 WeightMatrix.matmul(pool, new MatmulInput().set(x, n, cols), ws, together);
                 IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                         () -> WeightMatrix.matmul(pool, new MatmulInput().set(x, n, cols), ws, new float[2][]));
-                assertEquals("3 matrices but 2 outputs", e.getMessage());
+                assertEquals("4 matrices but 2 outputs", e.getMessage());
                 for (int i = 0; i < ws.length; i++) {
                     float[] alone = new float[n * rows[i]];
                     ws[i].matmul(pool, new MatmulInput().set(x, n, cols), alone);
