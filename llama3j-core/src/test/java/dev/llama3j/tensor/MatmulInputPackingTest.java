@@ -14,6 +14,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,90 +24,102 @@ import org.junit.jupiter.api.Test;
  * with the paired 8-bit form {@link IntGemm} reads.
  */
 class MatmulInputPackingTest {
+    private ExecutorService threads;
+
+    @BeforeEach
+    void startThreads() {
+        threads = Executors.newFixedThreadPool(4);
+    }
+
+    @AfterEach
+    void stopThreads() {
+        threads.shutdownNow();
+    }
+
     @Test
     void threadsPackingTogetherGiveTheWholePack() throws Exception {
         SplittableRandom r = new SplittableRandom(3);
-        ExecutorService threads = Executors.newFixedThreadPool(4);
-        try {
-            MatmulInput in = new MatmulInput();
-            // Token counts around the register tile, so that a remainder of smaller tiles is shared too.
-            for (int n : new int[] {1, Gemm.TILE - 1, Gemm.TILE, 3 * Gemm.TILE + 5, 53}) {
-                int cols = 40;
-                float[] x = new float[n * cols];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) r.nextDouble(-1, 1);
+        MatmulInput in = new MatmulInput();
+        for (int n : countsAround(Gemm.TILE, 53)) {
+            int cols = 40;
+            float[] x = uniform(r, n * cols, 1);
+            float[] want = new float[n * cols];
+            Gemm.pack(x, 0, cols, n, cols, want);
+            for (int round = 0; round < 3; round++) {
+                in.set(x, n, cols);
+                for (Future<float[]> f : packTogether(threads, in)) {
+                    float[] packed = f.get();
+                    assertArrayEquals(want, Arrays.copyOf(packed, n * cols), "n " + n + ", round " + round);
                 }
-                float[] want = new float[n * cols];
-                Gemm.pack(x, 0, cols, n, cols, want);
-                for (int round = 0; round < 3; round++) {
-                    in.set(x, n, cols);
-                    for (Future<float[]> f : packTogether(threads, in)) {
-                        float[] packed = f.get();
-                        assertArrayEquals(want, Arrays.copyOf(packed, n * cols), "n " + n + ", round " + round);
-                    }
-                    // A later caller of the same input gets the finished form without packing it again.
-                    assertArrayEquals(want, Arrays.copyOf(in.packedForGemm(), n * cols), "n " + n);
-                }
+                // A later caller of the same input gets the finished form without packing it again.
+                assertArrayEquals(want, Arrays.copyOf(in.packedForGemm(), n * cols), "n " + n);
             }
-        } finally {
-            threads.shutdownNow();
         }
     }
 
     @Test
     void threadsPairingTogetherGiveTheQuantizedValuesInPairs() throws Exception {
         SplittableRandom r = new SplittableRandom(4);
-        ExecutorService threads = Executors.newFixedThreadPool(4);
-        try {
-            MatmulInput in = new MatmulInput();
-            MatmulInput alone = new MatmulInput();
-            int w = IntGemm.TILE;
-            for (int n : new int[] {1, w - 1, w, 3 * w + 5, 41}) {
-                int cols = 96;
-                int blocks = cols / MatmulInput.BLOCK;
-                float[] x = new float[n * cols];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) r.nextDouble(-3, 3);
+        MatmulInput in = new MatmulInput();
+        MatmulInput alone = new MatmulInput();
+        int w = IntGemm.TILE;
+        for (int n : countsAround(w, 41)) {
+            int cols = 96;
+            int blocks = cols / MatmulInput.BLOCK;
+            float[] x = uniform(r, n * cols, 3);
+            alone.set(x, n, cols).ensureQuantized();
+            for (int round = 0; round < 3; round++) {
+                in.set(x, n, cols);
+                CountDownLatch start = new CountDownLatch(1);
+                Future<?>[] done = new Future[4];
+                for (int i = 0; i < done.length; i++) {
+                    done[i] = threads.submit(() -> {
+                        start.await();
+                        in.pairedForIntGemm();
+                        return null;
+                    });
                 }
-                alone.set(x, n, cols).ensureQuantized();
-                for (int round = 0; round < 3; round++) {
-                    in.set(x, n, cols);
-                    CountDownLatch start = new CountDownLatch(1);
-                    Future<?>[] done = new Future[4];
-                    for (int i = 0; i < done.length; i++) {
-                        done[i] = threads.submit(() -> {
-                            start.await();
-                            in.pairedForIntGemm();
-                            return null;
-                        });
-                    }
-                    start.countDown();
-                    for (Future<?> f : done) {
-                        f.get(30, TimeUnit.SECONDS);
-                    }
-                    for (int t = 0; t < (n + w - 1) / w * w; t++) {
-                        int tile = t / w;
-                        int j = t % w;
-                        for (int b = 0; b < blocks; b++) {
-                            int s = tile * w * blocks + b * w + j;
-                            float scale = t < n ? alone.qScale[t * blocks + b] : 0;
-                            float sum = t < n ? scale * alone.qSum[t * blocks + b] : 0;
-                            assertEquals(scale, in.pairScale[s], "scale, n " + n + " token " + t + " block " + b);
-                            assertEquals(sum, in.pairSum[s], "sum, n " + n + " token " + t + " block " + b);
-                            for (int k = 0; k < 16; k++) {
-                                int word = in.pairs[tile * w * cols / 2 + (b * 16 + k) * w + j];
-                                int lo = t < n ? alone.q[t * cols + b * 32 + k] : 0;
-                                int hi = t < n ? alone.q[t * cols + b * 32 + k + 16] : 0;
-                                assertEquals(lo, (short) word, "n " + n + " token " + t + " block " + b + " pair " + k);
-                                assertEquals(hi, word >> 16, "n " + n + " token " + t + " block " + b + " pair " + k);
-                            }
+                start.countDown();
+                for (Future<?> f : done) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                for (int t = 0; t < (n + w - 1) / w * w; t++) {
+                    int tile = t / w;
+                    int j = t % w;
+                    for (int b = 0; b < blocks; b++) {
+                        int s = tile * w * blocks + b * w + j;
+                        float scale = t < n ? alone.qScale[t * blocks + b] : 0;
+                        float sum = t < n ? scale * alone.qSum[t * blocks + b] : 0;
+                        assertEquals(scale, in.pairScale[s], "scale, n " + n + " token " + t + " block " + b);
+                        assertEquals(sum, in.pairSum[s], "sum, n " + n + " token " + t + " block " + b);
+                        for (int k = 0; k < 16; k++) {
+                            int word = in.pairs[tile * w * cols / 2 + (b * 16 + k) * w + j];
+                            int lo = t < n ? alone.q[t * cols + b * 32 + k] : 0;
+                            int hi = t < n ? alone.q[t * cols + b * 32 + k + 16] : 0;
+                            assertEquals(lo, (short) word, "n " + n + " token " + t + " block " + b + " pair " + k);
+                            assertEquals(hi, word >> 16, "n " + n + " token " + t + " block " + b + " pair " + k);
                         }
                     }
                 }
             }
-        } finally {
-            threads.shutdownNow();
         }
+    }
+
+    /**
+     * Token counts around a tile of {@code tile} tokens, and {@code last}: a remainder of smaller
+     * tiles (or an unfilled last tile) is shared too.
+     */
+    private static int[] countsAround(int tile, int last) {
+        return new int[] {1, tile - 1, tile, 3 * tile + 5, last};
+    }
+
+    /** {@code size} values drawn uniformly from {@code (-bound, bound)}. */
+    private static float[] uniform(SplittableRandom r, int size, double bound) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = (float) r.nextDouble(-bound, bound);
+        }
+        return x;
     }
 
     /**
@@ -115,31 +129,26 @@ class MatmulInputPackingTest {
      */
     @Test
     void aPartThatThrowsStopsTheOthersWaiting() throws Exception {
-        ExecutorService threads = Executors.newFixedThreadPool(4);
-        try {
-            MatmulInput in = new MatmulInput();
-            int cols = 40;
-            int n = 4 * Gemm.TILE;
-            for (int round = 0; round < 20; round++) {
-                in.set(new float[n * cols - 1], n, cols);
-                boolean outOfRange = false;
-                for (Future<float[]> f : packTogether(threads, in)) {
-                    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
-                    outOfRange |= e.getCause() instanceof IndexOutOfBoundsException;
-                    if (!(e.getCause() instanceof IndexOutOfBoundsException)) {
-                        assertInstanceOf(IllegalStateException.class, e.getCause());
-                    }
+        MatmulInput in = new MatmulInput();
+        int cols = 40;
+        int n = 4 * Gemm.TILE;
+        for (int round = 0; round < 20; round++) {
+            in.set(new float[n * cols - 1], n, cols);
+            boolean outOfRange = false;
+            for (Future<float[]> f : packTogether(threads, in)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+                outOfRange |= e.getCause() instanceof IndexOutOfBoundsException;
+                if (!(e.getCause() instanceof IndexOutOfBoundsException)) {
+                    assertInstanceOf(IllegalStateException.class, e.getCause());
                 }
-                assertTrue(outOfRange, "one caller met the short vectors");
             }
-            float[] x = new float[n * cols];
-            Arrays.fill(x, 1f);
-            float[] want = new float[n * cols];
-            Gemm.pack(x, 0, cols, n, cols, want);
-            assertArrayEquals(want, Arrays.copyOf(in.set(x, n, cols).packedForGemm(), n * cols));
-        } finally {
-            threads.shutdownNow();
+            assertTrue(outOfRange, "one caller met the short vectors");
         }
+        float[] x = new float[n * cols];
+        Arrays.fill(x, 1f);
+        float[] want = new float[n * cols];
+        Gemm.pack(x, 0, cols, n, cols, want);
+        assertArrayEquals(want, Arrays.copyOf(in.set(x, n, cols).packedForGemm(), n * cols));
     }
 
     /** Four of {@code threads} call {@link MatmulInput#packedForGemm()} on {@code in} at once; copies of what each got. */
