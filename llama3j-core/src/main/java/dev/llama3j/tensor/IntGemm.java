@@ -39,8 +39,8 @@ final class IntGemm {
     private static final int G = Gemm.G;
     /** Tokens per tile (the inputs are padded with zero tokens to a whole tile). */
     static final int TILE = 12;
-    /** Columns per block: one scale per row and input. */
-    static final int BLOCK = 32;
+    /** Columns per block: one scale per row and input (the inputs' 8-bit blocks). */
+    static final int BLOCK = MatmulInput.BLOCK;
     /** Column pairs per block. */
     static final int PAIRS = BLOCK / 2;
 

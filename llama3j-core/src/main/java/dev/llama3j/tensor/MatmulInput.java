@@ -153,6 +153,13 @@ public final class MatmulInput {
         if (quantized) {
             return;
         }
+        roomForQuantized();
+        quantizeBlocks(x, n * cols / BLOCK, q, qScale, qSum);
+        quantized = true;
+    }
+
+    /** Grows the quantized form's arrays to this data, whose rows must be whole 8-bit blocks. */
+    private void roomForQuantized() {
         if (cols % BLOCK != 0) {
             throw new IllegalStateException("row length " + cols + " is not a multiple of " + BLOCK);
         }
@@ -162,8 +169,6 @@ public final class MatmulInput {
             qScale = new float[total / BLOCK];
             qSum = new int[total / BLOCK];
         }
-        quantizeBlocks(x, total / BLOCK, q, qScale, qSum);
-        quantized = true;
     }
 
     /**
@@ -180,19 +185,12 @@ public final class MatmulInput {
         int tiles = (n + tile - 1) / tile;
         synchronized (this) {
             if (pairing.start(PAIRED, tiles)) {
-                if (cols % BLOCK != 0) {
-                    throw new IllegalStateException("row length " + cols + " is not a multiple of " + BLOCK);
-                }
+                roomForQuantized();
                 int values = tiles * tile * cols;
                 if (pairs.length < values / 2) {
                     pairs = new int[values / 2];
                     pairScale = new float[values / BLOCK];
                     pairSum = new float[values / BLOCK];
-                }
-                if (!quantized && q.length < n * cols) {
-                    q = new short[n * cols];
-                    qScale = new float[n * cols / BLOCK];
-                    qSum = new int[n * cols / BLOCK];
                 }
             }
         }

@@ -46,13 +46,7 @@ final class Scratch {
      * anywhere in its first 64 bytes: at {@link #panelStart(short[])}.
      */
     static short[] intPanel(int cols) {
-        short[] a = INT_PANEL.get();
-        int size = cols * Gemm.G + 2 * CacheLines.LINE_FLOATS;
-        if (a == null || a.length < size) {
-            a = new short[size + 2 * PAD_FLOATS];
-            INT_PANEL.set(a);
-        }
-        return a;
+        return shorts(INT_PANEL, cols * Gemm.G + 2 * CacheLines.LINE_FLOATS);
     }
 
     /** Where a panel from {@link #intPanel} starts: its first element on a cache line ({@link CacheLines}). */
@@ -61,8 +55,8 @@ final class Scratch {
     }
 
     /**
-     * Room for an {@link IntGemm} panel's per-block numbers for {@code cols} columns: its scales at
-     * {@code [0, cols)}, its offsets at {@code [cols, 2 cols)} ({@code cols / 32} blocks of G rows each).
+     * Room for an {@link IntGemm} panel's per-block numbers for {@code cols} columns, {@code cols / 32}
+     * blocks of G rows each: its scales at {@code [0, cols/32·G)}, its offsets after them.
      */
     static float[] blockScales(int cols) {
         return get(BLOCK_SCALES, 2 * cols / IntGemm.BLOCK * Gemm.G);
@@ -133,10 +127,10 @@ final class Scratch {
         return s;
     }
 
-    /** A thread's array of {@code size} shorts, and the padding after it. */
+    /** A thread's array of at least {@code size} shorts, and the padding after it. */
     private static short[] shorts(ThreadLocal<short[]> tl, int size) {
         short[] a = tl.get();
-        if (a == null) {
+        if (a == null || a.length < size + 2 * PAD_FLOATS) {
             a = new short[size + 2 * PAD_FLOATS];
             tl.set(a);
         }

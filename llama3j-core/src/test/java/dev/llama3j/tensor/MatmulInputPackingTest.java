@@ -105,6 +105,16 @@ class MatmulInputPackingTest {
         }
     }
 
+    /** Rows that are not whole 8-bit blocks: both quantized forms refuse them, naming the length. */
+    @Test
+    void rowsOfPartialBlocksAreRefusedByName() {
+        MatmulInput in = new MatmulInput().set(new float[3 * 40], 3, 40);
+        IllegalStateException e = assertThrows(IllegalStateException.class, in::ensureQuantized);
+        assertEquals("row length 40 is not a multiple of 32", e.getMessage());
+        e = assertThrows(IllegalStateException.class, in::pairedForIntGemm);
+        assertEquals("row length 40 is not a multiple of 32", e.getMessage());
+    }
+
     /**
      * Token counts around a tile of {@code tile} tokens, and {@code last}: a remainder of smaller
      * tiles (or an unfilled last tile) is shared too.
