@@ -67,17 +67,33 @@ final class IntGemm {
         int blocks = K / BLOCK;
         float[] acc = Scratch.tile();
         for (int t = 0; t < n; t += TILE) {
-            Arrays.fill(acc, 0, TILE * G, 0f);
-            tile12(panel, po, scales, offsets, blocks * G, blocks, in.pairs, t * (K / 2), in.pairScale, in.pairSum,
-                    t * blocks, acc);
-            for (int j = 0; j < TILE && t + j < n; j++) {
+            // The last tile of a prompt takes a narrower kernel: at most 3 padding tokens computed, not 11
+            // (a 64-token prompt is 5 tiles of 12 and one of 4).
+            int width = width(n - t);
+            Arrays.fill(acc, 0, width * G, 0f);
+            int xb = t * (K / 2), sb = t * blocks;
+            switch (width) {
+                case 4 -> tile4(panel, po, scales, offsets, blocks * G, blocks, in.pairs, xb, in.pairScale, in.pairSum,
+                        sb, acc);
+                case 8 -> tile8(panel, po, scales, offsets, blocks * G, blocks, in.pairs, xb, in.pairScale, in.pairSum,
+                        sb, acc);
+                default -> tile12(panel, po, scales, offsets, blocks * G, blocks, in.pairs, xb, in.pairScale,
+                        in.pairSum, sb, acc);
+            }
+            for (int j = 0; j < width && t + j < n; j++) {
                 System.arraycopy(acc, j * G, out, (t + j) * outStride + r0, rows);
             }
         }
     }
 
-    // Written out in full: a helper that took or returned the vectors and that C2 did not inline would
-    // box them at every call.
+    /** The kernel width for a tile with {@code left} tokens still to multiply: 12, 8 or 4. */
+    static int width(int left) {
+        return left > 8 ? TILE : left > 4 ? 8 : 4;
+    }
+
+    // Written out in full (by tools/jit/int-gemm-tiles.py 12 8 4): a helper that took or returned the
+    // vectors and that C2 did not inline would box them at every call. Every width reads the paired
+    // inputs with the stride of a whole tile of 12 (their layout), using its first 4 or 8 tokens.
     private static void tile12(short[] p, int po, float[] ws, float[] wo, int ob, int blocks, int[] x, int xb,
             float[] xs, float[] xsum, int sb, float[] acc) {
         for (int b = 0; b < blocks; b++) {
@@ -88,7 +104,7 @@ final class IntGemm {
             ShortVector c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
             for (int pp = b * PAIRS, end = pp + PAIRS; pp < end; pp++) {
                 int pk = po + pp * 2 * G;
-                int xk = xb + pp * 12;
+                int xk = xb + pp * TILE;
                 ShortVector w0 = ShortVector.fromArray(S, p, pk);
                 ShortVector w1 = ShortVector.fromArray(S, p, pk + G);
                 ShortVector v = IntVector.broadcast(I, x[xk]).reinterpretAsShorts();
@@ -131,7 +147,7 @@ final class IntGemm {
             // Each 32-bit lane holds a row's two 16-bit sums: their total, widened, times the two scales.
             FloatVector s0 = FloatVector.fromArray(F, ws, b * G);
             FloatVector s1 = FloatVector.fromArray(F, ws, b * G + V);
-            int sk = sb + b * 12;
+            int sk = sb + b * TILE;
             IntVector i0, i1;
             FloatVector a0, a1;
             if (wo == null) {
@@ -306,6 +322,263 @@ final class IntGemm {
                         .intoArray(acc, 11 * G);
                 a1.fma(s1.mul(xs[sk + 11]), o1.fma(FloatVector.broadcast(F, xsum[sk + 11]), FloatVector.fromArray(F, acc, 11 * G + V)))
                         .intoArray(acc, 11 * G + V);
+            }
+        }
+    }
+
+    private static void tile8(short[] p, int po, float[] ws, float[] wo, int ob, int blocks, int[] x, int xb,
+            float[] xs, float[] xsum, int sb, float[] acc) {
+        for (int b = 0; b < blocks; b++) {
+            ShortVector c00 = ShortVector.zero(S);
+            ShortVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+            ShortVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
+            ShortVector c61 = c00, c70 = c00, c71 = c00;
+            for (int pp = b * PAIRS, end = pp + PAIRS; pp < end; pp++) {
+                int pk = po + pp * 2 * G;
+                int xk = xb + pp * TILE;
+                ShortVector w0 = ShortVector.fromArray(S, p, pk);
+                ShortVector w1 = ShortVector.fromArray(S, p, pk + G);
+                ShortVector v = IntVector.broadcast(I, x[xk]).reinterpretAsShorts();
+                c00 = w0.mul(v).add(c00);
+                c01 = w1.mul(v).add(c01);
+                v = IntVector.broadcast(I, x[xk + 1]).reinterpretAsShorts();
+                c10 = w0.mul(v).add(c10);
+                c11 = w1.mul(v).add(c11);
+                v = IntVector.broadcast(I, x[xk + 2]).reinterpretAsShorts();
+                c20 = w0.mul(v).add(c20);
+                c21 = w1.mul(v).add(c21);
+                v = IntVector.broadcast(I, x[xk + 3]).reinterpretAsShorts();
+                c30 = w0.mul(v).add(c30);
+                c31 = w1.mul(v).add(c31);
+                v = IntVector.broadcast(I, x[xk + 4]).reinterpretAsShorts();
+                c40 = w0.mul(v).add(c40);
+                c41 = w1.mul(v).add(c41);
+                v = IntVector.broadcast(I, x[xk + 5]).reinterpretAsShorts();
+                c50 = w0.mul(v).add(c50);
+                c51 = w1.mul(v).add(c51);
+                v = IntVector.broadcast(I, x[xk + 6]).reinterpretAsShorts();
+                c60 = w0.mul(v).add(c60);
+                c61 = w1.mul(v).add(c61);
+                v = IntVector.broadcast(I, x[xk + 7]).reinterpretAsShorts();
+                c70 = w0.mul(v).add(c70);
+                c71 = w1.mul(v).add(c71);
+            }
+            // Each 32-bit lane holds a row's two 16-bit sums: their total, widened, times the two scales.
+            FloatVector s0 = FloatVector.fromArray(F, ws, b * G);
+            FloatVector s1 = FloatVector.fromArray(F, ws, b * G + V);
+            int sk = sb + b * TILE;
+            IntVector i0, i1;
+            FloatVector a0, a1;
+            if (wo == null) {
+                i0 = c00.reinterpretAsInts();
+                i1 = c01.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 0]), FloatVector.fromArray(F, acc, 0 * G)).intoArray(acc, 0 * G);
+                a1.fma(s1.mul(xs[sk + 0]), FloatVector.fromArray(F, acc, 0 * G + V)).intoArray(acc, 0 * G + V);
+                i0 = c10.reinterpretAsInts();
+                i1 = c11.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 1]), FloatVector.fromArray(F, acc, 1 * G)).intoArray(acc, 1 * G);
+                a1.fma(s1.mul(xs[sk + 1]), FloatVector.fromArray(F, acc, 1 * G + V)).intoArray(acc, 1 * G + V);
+                i0 = c20.reinterpretAsInts();
+                i1 = c21.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 2]), FloatVector.fromArray(F, acc, 2 * G)).intoArray(acc, 2 * G);
+                a1.fma(s1.mul(xs[sk + 2]), FloatVector.fromArray(F, acc, 2 * G + V)).intoArray(acc, 2 * G + V);
+                i0 = c30.reinterpretAsInts();
+                i1 = c31.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 3]), FloatVector.fromArray(F, acc, 3 * G)).intoArray(acc, 3 * G);
+                a1.fma(s1.mul(xs[sk + 3]), FloatVector.fromArray(F, acc, 3 * G + V)).intoArray(acc, 3 * G + V);
+                i0 = c40.reinterpretAsInts();
+                i1 = c41.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 4]), FloatVector.fromArray(F, acc, 4 * G)).intoArray(acc, 4 * G);
+                a1.fma(s1.mul(xs[sk + 4]), FloatVector.fromArray(F, acc, 4 * G + V)).intoArray(acc, 4 * G + V);
+                i0 = c50.reinterpretAsInts();
+                i1 = c51.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 5]), FloatVector.fromArray(F, acc, 5 * G)).intoArray(acc, 5 * G);
+                a1.fma(s1.mul(xs[sk + 5]), FloatVector.fromArray(F, acc, 5 * G + V)).intoArray(acc, 5 * G + V);
+                i0 = c60.reinterpretAsInts();
+                i1 = c61.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 6]), FloatVector.fromArray(F, acc, 6 * G)).intoArray(acc, 6 * G);
+                a1.fma(s1.mul(xs[sk + 6]), FloatVector.fromArray(F, acc, 6 * G + V)).intoArray(acc, 6 * G + V);
+                i0 = c70.reinterpretAsInts();
+                i1 = c71.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 7]), FloatVector.fromArray(F, acc, 7 * G)).intoArray(acc, 7 * G);
+                a1.fma(s1.mul(xs[sk + 7]), FloatVector.fromArray(F, acc, 7 * G + V)).intoArray(acc, 7 * G + V);
+            } else {
+                FloatVector o0 = FloatVector.fromArray(F, wo, ob + b * G);
+                FloatVector o1 = FloatVector.fromArray(F, wo, ob + b * G + V);
+                i0 = c00.reinterpretAsInts();
+                i1 = c01.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 0]), o0.fma(FloatVector.broadcast(F, xsum[sk + 0]), FloatVector.fromArray(F, acc, 0 * G)))
+                        .intoArray(acc, 0 * G);
+                a1.fma(s1.mul(xs[sk + 0]), o1.fma(FloatVector.broadcast(F, xsum[sk + 0]), FloatVector.fromArray(F, acc, 0 * G + V)))
+                        .intoArray(acc, 0 * G + V);
+                i0 = c10.reinterpretAsInts();
+                i1 = c11.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 1]), o0.fma(FloatVector.broadcast(F, xsum[sk + 1]), FloatVector.fromArray(F, acc, 1 * G)))
+                        .intoArray(acc, 1 * G);
+                a1.fma(s1.mul(xs[sk + 1]), o1.fma(FloatVector.broadcast(F, xsum[sk + 1]), FloatVector.fromArray(F, acc, 1 * G + V)))
+                        .intoArray(acc, 1 * G + V);
+                i0 = c20.reinterpretAsInts();
+                i1 = c21.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 2]), o0.fma(FloatVector.broadcast(F, xsum[sk + 2]), FloatVector.fromArray(F, acc, 2 * G)))
+                        .intoArray(acc, 2 * G);
+                a1.fma(s1.mul(xs[sk + 2]), o1.fma(FloatVector.broadcast(F, xsum[sk + 2]), FloatVector.fromArray(F, acc, 2 * G + V)))
+                        .intoArray(acc, 2 * G + V);
+                i0 = c30.reinterpretAsInts();
+                i1 = c31.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 3]), o0.fma(FloatVector.broadcast(F, xsum[sk + 3]), FloatVector.fromArray(F, acc, 3 * G)))
+                        .intoArray(acc, 3 * G);
+                a1.fma(s1.mul(xs[sk + 3]), o1.fma(FloatVector.broadcast(F, xsum[sk + 3]), FloatVector.fromArray(F, acc, 3 * G + V)))
+                        .intoArray(acc, 3 * G + V);
+                i0 = c40.reinterpretAsInts();
+                i1 = c41.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 4]), o0.fma(FloatVector.broadcast(F, xsum[sk + 4]), FloatVector.fromArray(F, acc, 4 * G)))
+                        .intoArray(acc, 4 * G);
+                a1.fma(s1.mul(xs[sk + 4]), o1.fma(FloatVector.broadcast(F, xsum[sk + 4]), FloatVector.fromArray(F, acc, 4 * G + V)))
+                        .intoArray(acc, 4 * G + V);
+                i0 = c50.reinterpretAsInts();
+                i1 = c51.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 5]), o0.fma(FloatVector.broadcast(F, xsum[sk + 5]), FloatVector.fromArray(F, acc, 5 * G)))
+                        .intoArray(acc, 5 * G);
+                a1.fma(s1.mul(xs[sk + 5]), o1.fma(FloatVector.broadcast(F, xsum[sk + 5]), FloatVector.fromArray(F, acc, 5 * G + V)))
+                        .intoArray(acc, 5 * G + V);
+                i0 = c60.reinterpretAsInts();
+                i1 = c61.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 6]), o0.fma(FloatVector.broadcast(F, xsum[sk + 6]), FloatVector.fromArray(F, acc, 6 * G)))
+                        .intoArray(acc, 6 * G);
+                a1.fma(s1.mul(xs[sk + 6]), o1.fma(FloatVector.broadcast(F, xsum[sk + 6]), FloatVector.fromArray(F, acc, 6 * G + V)))
+                        .intoArray(acc, 6 * G + V);
+                i0 = c70.reinterpretAsInts();
+                i1 = c71.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 7]), o0.fma(FloatVector.broadcast(F, xsum[sk + 7]), FloatVector.fromArray(F, acc, 7 * G)))
+                        .intoArray(acc, 7 * G);
+                a1.fma(s1.mul(xs[sk + 7]), o1.fma(FloatVector.broadcast(F, xsum[sk + 7]), FloatVector.fromArray(F, acc, 7 * G + V)))
+                        .intoArray(acc, 7 * G + V);
+            }
+        }
+    }
+
+    private static void tile4(short[] p, int po, float[] ws, float[] wo, int ob, int blocks, int[] x, int xb,
+            float[] xs, float[] xsum, int sb, float[] acc) {
+        for (int b = 0; b < blocks; b++) {
+            ShortVector c00 = ShortVector.zero(S);
+            ShortVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+            ShortVector c31 = c00;
+            for (int pp = b * PAIRS, end = pp + PAIRS; pp < end; pp++) {
+                int pk = po + pp * 2 * G;
+                int xk = xb + pp * TILE;
+                ShortVector w0 = ShortVector.fromArray(S, p, pk);
+                ShortVector w1 = ShortVector.fromArray(S, p, pk + G);
+                ShortVector v = IntVector.broadcast(I, x[xk]).reinterpretAsShorts();
+                c00 = w0.mul(v).add(c00);
+                c01 = w1.mul(v).add(c01);
+                v = IntVector.broadcast(I, x[xk + 1]).reinterpretAsShorts();
+                c10 = w0.mul(v).add(c10);
+                c11 = w1.mul(v).add(c11);
+                v = IntVector.broadcast(I, x[xk + 2]).reinterpretAsShorts();
+                c20 = w0.mul(v).add(c20);
+                c21 = w1.mul(v).add(c21);
+                v = IntVector.broadcast(I, x[xk + 3]).reinterpretAsShorts();
+                c30 = w0.mul(v).add(c30);
+                c31 = w1.mul(v).add(c31);
+            }
+            // Each 32-bit lane holds a row's two 16-bit sums: their total, widened, times the two scales.
+            FloatVector s0 = FloatVector.fromArray(F, ws, b * G);
+            FloatVector s1 = FloatVector.fromArray(F, ws, b * G + V);
+            int sk = sb + b * TILE;
+            IntVector i0, i1;
+            FloatVector a0, a1;
+            if (wo == null) {
+                i0 = c00.reinterpretAsInts();
+                i1 = c01.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 0]), FloatVector.fromArray(F, acc, 0 * G)).intoArray(acc, 0 * G);
+                a1.fma(s1.mul(xs[sk + 0]), FloatVector.fromArray(F, acc, 0 * G + V)).intoArray(acc, 0 * G + V);
+                i0 = c10.reinterpretAsInts();
+                i1 = c11.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 1]), FloatVector.fromArray(F, acc, 1 * G)).intoArray(acc, 1 * G);
+                a1.fma(s1.mul(xs[sk + 1]), FloatVector.fromArray(F, acc, 1 * G + V)).intoArray(acc, 1 * G + V);
+                i0 = c20.reinterpretAsInts();
+                i1 = c21.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 2]), FloatVector.fromArray(F, acc, 2 * G)).intoArray(acc, 2 * G);
+                a1.fma(s1.mul(xs[sk + 2]), FloatVector.fromArray(F, acc, 2 * G + V)).intoArray(acc, 2 * G + V);
+                i0 = c30.reinterpretAsInts();
+                i1 = c31.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 3]), FloatVector.fromArray(F, acc, 3 * G)).intoArray(acc, 3 * G);
+                a1.fma(s1.mul(xs[sk + 3]), FloatVector.fromArray(F, acc, 3 * G + V)).intoArray(acc, 3 * G + V);
+            } else {
+                FloatVector o0 = FloatVector.fromArray(F, wo, ob + b * G);
+                FloatVector o1 = FloatVector.fromArray(F, wo, ob + b * G + V);
+                i0 = c00.reinterpretAsInts();
+                i1 = c01.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 0]), o0.fma(FloatVector.broadcast(F, xsum[sk + 0]), FloatVector.fromArray(F, acc, 0 * G)))
+                        .intoArray(acc, 0 * G);
+                a1.fma(s1.mul(xs[sk + 0]), o1.fma(FloatVector.broadcast(F, xsum[sk + 0]), FloatVector.fromArray(F, acc, 0 * G + V)))
+                        .intoArray(acc, 0 * G + V);
+                i0 = c10.reinterpretAsInts();
+                i1 = c11.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 1]), o0.fma(FloatVector.broadcast(F, xsum[sk + 1]), FloatVector.fromArray(F, acc, 1 * G)))
+                        .intoArray(acc, 1 * G);
+                a1.fma(s1.mul(xs[sk + 1]), o1.fma(FloatVector.broadcast(F, xsum[sk + 1]), FloatVector.fromArray(F, acc, 1 * G + V)))
+                        .intoArray(acc, 1 * G + V);
+                i0 = c20.reinterpretAsInts();
+                i1 = c21.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 2]), o0.fma(FloatVector.broadcast(F, xsum[sk + 2]), FloatVector.fromArray(F, acc, 2 * G)))
+                        .intoArray(acc, 2 * G);
+                a1.fma(s1.mul(xs[sk + 2]), o1.fma(FloatVector.broadcast(F, xsum[sk + 2]), FloatVector.fromArray(F, acc, 2 * G + V)))
+                        .intoArray(acc, 2 * G + V);
+                i0 = c30.reinterpretAsInts();
+                i1 = c31.reinterpretAsInts();
+                a0 = (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a1 = (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+                a0.fma(s0.mul(xs[sk + 3]), o0.fma(FloatVector.broadcast(F, xsum[sk + 3]), FloatVector.fromArray(F, acc, 3 * G)))
+                        .intoArray(acc, 3 * G);
+                a1.fma(s1.mul(xs[sk + 3]), o1.fma(FloatVector.broadcast(F, xsum[sk + 3]), FloatVector.fromArray(F, acc, 3 * G + V)))
+                        .intoArray(acc, 3 * G + V);
             }
         }
     }
