@@ -114,8 +114,11 @@ class PackedMatrixTest {
         // Both tunings, whichever this host uses (KernelTuning: one read stream and the integer
         // kernels for many inputs, or two streams and the fp32 columns).
         KernelTuning[] tunings = {new KernelTuning(1, false), new KernelTuning(2, true)};
+        // With the first tuning and 512-bit vectors, from 20 inputs (Q4_0) or 12 (Q4_K) the integer GEMM
+        // (IntGemm): tiles of 12 tokens, the last of 8 or 4 (20 = 12 + 8, 37 = 36 + 1, 44 = 36 + 8).
         for (int[] c : new int[][] {{1, 0}, {1, 1}, {2, 0}, {3, 0}, {3, 1}, {5, 0}, {7, 0}, {8, 0}, {8, 1},
-            {10, 0}, {13, 0}, {16, 0}, {16, 1}, {17, 0}, {17, 1}, {20, 0}, {33, 0}, {33, 1}, {37, 0}, {44, 0}, {48, 0}}) {
+            {10, 0}, {13, 0}, {16, 0}, {16, 1}, {17, 0}, {17, 1}, {20, 0}, {33, 0}, {33, 1}, {37, 0}, {44, 0},
+            {48, 0}}) {
             int n = c[0];
             packed = packed.withTuning(tunings[c[1]]);
             float[] x = random(rnd, n * cols, 1f);
