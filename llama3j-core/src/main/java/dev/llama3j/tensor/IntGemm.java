@@ -92,8 +92,10 @@ final class IntGemm {
     }
 
     // Written out in full (by tools/jit/int-gemm-tiles.py 12 8 4): a helper that took or returned the
-    // vectors and that C2 did not inline would box them at every call. Every width reads the paired
-    // inputs with the stride of a whole tile of 12 (their layout), using its first 4 or 8 tokens.
+    // vectors and that C2 did not inline would box them at every call, and leaving the 16-bit sums in
+    // an array for one shared epilogue made 1B pp512 4-13% slower (SPEED.md, finding 30). Every width
+    // reads the paired inputs with the stride of a whole tile of 12 (their layout), using its first 4 or
+    // 8 tokens.
     private static void tile12(short[] p, int po, float[] ws, float[] wo, int ob, int blocks, int[] x, int xb,
             float[] xs, float[] xsum, int sb, float[] acc) {
         for (int b = 0; b < blocks; b++) {
