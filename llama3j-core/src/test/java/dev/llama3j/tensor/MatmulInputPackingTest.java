@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -70,17 +71,10 @@ class MatmulInputPackingTest {
             alone.set(x, n, cols).ensureQuantized();
             for (int round = 0; round < 3; round++) {
                 in.set(x, n, cols);
-                CountDownLatch start = new CountDownLatch(1);
-                Future<?>[] done = new Future[4];
-                for (int i = 0; i < done.length; i++) {
-                    done[i] = threads.submit(() -> {
-                        start.await();
-                        in.pairedForIntGemm();
-                        return null;
-                    });
-                }
-                start.countDown();
-                for (Future<?> f : done) {
+                for (Future<Object> f : atOnce(threads, () -> {
+                    in.pairedForIntGemm();
+                    return null;
+                })) {
                     f.get(30, TimeUnit.SECONDS);
                 }
                 for (int t = 0; t < (n + w - 1) / w * w; t++) {
@@ -163,13 +157,18 @@ class MatmulInputPackingTest {
 
     /** Four of {@code threads} call {@link MatmulInput#packedForGemm()} on {@code in} at once; copies of what each got. */
     private static Future<float[]>[] packTogether(ExecutorService threads, MatmulInput in) {
+        return atOnce(threads, () -> in.packedForGemm().clone());
+    }
+
+    /** Four of {@code threads} run {@code call} at once (released together); what each returns. */
+    private static <T> Future<T>[] atOnce(ExecutorService threads, Callable<T> call) {
         CountDownLatch start = new CountDownLatch(1);
         @SuppressWarnings("unchecked")
-        Future<float[]>[] got = new Future[4];
+        Future<T>[] got = new Future[4];
         for (int i = 0; i < got.length; i++) {
             got[i] = threads.submit(() -> {
                 start.await();
-                return in.packedForGemm().clone();
+                return call.call();
             });
         }
         start.countDown();
