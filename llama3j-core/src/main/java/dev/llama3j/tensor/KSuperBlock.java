@@ -114,6 +114,40 @@ final class KSuperBlock {
     }
 
     /**
+     * {@link #addScaledSums} for sums of the values less 8 (PackedQ4KMatrix's kernel of eight inputs),
+     * one 16-bit sum a sub-block at {@code sums[so + j*G]}: since {@code Σqx = Σ(q−8)x + 8Σx}, each
+     * sub-block adds {@code f[j]·(dx_j·Σ(q−8)x + 8·dx_j·Σx) − f[8+j]·dx_j·Σx}.
+     */
+    static void addCenteredSums(float[] f, int fo, short[] sums, int so, MatmulInput in, int qj, float[] acc,
+            int ao) {
+        float[] qScale = in.qScale;
+        int[] qSum = in.qSum;
+        FloatVector sc0 = FloatVector.zero(F);
+        FloatVector sc1 = sc0;
+        FloatVector mn0 = sc0;
+        FloatVector mn1 = sc0;
+        for (int j = 0; j < 8; j++) {
+            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+            IntVector a = ShortVector.fromArray(S_G, sums, so + j * G).reinterpretAsInts();
+            IntVector s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+            IntVector s1 = a.lanewise(VectorOperators.ASHR, 16);
+            float dx = qScale[qj + j];
+            float dxSum = dx * qSum[qj + j];
+            FloatVector dxv = FloatVector.broadcast(F, dx);
+            FloatVector eight = FloatVector.broadcast(F, 8 * dxSum);
+            FloatVector sum = FloatVector.broadcast(F, -dxSum);
+            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight)
+                    .fma(FloatVector.fromArray(F, f, fo + j * G), sc0);
+            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight)
+                    .fma(FloatVector.fromArray(F, f, fo + j * G + V), sc1);
+            mn0 = FloatVector.fromArray(F, f, fo + (8 + j) * G).fma(sum, mn0);
+            mn1 = FloatVector.fromArray(F, f, fo + (8 + j) * G + V).fma(sum, mn1);
+        }
+        FloatVector.fromArray(F, acc, ao).add(sc0).add(mn0).intoArray(acc, ao);
+        FloatVector.fromArray(F, acc, ao + V).add(sc1).add(mn1).intoArray(acc, ao + V);
+    }
+
+    /**
      * Adds one input's share of the super-block at {@code off} to {@code acc[ao .. ao+G)}. The
      * kernel left, for each sub-block {@code j}, {@code parts} 16-bit partial sums of q·x (each
      * small enough not to overflow) at {@code sums[so + (parts*j + k)*G]}, in Halves' interleaved

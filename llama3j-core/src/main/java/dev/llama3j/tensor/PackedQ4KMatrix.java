@@ -45,6 +45,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
     private static final ShortVector FOUR = ShortVector.broadcast(S_G, (short) 4);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
+    private static final ShortVector EIGHT = ShortVector.broadcast(S_G, (short) 8);
 
     private final int blocks;
     /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
@@ -234,7 +235,12 @@ final class PackedQ4KMatrix extends WeightMatrix {
         float[] acc = Scratch.acc(2 * pairs);
         float[] f = n >= 4 ? Scratch.factors(blocks) : null;
         java.util.Arrays.fill(acc, 0, 2 * pairs * G, 0f);
-        for (int t = 0; t < 2 * pairs; t += 2) {
+        int first = 0;
+        if (V == 16 && n >= 8) { // the kernel's 16 sums and 8 broadcasts need AVX-512's 32 registers
+            kernel8(g, in, f, acc);
+            first = 8;
+        }
+        for (int t = first; t < 2 * pairs; t += 2) {
             kernel2(g, in, t, f, acc);
         }
         for (int t = 0; t < 2 * pairs; t++) {
@@ -242,6 +248,79 @@ final class PackedQ4KMatrix extends WeightMatrix {
         }
         if (n % 2 != 0) { // after the copies: kernel1 takes the same scratch accumulators
             kernel1(g, in, n - 1, out, (n - 1) * outStride + g * G, count);
+        }
+    }
+
+    /**
+     * Inputs 0 to 7 times group {@code g}, into {@code acc[0 .. 8G)}, in one pass over the weights:
+     * each column's nibbles are split once for all eight, less 8 ({@code [-8, 7]}), so that a lane's
+     * 32 products of a sub-block fit one 16-bit sum (32 · 8 · 127 = 32,512) and an input needs two
+     * sums a column rather than {@link #kernel2}'s four. Converts the super-blocks' row factors into
+     * {@code f}; {@link KSuperBlock#addCenteredSums} adds back the 8 · Σx the centring took away.
+     */
+    private void kernel8(int g, MatmulInput in, float[] f, float[] acc) {
+        short[] q = in.q;
+        MemorySegment d = data;
+        short[] sums = Scratch.sums();
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int c1 = cols, c2 = 2 * cols, c3 = 3 * cols, c4 = 4 * cols, c5 = 5 * cols, c6 = 6 * cols, c7 = 7 * cols;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            for (int c = 0; c < 4; c++) {
+                long col = off + VALUES + (long) c * SUB * G;
+                int xl = b * BLOCK + c * 2 * SUB;
+                int xh = xl + SUB;
+                ShortVector l0 = ShortVector.zero(S_G);
+                ShortVector h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+                ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
+                for (int p = 0; p < SUB; p++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                    ShortVector lo = v.and(LOW_NIBBLE).sub(EIGHT);
+                    ShortVector hi = v.lanewise(VectorOperators.LSHR, FOUR).sub(EIGHT);
+                    int a = xl + p;
+                    int e = xh + p;
+                    l0 = lo.mul(ShortVector.broadcast(S_G, q[a])).add(l0);
+                    h0 = hi.mul(ShortVector.broadcast(S_G, q[e])).add(h0);
+                    l1 = lo.mul(ShortVector.broadcast(S_G, q[c1 + a])).add(l1);
+                    h1 = hi.mul(ShortVector.broadcast(S_G, q[c1 + e])).add(h1);
+                    l2 = lo.mul(ShortVector.broadcast(S_G, q[c2 + a])).add(l2);
+                    h2 = hi.mul(ShortVector.broadcast(S_G, q[c2 + e])).add(h2);
+                    l3 = lo.mul(ShortVector.broadcast(S_G, q[c3 + a])).add(l3);
+                    h3 = hi.mul(ShortVector.broadcast(S_G, q[c3 + e])).add(h3);
+                    l4 = lo.mul(ShortVector.broadcast(S_G, q[c4 + a])).add(l4);
+                    h4 = hi.mul(ShortVector.broadcast(S_G, q[c4 + e])).add(h4);
+                    l5 = lo.mul(ShortVector.broadcast(S_G, q[c5 + a])).add(l5);
+                    h5 = hi.mul(ShortVector.broadcast(S_G, q[c5 + e])).add(h5);
+                    l6 = lo.mul(ShortVector.broadcast(S_G, q[c6 + a])).add(l6);
+                    h6 = hi.mul(ShortVector.broadcast(S_G, q[c6 + e])).add(h6);
+                    l7 = lo.mul(ShortVector.broadcast(S_G, q[c7 + a])).add(l7);
+                    h7 = hi.mul(ShortVector.broadcast(S_G, q[c7 + e])).add(h7);
+                }
+                // Input t's sub-block j at sums[(8t + j)·G].
+                int j = 2 * c;
+                l0.intoArray(sums, j * G);
+                h0.intoArray(sums, (j + 1) * G);
+                l1.intoArray(sums, (8 + j) * G);
+                h1.intoArray(sums, (9 + j) * G);
+                l2.intoArray(sums, (16 + j) * G);
+                h2.intoArray(sums, (17 + j) * G);
+                l3.intoArray(sums, (24 + j) * G);
+                h3.intoArray(sums, (25 + j) * G);
+                l4.intoArray(sums, (32 + j) * G);
+                h4.intoArray(sums, (33 + j) * G);
+                l5.intoArray(sums, (40 + j) * G);
+                h5.intoArray(sums, (41 + j) * G);
+                l6.intoArray(sums, (48 + j) * G);
+                h6.intoArray(sums, (49 + j) * G);
+                l7.intoArray(sums, (56 + j) * G);
+                h7.intoArray(sums, (57 + j) * G);
+            }
+            int fo = b * KSuperBlock.FACTORS;
+            KSuperBlock.rowFactors(d, off + HEAD, f, fo);
+            for (int t = 0; t < 8; t++) { // one call site: C2 inlines at most one copy
+                KSuperBlock.addCenteredSums(f, fo, sums, 8 * t * G, in, (t * blocks + b) * 8, acc, t * G);
+            }
         }
     }
 
