@@ -108,6 +108,7 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
+    private static final ShortVector EIGHT = ShortVector.broadcast(S_G, (short) 8);
 
     static final int FUSED_MIN_TOKENS = 8;
     static final int FUSED_MAX_TOKENS = 32;
@@ -135,6 +136,10 @@ final class PackedQ4Matrix extends WeightMatrix {
         for (int g = r0 / G; g * G < r1; g++) {
             int count = Math.min(G, rows - g * G);
             int t = 0;
+            if (V == 16 && n >= 8) { // the kernel's 8 sums and 16 accumulators need AVX-512's 32 registers
+                kernel8(g, in, out, outStride, count);
+                t = 8;
+            }
             for (; t + 2 <= n; t += 2) {
                 kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
             }
@@ -165,14 +170,16 @@ final class PackedQ4Matrix extends WeightMatrix {
             for (int p = 0; p < 8; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                ShortVector u = ShortVector.broadcast(S_G, q[xo + p + 16]); // first: see kernel8
                 lo = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
-                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + p + 16]))).add(lo);
+                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(u)).add(lo);
             }
             for (int p = 8; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                ShortVector u = ShortVector.broadcast(S_G, q[xo + p + 16]); // first: see kernel8
                 hi = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
-                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + p + 16]))).add(hi);
+                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(u)).add(hi);
             }
             // Nibbles are stored as value + 8: subtract 8 × (sum of the block's inputs). Each 32-bit
             // lane holds row i's sums in its low half and row V+i's in its high half.
@@ -226,20 +233,24 @@ final class PackedQ4Matrix extends WeightMatrix {
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector l = v.and(LOW_NIBBLE);
                 ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
+                ShortVector uA = ShortVector.broadcast(S_G, q[xa + p + 16]); // first: see kernel8
                 loA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
-                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16]))).add(loA);
+                        .add(h.mul(uA)).add(loA);
+                ShortVector uB = ShortVector.broadcast(S_G, q[xb + p + 16]); // first: see kernel8
                 loB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
-                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16]))).add(loB);
+                        .add(h.mul(uB)).add(loB);
             }
             for (int p = 8; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector l = v.and(LOW_NIBBLE);
                 ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
+                ShortVector uA = ShortVector.broadcast(S_G, q[xa + p + 16]); // first: see kernel8
                 hiA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
-                        .add(h.mul(ShortVector.broadcast(S_G, q[xa + p + 16]))).add(hiA);
+                        .add(h.mul(uA)).add(hiA);
+                ShortVector uB = ShortVector.broadcast(S_G, q[xb + p + 16]); // first: see kernel8
                 hiB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
-                        .add(h.mul(ShortVector.broadcast(S_G, q[xb + p + 16]))).add(hiB);
+                        .add(h.mul(uB)).add(hiB);
             }
             Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
@@ -278,6 +289,123 @@ final class PackedQ4Matrix extends WeightMatrix {
             accB0.intoArray(tmp, 0);
             accB1.intoArray(tmp, V);
             System.arraycopy(tmp, 0, out, outB, count);
+        }
+    }
+
+    /**
+     * Inputs 0 to 7 times group {@code g}, input {@code t}'s rows at {@code out[t·outStride + g·G]}, in
+     * one pass over the weights: each column's nibbles are split once for all eight, less 8 (the
+     * Q4_0 value itself, in {@code [-8, 7]}), so that a lane's 32 products of a block fit one 16-bit
+     * sum (32 · 8 · 127 = 32,512): one sum an input and block where {@link #kernel2} keeps two, and no
+     * offset to subtract.
+     */
+    private void kernel8(int g, MatmulInput in, float[] out, int outStride, int count) {
+        short[] q = in.q;
+        MemorySegment d = data;
+        float[] scales = Scratch.scales();
+        float[] acc = Scratch.acc(8); // 16 fp32 totals: no room for them in registers beside the sums
+        java.util.Arrays.fill(acc, 0, 8 * G, 0f);
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int c1 = cols, c2 = 2 * cols, c3 = 3 * cols, c4 = 4 * cols, c5 = 5 * cols, c6 = 6 * cols, c7 = 7 * cols;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * GROUP_BLOCK_BYTES;
+            long col = off + 2L * G;
+            int xo = b * BLOCK;
+            int xh = xo + 16;
+            ShortVector s0 = ShortVector.zero(S_G);
+            ShortVector s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            for (int p = 0; p < 16; p++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                ShortVector l = v.and(LOW_NIBBLE).sub(EIGHT);
+                ShortVector h = v.lanewise(VectorOperators.LSHR, FOUR).sub(EIGHT);
+                int a = xo + p;
+                int e = xh + p;
+                // Each input's value at e broadcast first: written the other way round, C2 loaded it into
+                // a general register and broadcast it from there, an extra operation a product (half the
+                // broadcasts folded their loads; this way all do).
+                ShortVector u0 = ShortVector.broadcast(S_G, q[e]);
+                s0 = l.mul(ShortVector.broadcast(S_G, q[a])).add(h.mul(u0)).add(s0);
+                ShortVector u1 = ShortVector.broadcast(S_G, q[c1 + e]);
+                s1 = l.mul(ShortVector.broadcast(S_G, q[c1 + a])).add(h.mul(u1)).add(s1);
+                ShortVector u2 = ShortVector.broadcast(S_G, q[c2 + e]);
+                s2 = l.mul(ShortVector.broadcast(S_G, q[c2 + a])).add(h.mul(u2)).add(s2);
+                ShortVector u3 = ShortVector.broadcast(S_G, q[c3 + e]);
+                s3 = l.mul(ShortVector.broadcast(S_G, q[c3 + a])).add(h.mul(u3)).add(s3);
+                ShortVector u4 = ShortVector.broadcast(S_G, q[c4 + e]);
+                s4 = l.mul(ShortVector.broadcast(S_G, q[c4 + a])).add(h.mul(u4)).add(s4);
+                ShortVector u5 = ShortVector.broadcast(S_G, q[c5 + e]);
+                s5 = l.mul(ShortVector.broadcast(S_G, q[c5 + a])).add(h.mul(u5)).add(s5);
+                ShortVector u6 = ShortVector.broadcast(S_G, q[c6 + e]);
+                s6 = l.mul(ShortVector.broadcast(S_G, q[c6 + a])).add(h.mul(u6)).add(s6);
+                ShortVector u7 = ShortVector.broadcast(S_G, q[c7 + e]);
+                s7 = l.mul(ShortVector.broadcast(S_G, q[c7 + a])).add(h.mul(u7)).add(s7);
+            }
+            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+            Halves.widen(d, off, scales, 0, normalScales);
+            FloatVector w0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector w1 = FloatVector.fromArray(F, scales, V);
+            IntVector i;
+            FloatVector dx;
+            i = s0.reinterpretAsInts();
+            dx = FloatVector.broadcast(F, in.qScale[b]);
+            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 0 * G))
+                    .intoArray(acc, 0 * G);
+            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                    .fma(dx, FloatVector.fromArray(F, acc, 0 * G + V)).intoArray(acc, 0 * G + V);
+            i = s1.reinterpretAsInts();
+            dx = FloatVector.broadcast(F, in.qScale[1 * blocks + b]);
+            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 1 * G))
+                    .intoArray(acc, 1 * G);
+            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                    .fma(dx, FloatVector.fromArray(F, acc, 1 * G + V)).intoArray(acc, 1 * G + V);
+            i = s2.reinterpretAsInts();
+            dx = FloatVector.broadcast(F, in.qScale[2 * blocks + b]);
+            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 2 * G))
+                    .intoArray(acc, 2 * G);
+            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                    .fma(dx, FloatVector.fromArray(F, acc, 2 * G + V)).intoArray(acc, 2 * G + V);
+            i = s3.reinterpretAsInts();
+            dx = FloatVector.broadcast(F, in.qScale[3 * blocks + b]);
+            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 3 * G))
+                    .intoArray(acc, 3 * G);
+            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                    .fma(dx, FloatVector.fromArray(F, acc, 3 * G + V)).intoArray(acc, 3 * G + V);
+            i = s4.reinterpretAsInts();
+            dx = FloatVector.broadcast(F, in.qScale[4 * blocks + b]);
+            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 4 * G))
+                    .intoArray(acc, 4 * G);
+            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                    .fma(dx, FloatVector.fromArray(F, acc, 4 * G + V)).intoArray(acc, 4 * G + V);
+            i = s5.reinterpretAsInts();
+            dx = FloatVector.broadcast(F, in.qScale[5 * blocks + b]);
+            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 5 * G))
+                    .intoArray(acc, 5 * G);
+            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                    .fma(dx, FloatVector.fromArray(F, acc, 5 * G + V)).intoArray(acc, 5 * G + V);
+            i = s6.reinterpretAsInts();
+            dx = FloatVector.broadcast(F, in.qScale[6 * blocks + b]);
+            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 6 * G))
+                    .intoArray(acc, 6 * G);
+            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                    .fma(dx, FloatVector.fromArray(F, acc, 6 * G + V)).intoArray(acc, 6 * G + V);
+            i = s7.reinterpretAsInts();
+            dx = FloatVector.broadcast(F, in.qScale[7 * blocks + b]);
+            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 7 * G))
+                    .intoArray(acc, 7 * G);
+            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                    .fma(dx, FloatVector.fromArray(F, acc, 7 * G + V)).intoArray(acc, 7 * G + V);
+        }
+        for (int t = 0; t < 8; t++) {
+            System.arraycopy(acc, t * G, out, t * outStride + g * G, count);
         }
     }
 
