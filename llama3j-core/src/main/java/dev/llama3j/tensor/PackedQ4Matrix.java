@@ -136,9 +136,8 @@ final class PackedQ4Matrix extends WeightMatrix {
         for (int g = r0 / G; g * G < r1; g++) {
             int count = Math.min(G, rows - g * G);
             int t = 0;
-            if (V == 16 && n >= 8) { // the kernel's 8 sums and 16 accumulators need AVX-512's 32 registers
-                kernel8(g, in, out, outStride, count);
-                t = 8;
+            for (; V == 16 && t + 8 <= n; t += 8) { // the kernel's 8 sums need AVX-512's 32 registers beside the rest
+                kernel8(g, in, t, out, outStride, count);
             }
             for (; t + 2 <= n; t += 2) {
                 kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
@@ -293,13 +292,13 @@ final class PackedQ4Matrix extends WeightMatrix {
     }
 
     /**
-     * Inputs 0 to 7 times group {@code g}, input {@code t}'s rows at {@code out[t·outStride + g·G]}, in
-     * one pass over the weights: each column's nibbles are split once for all eight, less 8 (the
-     * Q4_0 value itself, in {@code [-8, 7]}), so that a lane's 32 products of a block fit one 16-bit
-     * sum (32 · 8 · 127 = 32,512): one sum an input and block where {@link #kernel2} keeps two, and no
-     * offset to subtract.
+     * Inputs {@code [t0, t0 + 8)} times group {@code g}, input {@code t}'s rows at
+     * {@code out[t·outStride + g·G]}, in one pass over the weights: each column's nibbles are split
+     * once for all eight, less 8 (the Q4_0 value itself, in {@code [-8, 7]}), so that a lane's 32
+     * products of a block fit one 16-bit sum (32 · 8 · 127 = 32,512): one sum an input and block where
+     * {@link #kernel2} keeps two, and no offset to subtract (docs/SPEED.md, finding 31).
      */
-    private void kernel8(int g, MatmulInput in, float[] out, int outStride, int count) {
+    private void kernel8(int g, MatmulInput in, int t0, float[] out, int outStride, int count) {
         short[] q = in.q;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
@@ -310,7 +309,7 @@ final class PackedQ4Matrix extends WeightMatrix {
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             long col = off + 2L * G;
-            int xo = b * BLOCK;
+            int xo = t0 * cols + b * BLOCK;
             int xh = xo + 16;
             ShortVector s0 = ShortVector.zero(S_G);
             ShortVector s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
@@ -348,56 +347,56 @@ final class PackedQ4Matrix extends WeightMatrix {
             IntVector i;
             FloatVector dx;
             i = s0.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[b]);
+            dx = FloatVector.broadcast(F, in.qScale[t0 * blocks + b]);
             ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 0 * G))
                     .intoArray(acc, 0 * G);
             ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
                     .fma(dx, FloatVector.fromArray(F, acc, 0 * G + V)).intoArray(acc, 0 * G + V);
             i = s1.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[1 * blocks + b]);
+            dx = FloatVector.broadcast(F, in.qScale[(t0 + 1) * blocks + b]);
             ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 1 * G))
                     .intoArray(acc, 1 * G);
             ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
                     .fma(dx, FloatVector.fromArray(F, acc, 1 * G + V)).intoArray(acc, 1 * G + V);
             i = s2.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[2 * blocks + b]);
+            dx = FloatVector.broadcast(F, in.qScale[(t0 + 2) * blocks + b]);
             ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 2 * G))
                     .intoArray(acc, 2 * G);
             ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
                     .fma(dx, FloatVector.fromArray(F, acc, 2 * G + V)).intoArray(acc, 2 * G + V);
             i = s3.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[3 * blocks + b]);
+            dx = FloatVector.broadcast(F, in.qScale[(t0 + 3) * blocks + b]);
             ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 3 * G))
                     .intoArray(acc, 3 * G);
             ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
                     .fma(dx, FloatVector.fromArray(F, acc, 3 * G + V)).intoArray(acc, 3 * G + V);
             i = s4.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[4 * blocks + b]);
+            dx = FloatVector.broadcast(F, in.qScale[(t0 + 4) * blocks + b]);
             ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 4 * G))
                     .intoArray(acc, 4 * G);
             ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
                     .fma(dx, FloatVector.fromArray(F, acc, 4 * G + V)).intoArray(acc, 4 * G + V);
             i = s5.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[5 * blocks + b]);
+            dx = FloatVector.broadcast(F, in.qScale[(t0 + 5) * blocks + b]);
             ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 5 * G))
                     .intoArray(acc, 5 * G);
             ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
                     .fma(dx, FloatVector.fromArray(F, acc, 5 * G + V)).intoArray(acc, 5 * G + V);
             i = s6.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[6 * blocks + b]);
+            dx = FloatVector.broadcast(F, in.qScale[(t0 + 6) * blocks + b]);
             ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 6 * G))
                     .intoArray(acc, 6 * G);
             ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
                     .fma(dx, FloatVector.fromArray(F, acc, 6 * G + V)).intoArray(acc, 6 * G + V);
             i = s7.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[7 * blocks + b]);
+            dx = FloatVector.broadcast(F, in.qScale[(t0 + 7) * blocks + b]);
             ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 7 * G))
                     .intoArray(acc, 7 * G);
@@ -405,7 +404,7 @@ final class PackedQ4Matrix extends WeightMatrix {
                     .fma(dx, FloatVector.fromArray(F, acc, 7 * G + V)).intoArray(acc, 7 * G + V);
         }
         for (int t = 0; t < 8; t++) {
-            System.arraycopy(acc, t * G, out, t * outStride + g * G, count);
+            System.arraycopy(acc, t * G, out, (t0 + t) * outStride + g * G, count);
         }
     }
 
