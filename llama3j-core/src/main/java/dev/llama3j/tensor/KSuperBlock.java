@@ -79,12 +79,15 @@ final class KSuperBlock {
     }
 
     /**
-     * {@link #addSums} for sums in two parts a sub-block (Q4_K's), with the super-block's row
-     * factors already in {@code f[fo ..]} ({@link #rowFactors}): for the products of several inputs,
-     * which convert the scales and mins once for all of them. Adds
-     * {@code Σj f[j]·dx_j·Σqx − f[8+j]·dx_j·Σxq} to {@code acc[ao .. ao+G)}.
+     * {@link #addSums} with the super-block's row factors already in {@code f[fo ..]}
+     * ({@link #rowFactors}): for the products of several inputs, which convert the scales and mins
+     * once for all of them. Adds {@code Σj f[j]·dx_j·Σqx − f[8+j]·dx_j·Σx} to {@code acc[ao .. ao+G)}.
+     * The sums are Q4_K's: two 16-bit parts a sub-block at {@code sums[so + 2j*G]}, or, when
+     * {@code centered}, one sum of the values less 8 at {@code sums[so + j*G]} (PackedQ4KMatrix's
+     * kernel of eight inputs), and then {@code Σqx = Σ(q−8)x + 8Σx}.
      */
-    static void addScaledSums(float[] f, int fo, short[] sums, int so, MatmulInput in, int qj, float[] acc, int ao) {
+    static void addScaledSums(float[] f, int fo, short[] sums, int so, boolean centered, MatmulInput in, int qj,
+            float[] acc, int ao) {
         float[] qScale = in.qScale;
         int[] qSum = in.qSum;
         // Four sums, so that no chain of dependent FMAs is longer than one a sub-block.
@@ -94,47 +97,23 @@ final class KSuperBlock {
         FloatVector mn1 = sc0;
         for (int j = 0; j < 8; j++) {
             // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
-            IntVector a = ShortVector.fromArray(S_G, sums, so + 2 * j * G).reinterpretAsInts();
-            IntVector b = ShortVector.fromArray(S_G, sums, so + (2 * j + 1) * G).reinterpretAsInts();
-            IntVector s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(b.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-            IntVector s1 = a.lanewise(VectorOperators.ASHR, 16).add(b.lanewise(VectorOperators.ASHR, 16));
-            float dx = qScale[qj + j];
-            FloatVector dxv = FloatVector.broadcast(F, dx);
-            FloatVector sum = FloatVector.broadcast(F, -dx * qSum[qj + j]);
-            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(dxv)
-                    .fma(FloatVector.fromArray(F, f, fo + j * G), sc0);
-            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(dxv)
-                    .fma(FloatVector.fromArray(F, f, fo + j * G + V), sc1);
-            mn0 = FloatVector.fromArray(F, f, fo + (8 + j) * G).fma(sum, mn0);
-            mn1 = FloatVector.fromArray(F, f, fo + (8 + j) * G + V).fma(sum, mn1);
-        }
-        FloatVector.fromArray(F, acc, ao).add(sc0).add(mn0).intoArray(acc, ao);
-        FloatVector.fromArray(F, acc, ao + V).add(sc1).add(mn1).intoArray(acc, ao + V);
-    }
-
-    /**
-     * {@link #addScaledSums} for sums of the values less 8 (PackedQ4KMatrix's kernel of eight inputs),
-     * one 16-bit sum a sub-block at {@code sums[so + j*G]}: since {@code Σqx = Σ(q−8)x + 8Σx}, each
-     * sub-block adds {@code f[j]·(dx_j·Σ(q−8)x + 8·dx_j·Σx) − f[8+j]·dx_j·Σx}.
-     */
-    static void addCenteredSums(float[] f, int fo, short[] sums, int so, MatmulInput in, int qj, float[] acc,
-            int ao) {
-        float[] qScale = in.qScale;
-        int[] qSum = in.qSum;
-        FloatVector sc0 = FloatVector.zero(F);
-        FloatVector sc1 = sc0;
-        FloatVector mn0 = sc0;
-        FloatVector mn1 = sc0;
-        for (int j = 0; j < 8; j++) {
-            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
-            IntVector a = ShortVector.fromArray(S_G, sums, so + j * G).reinterpretAsInts();
-            IntVector s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
-            IntVector s1 = a.lanewise(VectorOperators.ASHR, 16);
+            IntVector s0;
+            IntVector s1;
+            if (centered) {
+                IntVector a = ShortVector.fromArray(S_G, sums, so + j * G).reinterpretAsInts();
+                s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+                s1 = a.lanewise(VectorOperators.ASHR, 16);
+            } else {
+                IntVector a = ShortVector.fromArray(S_G, sums, so + 2 * j * G).reinterpretAsInts();
+                IntVector b = ShortVector.fromArray(S_G, sums, so + (2 * j + 1) * G).reinterpretAsInts();
+                s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(b.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                s1 = a.lanewise(VectorOperators.ASHR, 16).add(b.lanewise(VectorOperators.ASHR, 16));
+            }
             float dx = qScale[qj + j];
             float dxSum = dx * qSum[qj + j];
             FloatVector dxv = FloatVector.broadcast(F, dx);
-            FloatVector eight = FloatVector.broadcast(F, 8 * dxSum);
+            FloatVector eight = FloatVector.broadcast(F, centered ? 8 * dxSum : 0f); // an FMA with 0 is the product
             FloatVector sum = FloatVector.broadcast(F, -dxSum);
             sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight)
                     .fma(FloatVector.fromArray(F, f, fo + j * G), sc0);

@@ -227,7 +227,9 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * first pass keeps addSums: the weights arrive from memory then, and converting the factors
      * there, or multiplying a super-block with every input before the next, read them slower. An
      * odd count's last input goes through {@link #kernel1} (a pass of two with it repeated took
-     * 3 inputs 15-25% longer).
+     * 3 inputs 15-25% longer). With 8 inputs or more and 32 vector registers the first eight take
+     * one pass of {@link #kernel8} instead (256 × 2048, 8 inputs, in the caches 88 → 74-78 µs:
+     * finding 31), which converts the row factors for the passes after it.
      */
     private void kernelMany(int g, MatmulInput in, float[] out, int outStride, int count) {
         int n = in.n();
@@ -256,7 +258,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * each column's nibbles are split once for all eight, less 8 ({@code [-8, 7]}), so that a lane's
      * 32 products of a sub-block fit one 16-bit sum (32 · 8 · 127 = 32,512) and an input needs two
      * sums a column rather than {@link #kernel2}'s four. Converts the super-blocks' row factors into
-     * {@code f}; {@link KSuperBlock#addCenteredSums} adds back the 8 · Σx the centring took away.
+     * {@code f}; {@link KSuperBlock#addScaledSums} adds back the 8 · Σx the centring took away
+     * (docs/SPEED.md, finding 31).
      */
     private void kernel8(int g, MatmulInput in, float[] f, float[] acc) {
         short[] q = in.q;
@@ -319,7 +322,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
             int fo = b * KSuperBlock.FACTORS;
             KSuperBlock.rowFactors(d, off + HEAD, f, fo);
             for (int t = 0; t < 8; t++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addCenteredSums(f, fo, sums, 8 * t * G, in, (t * blocks + b) * 8, acc, t * G);
+                KSuperBlock.addScaledSums(f, fo, sums, 8 * t * G, true, in, (t * blocks + b) * 8, acc, t * G);
             }
         }
     }
@@ -392,7 +395,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     KSuperBlock.rowFactors(d, off + HEAD, f, fo);
                 }
                 for (int i = 0; i < 2; i++) {
-                    KSuperBlock.addScaledSums(f, fo, sums, 16 * i * G, in, ((ta + i) * blocks + b) * 8, acc, (ta + i) * G);
+                    KSuperBlock.addScaledSums(f, fo, sums, 16 * i * G, false, in, ((ta + i) * blocks + b) * 8, acc,
+                            (ta + i) * G);
                 }
             }
         }
