@@ -227,9 +227,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * first pass keeps addSums: the weights arrive from memory then, and converting the factors
      * there, or multiplying a super-block with every input before the next, read them slower. An
      * odd count's last input goes through {@link #kernel1} (a pass of two with it repeated took
-     * 3 inputs 15-25% longer). With 8 inputs or more and 32 vector registers the first eight take
-     * one pass of {@link #kernel8} instead (256 × 2048, 8 inputs, in the caches 88 → 74-78 µs:
-     * finding 31), which converts the row factors for the passes after it.
+     * 3 inputs 15-25% longer). With 4 inputs or more and 32 vector registers the first eight (or
+     * four) take one pass of {@link #kernel8} instead (256 × 2048, in the caches, 8 inputs 88 →
+     * 74-78 µs, 4 inputs 45-54 → 40: finding 31), which converts the row factors for the passes
+     * after it.
      */
     private void kernelMany(int g, MatmulInput in, float[] out, int outStride, int count) {
         int n = in.n();
@@ -238,9 +239,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
         float[] f = n >= 4 ? Scratch.factors(blocks) : null;
         java.util.Arrays.fill(acc, 0, 2 * pairs * G, 0f);
         int first = 0;
-        if (V == 16 && n >= 8) { // the kernel's 16 sums and 8 broadcasts need AVX-512's 32 registers
-            kernel8(g, in, f, acc);
-            first = 8;
+        if (V == 16 && n >= 4) { // the kernel's 16 sums and 8 broadcasts need AVX-512's 32 registers
+            boolean eight = n >= 8;
+            kernel8(g, in, f, acc, eight);
+            first = eight ? 8 : 4;
         }
         for (int t = first; t < 2 * pairs; t += 2) {
             kernel2(g, in, t, f, acc);
@@ -254,14 +256,14 @@ final class PackedQ4KMatrix extends WeightMatrix {
     }
 
     /**
-     * Inputs 0 to 7 times group {@code g}, into {@code acc[0 .. 8G)}, in one pass over the weights:
-     * each column's nibbles are split once for all eight, less 8 ({@code [-8, 7]}), so that a lane's
+     * Inputs 0 to 7, or 0 to 3 unless {@code eight}, times group {@code g}, into {@code acc[0 ..)}, in
+     * one pass over the weights: each column's nibbles are split once for all of them, less 8 ({@code [-8, 7]}), so that a lane's
      * 32 products of a sub-block fit one 16-bit sum (32 · 8 · 127 = 32,512) and an input needs two
      * sums a column rather than {@link #kernel2}'s four. Converts the super-blocks' row factors into
      * {@code f}; {@link KSuperBlock#addScaledSums} adds back the 8 · Σx the centring took away
      * (docs/SPEED.md, finding 31).
      */
-    private void kernel8(int g, MatmulInput in, float[] f, float[] acc) {
+    private void kernel8(int g, MatmulInput in, float[] f, float[] acc, boolean eight) {
         short[] q = in.q;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
@@ -291,14 +293,16 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     h2 = hi.mul(ShortVector.broadcast(S_G, q[c2 + e])).add(h2);
                     l3 = lo.mul(ShortVector.broadcast(S_G, q[c3 + a])).add(l3);
                     h3 = hi.mul(ShortVector.broadcast(S_G, q[c3 + e])).add(h3);
-                    l4 = lo.mul(ShortVector.broadcast(S_G, q[c4 + a])).add(l4);
-                    h4 = hi.mul(ShortVector.broadcast(S_G, q[c4 + e])).add(h4);
-                    l5 = lo.mul(ShortVector.broadcast(S_G, q[c5 + a])).add(l5);
-                    h5 = hi.mul(ShortVector.broadcast(S_G, q[c5 + e])).add(h5);
-                    l6 = lo.mul(ShortVector.broadcast(S_G, q[c6 + a])).add(l6);
-                    h6 = hi.mul(ShortVector.broadcast(S_G, q[c6 + e])).add(h6);
-                    l7 = lo.mul(ShortVector.broadcast(S_G, q[c7 + a])).add(l7);
-                    h7 = hi.mul(ShortVector.broadcast(S_G, q[c7 + e])).add(h7);
+                    if (eight) {
+                        l4 = lo.mul(ShortVector.broadcast(S_G, q[c4 + a])).add(l4);
+                        h4 = hi.mul(ShortVector.broadcast(S_G, q[c4 + e])).add(h4);
+                        l5 = lo.mul(ShortVector.broadcast(S_G, q[c5 + a])).add(l5);
+                        h5 = hi.mul(ShortVector.broadcast(S_G, q[c5 + e])).add(h5);
+                        l6 = lo.mul(ShortVector.broadcast(S_G, q[c6 + a])).add(l6);
+                        h6 = hi.mul(ShortVector.broadcast(S_G, q[c6 + e])).add(h6);
+                        l7 = lo.mul(ShortVector.broadcast(S_G, q[c7 + a])).add(l7);
+                        h7 = hi.mul(ShortVector.broadcast(S_G, q[c7 + e])).add(h7);
+                    }
                 }
                 // Input t's sub-block j at sums[(8t + j)·G].
                 int j = 2 * c;
@@ -310,18 +314,20 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 h2.intoArray(sums, (17 + j) * G);
                 l3.intoArray(sums, (24 + j) * G);
                 h3.intoArray(sums, (25 + j) * G);
-                l4.intoArray(sums, (32 + j) * G);
-                h4.intoArray(sums, (33 + j) * G);
-                l5.intoArray(sums, (40 + j) * G);
-                h5.intoArray(sums, (41 + j) * G);
-                l6.intoArray(sums, (48 + j) * G);
-                h6.intoArray(sums, (49 + j) * G);
-                l7.intoArray(sums, (56 + j) * G);
-                h7.intoArray(sums, (57 + j) * G);
+                if (eight) {
+                    l4.intoArray(sums, (32 + j) * G);
+                    h4.intoArray(sums, (33 + j) * G);
+                    l5.intoArray(sums, (40 + j) * G);
+                    h5.intoArray(sums, (41 + j) * G);
+                    l6.intoArray(sums, (48 + j) * G);
+                    h6.intoArray(sums, (49 + j) * G);
+                    l7.intoArray(sums, (56 + j) * G);
+                    h7.intoArray(sums, (57 + j) * G);
+                }
             }
             int fo = b * KSuperBlock.FACTORS;
             KSuperBlock.rowFactors(d, off + HEAD, f, fo);
-            for (int t = 0; t < 8; t++) { // one call site: C2 inlines at most one copy
+            for (int t = 0; t < (eight ? 8 : 4); t++) { // one call site: C2 inlines at most one copy
                 KSuperBlock.addScaledSums(f, fo, sums, 8 * t * G, true, in, (t * blocks + b) * 8, acc, t * G);
             }
         }

@@ -136,8 +136,8 @@ final class PackedQ4Matrix extends WeightMatrix {
         for (int g = r0 / G; g * G < r1; g++) {
             int count = Math.min(G, rows - g * G);
             int t = 0;
-            for (; V == 16 && t + 8 <= n; t += 8) { // the kernel's 8 sums need AVX-512's 32 registers beside the rest
-                kernel8(g, in, t, out, outStride, count);
+            for (; V == 16 && t + 4 <= n; t += t + 8 <= n ? 8 : 4) { // its sums need AVX-512's 32 registers
+                kernel8(g, in, t, t + 8 <= n, out, outStride, count);
             }
             for (; t + 2 <= n; t += 2) {
                 kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
@@ -292,18 +292,20 @@ final class PackedQ4Matrix extends WeightMatrix {
     }
 
     /**
-     * Inputs {@code [t0, t0 + 8)} times group {@code g}, input {@code t}'s rows at
-     * {@code out[t·outStride + g·G]}, in one pass over the weights: each column's nibbles are split
-     * once for all eight, less 8 (the Q4_0 value itself, in {@code [-8, 7]}), so that a lane's 32
-     * products of a block fit one 16-bit sum (32 · 8 · 127 = 32,512): one sum an input and block where
-     * {@link #kernel2} keeps two, and no offset to subtract (docs/SPEED.md, finding 31).
+     * Inputs {@code [t0, t0 + 8)}, or {@code [t0, t0 + 4)} unless {@code eight}, times group
+     * {@code g}, input {@code t}'s rows at {@code out[t·outStride + g·G]}, in one pass over the
+     * weights: each column's nibbles are split once for all of them, less 8 (the Q4_0 value itself,
+     * in {@code [-8, 7]}), so that a lane's 32 products of a block fit one 16-bit sum
+     * (32 · 8 · 127 = 32,512): one sum an input and block where {@link #kernel2} keeps two, and no
+     * offset to subtract (docs/SPEED.md, finding 31).
      */
-    private void kernel8(int g, MatmulInput in, int t0, float[] out, int outStride, int count) {
+    private void kernel8(int g, MatmulInput in, int t0, boolean eight, float[] out, int outStride, int count) {
         short[] q = in.q;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         float[] acc = Scratch.acc(8); // 16 fp32 totals: no room for them in registers beside the sums
-        java.util.Arrays.fill(acc, 0, 8 * G, 0f);
+        short[] sums = Scratch.sums();
+        java.util.Arrays.fill(acc, 0, (eight ? 8 : 4) * G, 0f);
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int c1 = cols, c2 = 2 * cols, c3 = 3 * cols, c4 = 4 * cols, c5 = 5 * cols, c6 = 6 * cols, c7 = 7 * cols;
         for (int b = 0; b < blocks; b++) {
@@ -331,79 +333,42 @@ final class PackedQ4Matrix extends WeightMatrix {
                 s2 = l.mul(ShortVector.broadcast(S_G, q[c2 + a])).add(h.mul(u2)).add(s2);
                 ShortVector u3 = ShortVector.broadcast(S_G, q[c3 + e]);
                 s3 = l.mul(ShortVector.broadcast(S_G, q[c3 + a])).add(h.mul(u3)).add(s3);
-                ShortVector u4 = ShortVector.broadcast(S_G, q[c4 + e]);
-                s4 = l.mul(ShortVector.broadcast(S_G, q[c4 + a])).add(h.mul(u4)).add(s4);
-                ShortVector u5 = ShortVector.broadcast(S_G, q[c5 + e]);
-                s5 = l.mul(ShortVector.broadcast(S_G, q[c5 + a])).add(h.mul(u5)).add(s5);
-                ShortVector u6 = ShortVector.broadcast(S_G, q[c6 + e]);
-                s6 = l.mul(ShortVector.broadcast(S_G, q[c6 + a])).add(h.mul(u6)).add(s6);
-                ShortVector u7 = ShortVector.broadcast(S_G, q[c7 + e]);
-                s7 = l.mul(ShortVector.broadcast(S_G, q[c7 + a])).add(h.mul(u7)).add(s7);
+                if (eight) {
+                    ShortVector u4 = ShortVector.broadcast(S_G, q[c4 + e]);
+                    s4 = l.mul(ShortVector.broadcast(S_G, q[c4 + a])).add(h.mul(u4)).add(s4);
+                    ShortVector u5 = ShortVector.broadcast(S_G, q[c5 + e]);
+                    s5 = l.mul(ShortVector.broadcast(S_G, q[c5 + a])).add(h.mul(u5)).add(s5);
+                    ShortVector u6 = ShortVector.broadcast(S_G, q[c6 + e]);
+                    s6 = l.mul(ShortVector.broadcast(S_G, q[c6 + a])).add(h.mul(u6)).add(s6);
+                    ShortVector u7 = ShortVector.broadcast(S_G, q[c7 + e]);
+                    s7 = l.mul(ShortVector.broadcast(S_G, q[c7 + a])).add(h.mul(u7)).add(s7);
+                }
             }
-            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+            s0.intoArray(sums, 0);
+            s1.intoArray(sums, G);
+            s2.intoArray(sums, 2 * G);
+            s3.intoArray(sums, 3 * G);
+            if (eight) {
+                s4.intoArray(sums, 4 * G);
+                s5.intoArray(sums, 5 * G);
+                s6.intoArray(sums, 6 * G);
+                s7.intoArray(sums, 7 * G);
+            }
             Halves.widen(d, off, scales, 0, normalScales);
             FloatVector w0 = FloatVector.fromArray(F, scales, 0);
             FloatVector w1 = FloatVector.fromArray(F, scales, V);
-            IntVector i;
-            FloatVector dx;
-            i = s0.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[t0 * blocks + b]);
-            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 0 * G))
-                    .intoArray(acc, 0 * G);
-            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
-                    .fma(dx, FloatVector.fromArray(F, acc, 0 * G + V)).intoArray(acc, 0 * G + V);
-            i = s1.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[(t0 + 1) * blocks + b]);
-            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 1 * G))
-                    .intoArray(acc, 1 * G);
-            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
-                    .fma(dx, FloatVector.fromArray(F, acc, 1 * G + V)).intoArray(acc, 1 * G + V);
-            i = s2.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[(t0 + 2) * blocks + b]);
-            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 2 * G))
-                    .intoArray(acc, 2 * G);
-            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
-                    .fma(dx, FloatVector.fromArray(F, acc, 2 * G + V)).intoArray(acc, 2 * G + V);
-            i = s3.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[(t0 + 3) * blocks + b]);
-            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 3 * G))
-                    .intoArray(acc, 3 * G);
-            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
-                    .fma(dx, FloatVector.fromArray(F, acc, 3 * G + V)).intoArray(acc, 3 * G + V);
-            i = s4.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[(t0 + 4) * blocks + b]);
-            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 4 * G))
-                    .intoArray(acc, 4 * G);
-            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
-                    .fma(dx, FloatVector.fromArray(F, acc, 4 * G + V)).intoArray(acc, 4 * G + V);
-            i = s5.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[(t0 + 5) * blocks + b]);
-            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 5 * G))
-                    .intoArray(acc, 5 * G);
-            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
-                    .fma(dx, FloatVector.fromArray(F, acc, 5 * G + V)).intoArray(acc, 5 * G + V);
-            i = s6.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[(t0 + 6) * blocks + b]);
-            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 6 * G))
-                    .intoArray(acc, 6 * G);
-            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
-                    .fma(dx, FloatVector.fromArray(F, acc, 6 * G + V)).intoArray(acc, 6 * G + V);
-            i = s7.reinterpretAsInts();
-            dx = FloatVector.broadcast(F, in.qScale[(t0 + 7) * blocks + b]);
-            ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, 7 * G))
-                    .intoArray(acc, 7 * G);
-            ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
-                    .fma(dx, FloatVector.fromArray(F, acc, 7 * G + V)).intoArray(acc, 7 * G + V);
+            for (int t = 0; t < (eight ? 8 : 4); t++) {
+                // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+                IntVector i = ShortVector.fromArray(S_G, sums, t * G).reinterpretAsInts();
+                FloatVector dx = FloatVector.broadcast(F, in.qScale[(t0 + t) * blocks + b]);
+                ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .convertShape(VectorOperators.I2F, F, 0)).mul(w0).fma(dx, FloatVector.fromArray(F, acc, t * G))
+                        .intoArray(acc, t * G);
+                ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).mul(w1)
+                        .fma(dx, FloatVector.fromArray(F, acc, t * G + V)).intoArray(acc, t * G + V);
+            }
         }
-        for (int t = 0; t < 8; t++) {
+        for (int t = 0; t < (eight ? 8 : 4); t++) {
             System.arraycopy(acc, t * G, out, (t0 + t) * outStride + g * G, count);
         }
     }
