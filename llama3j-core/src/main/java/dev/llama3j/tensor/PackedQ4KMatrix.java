@@ -227,8 +227,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * first pass keeps addSums: the weights arrive from memory then, and converting the factors
      * there, or multiplying a super-block with every input before the next, read them slower. An
      * odd count's last input goes through {@link #kernel1} (a pass of two with it repeated took
-     * 3 inputs 15-25% longer). With 4 inputs or more and 32 vector registers the first eight (or
-     * four) take one pass of {@link #kernel8} instead (256 × 2048, in the caches, 8 inputs 88 →
+     * 3 inputs 15-25% longer). With 4 inputs or more, the integer kernels' tuning and 32 vector
+     * registers the first eight (or four) take one pass of {@link #kernel8} instead (256 × 2048, in the caches, 8 inputs 88 →
      * 74-78 µs, 4 inputs 45-54 → 40: finding 31), which converts the row factors for the passes
      * after it.
      */
@@ -239,7 +239,9 @@ final class PackedQ4KMatrix extends WeightMatrix {
         float[] f = n >= 4 ? Scratch.factors(blocks) : null;
         java.util.Arrays.fill(acc, 0, 2 * pairs * G, 0f);
         int first = 0;
-        if (V == 16 && n >= 4) { // the kernel's 16 sums and 8 broadcasts need AVX-512's 32 registers
+        // With the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep kernel2, as measured there)
+        // and AVX-512's 32 registers for the kernel's 16 sums and their broadcasts.
+        if (!fusedColumns && V == 16 && n >= 4) {
             boolean eight = n >= 8;
             kernel8(g, in, f, acc, eight);
             first = eight ? 8 : 4;

@@ -136,7 +136,9 @@ final class PackedQ4Matrix extends WeightMatrix {
         for (int g = r0 / G; g * G < r1; g++) {
             int count = Math.min(G, rows - g * G);
             int t = 0;
-            for (; V == 16 && t + 4 <= n; t += t + 8 <= n ? 8 : 4) { // its sums need AVX-512's 32 registers
+            // With the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep kernel2, as measured
+            // there) and AVX-512's 32 registers for its sums.
+            for (; !fusedColumns && V == 16 && t + 4 <= n; t += t + 8 <= n ? 8 : 4) {
                 kernel8(g, in, t, t + 8 <= n, out, outStride, count);
             }
             for (; t + 2 <= n; t += 2) {
