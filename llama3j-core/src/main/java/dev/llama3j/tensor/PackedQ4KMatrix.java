@@ -228,9 +228,9 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * there, or multiplying a super-block with every input before the next, read them slower. An
      * odd count's last input goes through {@link #kernel1} (a pass of two with it repeated took
      * 3 inputs 15-25% longer). With 4 inputs or more, the integer kernels' tuning and 32 vector
-     * registers the first eight (or four) take one pass of {@link #kernel8} instead (256 × 2048, in the caches, 8 inputs 88 →
-     * 74-78 µs, 4 inputs 45-54 → 40: finding 31), which converts the row factors for the passes
-     * after it.
+     * registers the first eight (or four) take one pass of {@link #kernel8} instead (256 × 2048, in
+     * the caches, 8 inputs 88 → 74-78 µs, 4 inputs 45-54 → 40: finding 31), which converts the row
+     * factors for the passes after it.
      */
     private void kernelMany(int g, MatmulInput in, float[] out, int outStride, int count) {
         int n = in.n();
