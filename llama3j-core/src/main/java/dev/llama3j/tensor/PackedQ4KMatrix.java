@@ -261,9 +261,9 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * Inputs 0 to 7, or 0 to 3 unless {@code eight}, times group {@code g}, into {@code acc[0 ..)}, in
      * one pass over the weights: each column's nibbles are split once for all of them, less 8
      * ({@code [-8, 7]}), so that a lane's 32 products of a sub-block fit one 16-bit sum
-     * (32 · 8 · 127 = 32,512) and an input needs two sums a column rather than {@link #kernel2}'s four. Converts the super-blocks' row factors into
-     * {@code f}; {@link KSuperBlock#addScaledSums} adds back the 8 · Σx the centring took away
-     * (docs/SPEED.md, finding 31).
+     * (32 · 8 · 127 = 32,512) and an input needs two sums a column rather than {@link #kernel2}'s
+     * four. Converts the super-blocks' row factors into {@code f}; {@link KSuperBlock#addScaledSums}
+     * adds back the 8 · Σx the centring took away (docs/SPEED.md, finding 31).
      */
     private void kernel8(int g, MatmulInput in, float[] f, float[] acc, boolean eight) {
         short[] q = in.q;
