@@ -115,7 +115,9 @@ class PackedMatrixTest {
         // kernels for many inputs, or two streams and the fp32 columns).
         KernelTuning[] tunings = {new KernelTuning(1, false), new KernelTuning(2, true)};
         // With the first tuning and 512-bit vectors, from 20 inputs (Q4_0) or 12 (Q4_K) the integer GEMM
-        // (IntGemm): tiles of 12 tokens, the last of 8 or 4 (20 = 12 + 8, 37 = 36 + 1, 44 = 36 + 8).
+        // (IntGemm): tiles of 12 tokens, the last of 8 or 4 (20 = 12 + 8, 37 = 36 + 1, 44 = 36 + 8); below
+        // that, from 4 inputs, Q4_0's and Q4_K's kernel8, eight inputs a pass and then four (5 = 4 + 1,
+        // 7 = 4 + 2 + 1, 10 = 8 + 2, 13 = 8 + 4 + 1, 16 = 8 + 8), the rest two or one at a time.
         for (int[] c : new int[][] {{1, 0}, {1, 1}, {2, 0}, {3, 0}, {3, 1}, {5, 0}, {7, 0}, {8, 0}, {8, 1},
             {10, 0}, {13, 0}, {16, 0}, {16, 1}, {17, 0}, {17, 1}, {20, 0}, {33, 0}, {33, 1}, {37, 0}, {44, 0},
             {48, 0}}) {
