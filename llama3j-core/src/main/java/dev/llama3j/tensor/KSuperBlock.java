@@ -82,12 +82,10 @@ final class KSuperBlock {
      * {@link #addSums} with the super-block's row factors already in {@code f[fo ..]}
      * ({@link #rowFactors}): for the products of several inputs, which convert the scales and mins
      * once for all of them. Adds {@code Σj f[j]·dx_j·Σqx − f[8+j]·dx_j·Σx} to {@code acc[ao .. ao+G)}.
-     * The sums are Q4_K's: two 16-bit parts a sub-block at {@code sums[so + 2j*G]}, or, when
-     * {@code centered}, one sum of the values less 8 at {@code sums[so + j*G]} (PackedQ4KMatrix's
-     * kernel of eight inputs), and then {@code Σqx = Σ(q−8)x + 8Σx}.
+     * The sums are Q4_K's centred ones (addSums' {@code centered}): one 16-bit sum of the values less
+     * 8 a sub-block at {@code sums[so + j*G]}, and {@code Σqx = Σ(q−8)x + 8Σx}.
      */
-    static void addScaledSums(float[] f, int fo, short[] sums, int so, boolean centered, MatmulInput in, int qj,
-            float[] acc, int ao) {
+    static void addScaledSums(float[] f, int fo, short[] sums, int so, MatmulInput in, int qj, float[] acc, int ao) {
         float[] qScale = in.qScale;
         int[] qSum = in.qSum;
         // Four sums, so that no chain of dependent FMAs is longer than one a sub-block.
@@ -97,23 +95,13 @@ final class KSuperBlock {
         FloatVector mn1 = sc0;
         for (int j = 0; j < 8; j++) {
             // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
-            IntVector s0;
-            IntVector s1;
-            if (centered) {
-                IntVector a = ShortVector.fromArray(S_G, sums, so + j * G).reinterpretAsInts();
-                s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
-                s1 = a.lanewise(VectorOperators.ASHR, 16);
-            } else {
-                IntVector a = ShortVector.fromArray(S_G, sums, so + 2 * j * G).reinterpretAsInts();
-                IntVector b = ShortVector.fromArray(S_G, sums, so + (2 * j + 1) * G).reinterpretAsInts();
-                s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(b.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                s1 = a.lanewise(VectorOperators.ASHR, 16).add(b.lanewise(VectorOperators.ASHR, 16));
-            }
+            IntVector a = ShortVector.fromArray(S_G, sums, so + j * G).reinterpretAsInts();
+            IntVector s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+            IntVector s1 = a.lanewise(VectorOperators.ASHR, 16);
             float dx = qScale[qj + j];
             float dxSum = dx * qSum[qj + j];
             FloatVector dxv = FloatVector.broadcast(F, dx);
-            FloatVector eight = FloatVector.broadcast(F, centered ? 8 * dxSum : 0f); // an FMA with 0 is the product
+            FloatVector eight = FloatVector.broadcast(F, 8 * dxSum);
             FloatVector sum = FloatVector.broadcast(F, -dxSum);
             sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight)
                     .fma(FloatVector.fromArray(F, f, fo + j * G), sc0);
@@ -132,13 +120,17 @@ final class KSuperBlock {
      * small enough not to overflow) at {@code sums[so + (parts*j + k)*G]}, in Halves' interleaved
      * row order. They are widened and added as ints, times the sub-block scales and the input
      * block's scale, plus the mins times minus the input block's sum; d and dmin are applied once.
+     * When {@code centered} (Q4_K's kernels), the one part of a sub-block is {@code Σ(q−8)·x}: the
+     * kernel started the sum at {@code -8·Σx}, since {@code Σq·x} (up to 32 · 15 · 127) wraps past
+     * 16 bits and {@code Σ(q−8)·x} (at most 32 · 8 · 127) does not, and {@code 8·Σx} is added back
+     * here in the FMA that scales the sum.
      *
      * @param qj index of the input's quantization block of the super-block's first sub-block
      * @param dd room for the rows' d and dmin (2G floats; the caller's {@link Scratch#scales()}, taken
      *     once per group rather than once per super-block: the thread-local lookup was 1-2% of a token)
      */
-    static void addSums(MemorySegment d, long off, short[] sums, int so, int parts, MatmulInput in, int qj,
-            float[] acc, int ao, float[] dd) {
+    static void addSums(MemorySegment d, long off, short[] sums, int so, int parts, boolean centered, MatmulInput in,
+            int qj, float[] acc, int ao, float[] dd) {
         float[] qScale = in.qScale;
         int[] qSum = in.qSum;
         FloatVector sc0 = FloatVector.zero(F);
@@ -174,10 +166,12 @@ final class KSuperBlock {
                 min1 = (FloatVector) mb.convertShape(VectorOperators.B2F, F, 1);
             }
             float dx = qScale[qj + j];
+            float dxSum = dx * qSum[qj + j];
             FloatVector dxv = FloatVector.broadcast(F, dx);
-            FloatVector sum = FloatVector.broadcast(F, -dx * qSum[qj + j]);
-            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(dxv).fma(scale0, sc0);
-            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(dxv).fma(scale1, sc1);
+            FloatVector eight = FloatVector.broadcast(F, centered ? 8 * dxSum : 0f); // an FMA with 0 is the product
+            FloatVector sum = FloatVector.broadcast(F, -dxSum);
+            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight).fma(scale0, sc0);
+            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight).fma(scale1, sc1);
             mn0 = min0.fma(sum, mn0);
             mn1 = min1.fma(sum, mn1);
         }

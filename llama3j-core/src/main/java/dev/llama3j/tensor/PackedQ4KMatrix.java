@@ -45,7 +45,6 @@ final class PackedQ4KMatrix extends WeightMatrix {
     private static final ShortVector FOUR = ShortVector.broadcast(S_G, (short) 4);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
-    private static final ShortVector EIGHT = ShortVector.broadcast(S_G, (short) 8);
 
     private final int blocks;
     /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
@@ -166,6 +165,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;
+        int[] qSum = in.qSum;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] acc = Scratch.acc(1);
@@ -181,34 +181,26 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     int b = i + s * half;
                     long col = base + (long) b * GROUP_BLOCK_BYTES + VALUES + (long) c * SUB * G;
                     int xo = x0 + b * BLOCK + c * 2 * SUB;
-                    ShortVector lo0 = ShortVector.zero(S_G);
-                    ShortVector lo1 = lo0;
-                    ShortVector hi0 = lo0;
-                    ShortVector hi1 = lo0;
-                    for (int p = 0; p < 16; p++) {
+                    // Sub-block 2c from the low nibbles, 2c + 1 from the high ones, each one 16-bit
+                    // sum of 32 products that starts at -8·Σx: see addSums' centered form.
+                    int qj = (t * blocks + b) * 8 + 2 * c;
+                    ShortVector lo = ShortVector.broadcast(S_G, (short) (-8 * qSum[qj]));
+                    ShortVector hi = ShortVector.broadcast(S_G, (short) (-8 * qSum[qj + 1]));
+                    for (int p = 0; p < SUB; p++) {
                         ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                        lo0 = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo0);
-                        hi0 = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi0);
+                        lo = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo);
+                        hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi);
                     }
-                    for (int p = 16; p < 32; p++) {
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                        lo1 = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo1);
-                        hi1 = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi1);
-                    }
-                    // Sub-block 2c from the low nibbles, 2c + 1 from the high ones; two halves each;
-                    // stream s's super-block in sums[16·G·s ...).
-                    int so = 16 * G * s;
-                    lo0.intoArray(sums, so + 4 * c * G);
-                    lo1.intoArray(sums, so + (4 * c + 1) * G);
-                    hi0.intoArray(sums, so + (4 * c + 2) * G);
-                    hi1.intoArray(sums, so + (4 * c + 3) * G);
+                    // Stream s's super-block in sums[8·G·s ...).
+                    int so = 8 * G * s;
+                    lo.intoArray(sums, so + 2 * c * G);
+                    hi.intoArray(sums, so + (2 * c + 1) * G);
                 }
             }
             for (int s = 0; s < pair; s++) { // one call site: C2 inlines at most one copy
                 int b = i + s * half;
-                KSuperBlock.addSums(d, base + (long) b * GROUP_BLOCK_BYTES + HEAD, sums, 16 * G * s, 2, in,
+                KSuperBlock.addSums(d, base + (long) b * GROUP_BLOCK_BYTES + HEAD, sums, 8 * G * s, 1, true, in,
                         (t * blocks + b) * 8, acc, 0, dd);
             }
         }
@@ -259,14 +251,14 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     /**
      * Inputs 0 to 7, or 0 to 3 unless {@code eight}, times group {@code g}, into {@code acc[0 ..)}, in
-     * one pass over the weights: each column's nibbles are split once for all of them, less 8
-     * ({@code [-8, 7]}), so that a lane's 32 products of a sub-block fit one 16-bit sum
-     * (32 · 8 · 127 = 32,512) and an input needs two sums a column rather than {@link #kernel2}'s
-     * four. Converts the super-blocks' row factors into {@code f}; {@link KSuperBlock#addScaledSums}
-     * adds back the 8 · Σx the centring took away (docs/SPEED.md, finding 31).
+     * one pass over the weights: each column's nibbles are split once for all of them (docs/SPEED.md,
+     * finding 31), and each input's two sums of a column (one a sub-block, from {@code -8·Σx} as in
+     * {@link #kernel1}) take them. Converts the super-blocks' row factors into {@code f};
+     * {@link KSuperBlock#addScaledSums} adds back the 8 · Σx.
      */
     private void kernel8(int g, MatmulInput in, float[] f, float[] acc, boolean eight) {
         short[] q = in.q;
+        int[] qSum = in.qSum;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -277,14 +269,33 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 long col = off + VALUES + (long) c * SUB * G;
                 int xl = b * BLOCK + c * 2 * SUB;
                 int xh = xl + SUB;
-                ShortVector l0 = ShortVector.zero(S_G);
-                ShortVector h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+                // Each sum starts at -8·Σx, as kernel1's.
+                int qj = b * 8 + 2 * c;
+                int st = blocks * 8;
+                ShortVector l0 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qj]));
+                ShortVector h0 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qj + 1]));
+                ShortVector l1 = ShortVector.broadcast(S_G, (short) (-8 * qSum[st + qj]));
+                ShortVector h1 = ShortVector.broadcast(S_G, (short) (-8 * qSum[st + qj + 1]));
+                ShortVector l2 = ShortVector.broadcast(S_G, (short) (-8 * qSum[2 * st + qj]));
+                ShortVector h2 = ShortVector.broadcast(S_G, (short) (-8 * qSum[2 * st + qj + 1]));
+                ShortVector l3 = ShortVector.broadcast(S_G, (short) (-8 * qSum[3 * st + qj]));
+                ShortVector h3 = ShortVector.broadcast(S_G, (short) (-8 * qSum[3 * st + qj + 1]));
                 ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
+                if (eight) {
+                    l4 = ShortVector.broadcast(S_G, (short) (-8 * qSum[4 * st + qj]));
+                    h4 = ShortVector.broadcast(S_G, (short) (-8 * qSum[4 * st + qj + 1]));
+                    l5 = ShortVector.broadcast(S_G, (short) (-8 * qSum[5 * st + qj]));
+                    h5 = ShortVector.broadcast(S_G, (short) (-8 * qSum[5 * st + qj + 1]));
+                    l6 = ShortVector.broadcast(S_G, (short) (-8 * qSum[6 * st + qj]));
+                    h6 = ShortVector.broadcast(S_G, (short) (-8 * qSum[6 * st + qj + 1]));
+                    l7 = ShortVector.broadcast(S_G, (short) (-8 * qSum[7 * st + qj]));
+                    h7 = ShortVector.broadcast(S_G, (short) (-8 * qSum[7 * st + qj + 1]));
+                }
                 for (int p = 0; p < SUB; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                    ShortVector lo = v.and(LOW_NIBBLE).sub(EIGHT);
-                    ShortVector hi = v.lanewise(VectorOperators.LSHR, FOUR).sub(EIGHT);
+                    ShortVector lo = v.and(LOW_NIBBLE);
+                    ShortVector hi = v.lanewise(VectorOperators.LSHR, FOUR);
                     int a = xl + p;
                     int e = xh + p;
                     l0 = lo.mul(ShortVector.broadcast(S_G, q[a])).add(l0);
@@ -330,7 +341,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
             int fo = b * KSuperBlock.FACTORS;
             KSuperBlock.rowFactors(d, off + HEAD, f, fo);
             for (int t = 0; t < (eight ? 8 : 4); t++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addScaledSums(f, fo, sums, 8 * t * G, true, in, (t * blocks + b) * 8, acc, t * G);
+                KSuperBlock.addScaledSums(f, fo, sums, 8 * t * G, in, (t * blocks + b) * 8, acc, t * G);
             }
         }
     }
@@ -343,6 +354,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
      */
     private void kernel2(int g, MatmulInput in, int ta, float[] f, float[] acc) {
         short[] q = in.q;
+        int[] qSum = in.qSum;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] dd = Scratch.scales();
@@ -355,47 +367,32 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 long col = off + VALUES + (long) c * SUB * G;
                 int xa = xa0 + b * BLOCK + c * 2 * SUB;
                 int xb = xb0 + b * BLOCK + c * 2 * SUB;
-                ShortVector loA0 = ShortVector.zero(S_G);
-                ShortVector loA1 = loA0;
-                ShortVector hiA0 = loA0;
-                ShortVector hiA1 = loA0;
-                ShortVector loB0 = loA0;
-                ShortVector loB1 = loA0;
-                ShortVector hiB0 = loA0;
-                ShortVector hiB1 = loA0;
-                for (int p = 0; p < 16; p++) {
+                // Each sum starts at -8·Σx, as kernel1's.
+                int qa = (ta * blocks + b) * 8 + 2 * c;
+                int qb = qa + blocks * 8;
+                ShortVector loA = ShortVector.broadcast(S_G, (short) (-8 * qSum[qa]));
+                ShortVector hiA = ShortVector.broadcast(S_G, (short) (-8 * qSum[qa + 1]));
+                ShortVector loB = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb]));
+                ShortVector hiB = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 1]));
+                for (int p = 0; p < SUB; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                     ShortVector lo = v.and(LOW_NIBBLE);
                     ShortVector hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
-                    loA0 = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA0);
-                    hiA0 = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA0);
-                    loB0 = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB0);
-                    hiB0 = hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB0);
+                    loA = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA);
+                    hiA = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA);
+                    loB = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB);
+                    hiB = hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB);
                 }
-                for (int p = 16; p < 32; p++) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                    ShortVector lo = v.and(LOW_NIBBLE);
-                    ShortVector hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
-                    loA1 = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA1);
-                    hiA1 = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA1);
-                    loB1 = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB1);
-                    hiB1 = hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB1);
-                }
-                loA0.intoArray(sums, 4 * c * G);
-                loA1.intoArray(sums, (4 * c + 1) * G);
-                hiA0.intoArray(sums, (4 * c + 2) * G);
-                hiA1.intoArray(sums, (4 * c + 3) * G);
-                loB0.intoArray(sums, (16 + 4 * c) * G);
-                loB1.intoArray(sums, (16 + 4 * c + 1) * G);
-                hiB0.intoArray(sums, (16 + 4 * c + 2) * G);
-                hiB1.intoArray(sums, (16 + 4 * c + 3) * G);
+                loA.intoArray(sums, 2 * c * G);
+                hiA.intoArray(sums, (2 * c + 1) * G);
+                loB.intoArray(sums, (8 + 2 * c) * G);
+                hiB.intoArray(sums, (9 + 2 * c) * G);
             }
             int fo = b * KSuperBlock.FACTORS;
             if (f == null || ta == 0) {
                 for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                    KSuperBlock.addSums(d, off + HEAD, sums, 16 * i * G, 2, in, ((ta + i) * blocks + b) * 8, acc,
+                    KSuperBlock.addSums(d, off + HEAD, sums, 8 * i * G, 1, true, in, ((ta + i) * blocks + b) * 8, acc,
                             (ta + i) * G, dd);
                 }
             } else {
@@ -403,7 +400,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     KSuperBlock.rowFactors(d, off + HEAD, f, fo);
                 }
                 for (int i = 0; i < 2; i++) {
-                    KSuperBlock.addScaledSums(f, fo, sums, 16 * i * G, false, in, ((ta + i) * blocks + b) * 8, acc,
+                    KSuperBlock.addScaledSums(f, fo, sums, 8 * i * G, in, ((ta + i) * blocks + b) * 8, acc,
                             (ta + i) * G);
                 }
             }

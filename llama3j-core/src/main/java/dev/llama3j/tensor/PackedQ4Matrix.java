@@ -108,7 +108,6 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
-    private static final ShortVector EIGHT = ShortVector.broadcast(S_G, (short) 8);
 
     static final int FUSED_MIN_TOKENS = 8;
     static final int FUSED_MAX_TOKENS = 32;
@@ -166,30 +165,21 @@ final class PackedQ4Matrix extends WeightMatrix {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             long col = off + 2L * G;
             int xo = (qb + b) * BLOCK;
-            ShortVector lo = ShortVector.zero(S_G);
-            ShortVector hi = lo;
-            for (int p = 0; p < 8; p++) {
+            // One 16-bit sum of the block's 32 products: the nibbles are stored as value + 8, so it
+            // starts at -8·Σx, and Σ(value)·x fits 16 bits (32·8·127) though Σ(value + 8)·x may not:
+            // the adds wrap, and the sum ends exact.
+            ShortVector sum = ShortVector.broadcast(S_G, (short) (-8 * in.qSum[qb + b]));
+            for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector u = ShortVector.broadcast(S_G, q[xo + p + 16]); // first: see kernel8
-                lo = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
-                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(u)).add(lo);
+                sum = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
+                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(u)).add(sum);
             }
-            for (int p = 8; p < 16; p++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                ShortVector u = ShortVector.broadcast(S_G, q[xo + p + 16]); // first: see kernel8
-                hi = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
-                        .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(u)).add(hi);
-            }
-            // Nibbles are stored as value + 8: subtract 8 × (sum of the block's inputs). Each 32-bit
-            // lane holds row i's sums in its low half and row V+i's in its high half.
-            IntVector offset = IntVector.broadcast(I, 8 * in.qSum[qb + b]);
-            IntVector l = lo.reinterpretAsInts();
-            IntVector h = hi.reinterpretAsInts();
-            IntVector sum0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offset);
-            IntVector sum1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offset);
+            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+            IntVector s = sum.reinterpretAsInts();
+            IntVector sum0 = s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+            IntVector sum1 = s.lanewise(VectorOperators.ASHR, 16);
             Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
@@ -225,57 +215,37 @@ final class PackedQ4Matrix extends WeightMatrix {
             long col = off + 2L * G;
             int xa = (qa + b) * BLOCK;
             int xb = (qbb + b) * BLOCK;
-            ShortVector loA = ShortVector.zero(S_G);
-            ShortVector hiA = loA;
-            ShortVector loB = loA;
-            ShortVector hiB = loA;
-            for (int p = 0; p < 8; p++) {
+            // One sum a block and input, from -8·Σx, as kernel1's.
+            ShortVector sumA = ShortVector.broadcast(S_G, (short) (-8 * in.qSum[qa + b]));
+            ShortVector sumB = ShortVector.broadcast(S_G, (short) (-8 * in.qSum[qbb + b]));
+            for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector l = v.and(LOW_NIBBLE);
                 ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
                 ShortVector uA = ShortVector.broadcast(S_G, q[xa + p + 16]); // first: see kernel8
-                loA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
-                        .add(h.mul(uA)).add(loA);
+                sumA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
+                        .add(h.mul(uA)).add(sumA);
                 ShortVector uB = ShortVector.broadcast(S_G, q[xb + p + 16]); // first: see kernel8
-                loB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
-                        .add(h.mul(uB)).add(loB);
-            }
-            for (int p = 8; p < 16; p++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                ShortVector l = v.and(LOW_NIBBLE);
-                ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
-                ShortVector uA = ShortVector.broadcast(S_G, q[xa + p + 16]); // first: see kernel8
-                hiA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
-                        .add(h.mul(uA)).add(hiA);
-                ShortVector uB = ShortVector.broadcast(S_G, q[xb + p + 16]); // first: see kernel8
-                hiB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
-                        .add(h.mul(uB)).add(hiB);
+                sumB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
+                        .add(h.mul(uB)).add(sumB);
             }
             Halves.widen(d, off, scales, 0, normalScales);
             FloatVector s0 = FloatVector.fromArray(F, scales, 0);
             FloatVector s1 = FloatVector.fromArray(F, scales, V);
-
-            IntVector offA = IntVector.broadcast(I, 8 * in.qSum[qa + b]);
-            IntVector l = loA.reinterpretAsInts();
-            IntVector h = hiA.reinterpretAsInts();
-            IntVector a0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offA);
-            IntVector a1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offA);
+            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+            IntVector i = sumA.reinterpretAsInts();
             FloatVector dA = FloatVector.broadcast(F, in.qScale[qa + b]);
-            accA0 = ((FloatVector) a0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dA, accA0);
-            accA1 = ((FloatVector) a1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dA, accA1);
-
-            IntVector offB = IntVector.broadcast(I, 8 * in.qSum[qbb + b]);
-            l = loB.reinterpretAsInts();
-            h = hiB.reinterpretAsInts();
-            IntVector b0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).sub(offB);
-            IntVector b1 = l.lanewise(VectorOperators.ASHR, 16).add(h.lanewise(VectorOperators.ASHR, 16)).sub(offB);
+            accA0 = ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dA, accA0);
+            accA1 = ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
+                    .mul(s1).fma(dA, accA1);
+            i = sumB.reinterpretAsInts();
             FloatVector dB = FloatVector.broadcast(F, in.qScale[qbb + b]);
-            accB0 = ((FloatVector) b0.convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dB, accB0);
-            accB1 = ((FloatVector) b1.convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(dB, accB1);
+            accB0 = ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(dB, accB0);
+            accB1 = ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
+                    .mul(s1).fma(dB, accB1);
         }
         if (count == G) {
             accA0.intoArray(out, outA);
@@ -296,13 +266,12 @@ final class PackedQ4Matrix extends WeightMatrix {
     /**
      * Inputs {@code [t0, t0 + 8)}, or {@code [t0, t0 + 4)} unless {@code eight}, times group
      * {@code g}, input {@code t}'s rows at {@code out[t·outStride + g·G]}, in one pass over the
-     * weights: each column's nibbles are split once for all of them, less 8 (the Q4_0 value itself,
-     * in {@code [-8, 7]}), so that a lane's 32 products of a block fit one 16-bit sum
-     * (32 · 8 · 127 = 32,512): one sum an input and block where {@link #kernel2} keeps two, and no
-     * offset to subtract (docs/SPEED.md, finding 31).
+     * weights: each column's nibbles are split once for all of them (docs/SPEED.md, finding 31),
+     * one 16-bit sum an input and block, from {@code -8·Σx} as in {@link #kernel1}.
      */
     private void kernel8(int g, MatmulInput in, int t0, boolean eight, float[] out, int outStride, int count) {
         short[] q = in.q;
+        int[] qSum = in.qSum;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         float[] acc = Scratch.acc(8); // 16 fp32 totals: no room for them in registers beside the sums
@@ -315,13 +284,24 @@ final class PackedQ4Matrix extends WeightMatrix {
             long col = off + 2L * G;
             int xo = t0 * cols + b * BLOCK;
             int xh = xo + 16;
-            ShortVector s0 = ShortVector.zero(S_G);
-            ShortVector s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            // Each sum starts at -8·Σx, as kernel1's.
+            int qb = t0 * blocks + b;
+            ShortVector s0 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb]));
+            ShortVector s1 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + blocks]));
+            ShortVector s2 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 2 * blocks]));
+            ShortVector s3 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 3 * blocks]));
+            ShortVector s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            if (eight) {
+                s4 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 4 * blocks]));
+                s5 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 5 * blocks]));
+                s6 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 6 * blocks]));
+                s7 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 7 * blocks]));
+            }
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                ShortVector l = v.and(LOW_NIBBLE).sub(EIGHT);
-                ShortVector h = v.lanewise(VectorOperators.LSHR, FOUR).sub(EIGHT);
+                ShortVector l = v.and(LOW_NIBBLE);
+                ShortVector h = v.lanewise(VectorOperators.LSHR, FOUR);
                 int a = xo + p;
                 int e = xh + p;
                 // Each input's value at e broadcast first: written the other way round, C2 loaded it into

@@ -55,7 +55,7 @@ class PackedMatrixTest {
             WeightMatrix ref = WeightMatrix.of("w", type, rows, cols, seg);
             WeightMatrix packed = ref.optimized(Arena.ofAuto(), pool);
             assertEquals(true, packed != ref, "expected a packed layout for " + type);
-            checkPacked(type, rows, cols, ref, packed, pool, rnd);
+            checkPacked(type, rows, cols, ref, packed, pool, rnd, null);
             if (type == GgmlType.Q4_0 || type == GgmlType.Q8_0) {
                 // A zero and a subnormal block scale: the packing must keep the exact widening
                 // (GroupPacker's check of every scale), which the short one would get wrong.
@@ -68,19 +68,50 @@ class PackedMatrixTest {
                 MemorySegment oddSeg = arena.allocate(odd.length);
                 MemorySegment.copy(odd, 0, oddSeg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, odd.length);
                 WeightMatrix oddRef = WeightMatrix.of("w", type, rows, cols, oddSeg);
-                checkPacked(type, rows, cols, oddRef, oddRef.optimized(Arena.ofAuto(), pool), pool, rnd);
+                checkPacked(type, rows, cols, oddRef, oddRef.optimized(Arena.ofAuto(), pool), pool, rnd, null);
             }
             if (type == GgmlType.Q6_K) {
                 // Q6_K's other layout too (KernelTuning.COMPACT_Q6K chose the one above).
                 checkPacked(type, rows, cols, ref, PackedQ6KMatrix.pack("w", rows, cols, seg, Arena.ofAuto(), pool,
-                        !KernelTuning.COMPACT_Q6K), pool, rnd);
+                        !KernelTuning.COMPACT_Q6K), pool, rnd, null);
             }
         }
     }
 
-    /** {@code packed} holds {@code ref}'s values, and each kernel path computes its products. */
+    /**
+     * The 4-bit kernels sum 32 products of a nibble and an 8-bit input in one 16-bit lane, starting
+     * from {@code -8·Σx}: the sum of the nibbles themselves (up to 32 · 15 · 127) wraps past 16 bits,
+     * and the sum of the values less 8 (at most 32 · 8 · 127) must come out exact. Every nibble 15 or
+     * 0 with every input at the largest 8-bit value, of either sign, is that extreme.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q4_0, 255, 1", "Q4_0, 255, -1", "Q4_0, 0, 1", "Q4_0, 0, -1", "Q4_K, 255, 1", "Q4_K, 255, -1",
+        "Q4_K, 0, 1", "Q4_K, 0, -1"})
+    void extremeNibblesAndInputsSumExactly(GgmlType type, int nibbles, float input) {
+        int rows = 64;
+        int cols = 512;
+        SplittableRandom rnd = new SplittableRandom(11);
+        byte[] bytes = type == GgmlType.Q4_K
+                ? kQuantBlocks(rnd, type, rows * cols / type.blockSize)
+                : Quantizer.quantize(type, random(rnd, rows * cols, 0.05f));
+        int valuesAt = type == GgmlType.Q4_K ? 16 : 2; // after d, dmin and the scales, or after d
+        for (int o = 0; o < bytes.length; o += type.typeSize) {
+            java.util.Arrays.fill(bytes, o + valuesAt, o + type.typeSize, (byte) nibbles);
+        }
+        float[] x = new float[cols];
+        java.util.Arrays.fill(x, input);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            WeightMatrix ref = WeightMatrix.of("w", type, rows, cols, MemorySegment.ofArray(bytes));
+            checkPacked(type, rows, cols, ref, ref.optimized(Arena.ofAuto(), pool), pool, rnd, x);
+        }
+    }
+
+    /**
+     * {@code packed} holds {@code ref}'s values, and each kernel path computes its products, of
+     * random inputs or, where {@code input} is given, of that input for every token.
+     */
     private static void checkPacked(GgmlType type, int rows, int cols, WeightMatrix ref, WeightMatrix packed,
-            WorkerPool pool, SplittableRandom rnd) {
+            WorkerPool pool, SplittableRandom rnd, float[] input) {
         // Same values.
         float[] a = new float[cols];
         float[] b = new float[cols];
@@ -124,6 +155,11 @@ class PackedMatrixTest {
             int n = c[0];
             packed = packed.withTuning(tunings[c[1]]);
             float[] x = random(rnd, n * cols, 1f);
+            if (input != null) {
+                for (int t = 0; t < n; t++) {
+                    System.arraycopy(input, 0, x, t * cols, cols);
+                }
+            }
             float[] expected = new float[n * rows];
             ref.matmul(x, n, cols, expected, rows, 0, rows);
             float[] actual = new float[n * rows];
