@@ -120,10 +120,9 @@ final class KSuperBlock {
      * small enough not to overflow) at {@code sums[so + (parts*j + k)*G]}, in Halves' interleaved
      * row order. They are widened and added as ints, times the sub-block scales and the input
      * block's scale, plus the mins times minus the input block's sum; d and dmin are applied once.
-     * When {@code centered} (Q4_K's kernels), the one part of a sub-block is {@code Σ(q−8)·x}: the
-     * kernel started the sum at {@code -8·Σx}, since {@code Σq·x} (up to 32 · 15 · 127) wraps past
-     * 16 bits and {@code Σ(q−8)·x} (at most 32 · 8 · 127) does not, and {@code 8·Σx} is added back
-     * here in the FMA that scales the sum.
+     * When {@code centered} (Q4_K's kernels), the one part of a sub-block is {@code Σ(q−8)·x}
+     * ({@link MatmulInput#centredStart}), and {@code 8·Σx} is added back here in the FMA that scales
+     * the sum.
      *
      * @param qj index of the input's quantization block of the super-block's first sub-block
      * @param dd room for the rows' d and dmin (2G floats; the caller's {@link Scratch#scales()}, taken

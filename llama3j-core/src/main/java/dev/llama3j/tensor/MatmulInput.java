@@ -28,6 +28,16 @@ public final class MatmulInput {
     private boolean quantized;
 
     /**
+     * Where a 16-bit sum of block {@code b}'s products with 4-bit codes {@code c} (Q4_0's and Q4_K's
+     * nibbles, in [0, 15]) starts: at {@code -8·Σq}, so that it ends as {@code Σ(c − 8)·q}. Adds and
+     * multiplies wrap in 16 bits and {@code Σc·q} (up to 32 · 15 · 127) may, but the end, at most
+     * 32 · 8 · 127 = 32,512, fits: the sum is exact (docs/SPEED.md, finding 32).
+     */
+    short centredStart(int b) {
+        return (short) (-8 * qSum[b]);
+    }
+
+    /**
      * The quantized form {@link #pairedForIntGemm paired} for {@link IntGemm}: tiles of
      * {@link IntGemm#TILE} tokens (the last filled up with zero tokens), each holding per column pair
      * the tile's words side by side; per block and token the scale, and the scale times the block's sum.

@@ -165,7 +165,6 @@ final class PackedQ4KMatrix extends WeightMatrix {
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;
-        int[] qSum = in.qSum;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] acc = Scratch.acc(1);
@@ -182,10 +181,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     long col = base + (long) b * GROUP_BLOCK_BYTES + VALUES + (long) c * SUB * G;
                     int xo = x0 + b * BLOCK + c * 2 * SUB;
                     // Sub-block 2c from the low nibbles, 2c + 1 from the high ones, each one 16-bit
-                    // sum of 32 products that starts at -8·Σx: see addSums' centered form.
+                    // sum of 32 products of the nibbles less 8 (addSums' centered form).
                     int qj = (t * blocks + b) * 8 + 2 * c;
-                    ShortVector lo = ShortVector.broadcast(S_G, (short) (-8 * qSum[qj]));
-                    ShortVector hi = ShortVector.broadcast(S_G, (short) (-8 * qSum[qj + 1]));
+                    ShortVector lo = ShortVector.broadcast(S_G, in.centredStart(qj));
+                    ShortVector hi = ShortVector.broadcast(S_G, in.centredStart(qj + 1));
                     for (int p = 0; p < SUB; p++) {
                         ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
@@ -252,13 +251,12 @@ final class PackedQ4KMatrix extends WeightMatrix {
     /**
      * Inputs 0 to 7, or 0 to 3 unless {@code eight}, times group {@code g}, into {@code acc[0 ..)}, in
      * one pass over the weights: each column's nibbles are split once for all of them (docs/SPEED.md,
-     * finding 31), and each input's two sums of a column (one a sub-block, from {@code -8·Σx} as in
-     * {@link #kernel1}) take them. Converts the super-blocks' row factors into {@code f};
+     * finding 31), and each input's two sums of a column (one a sub-block,
+     * {@link MatmulInput#centredStart}) take them. Converts the super-blocks' row factors into {@code f};
      * {@link KSuperBlock#addScaledSums} adds back the 8 · Σx.
      */
     private void kernel8(int g, MatmulInput in, float[] f, float[] acc, boolean eight) {
         short[] q = in.q;
-        int[] qSum = in.qSum;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -269,27 +267,26 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 long col = off + VALUES + (long) c * SUB * G;
                 int xl = b * BLOCK + c * 2 * SUB;
                 int xh = xl + SUB;
-                // Each sum starts at -8·Σx, as kernel1's.
                 int qj = b * 8 + 2 * c;
                 int st = blocks * 8;
-                ShortVector l0 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qj]));
-                ShortVector h0 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qj + 1]));
-                ShortVector l1 = ShortVector.broadcast(S_G, (short) (-8 * qSum[st + qj]));
-                ShortVector h1 = ShortVector.broadcast(S_G, (short) (-8 * qSum[st + qj + 1]));
-                ShortVector l2 = ShortVector.broadcast(S_G, (short) (-8 * qSum[2 * st + qj]));
-                ShortVector h2 = ShortVector.broadcast(S_G, (short) (-8 * qSum[2 * st + qj + 1]));
-                ShortVector l3 = ShortVector.broadcast(S_G, (short) (-8 * qSum[3 * st + qj]));
-                ShortVector h3 = ShortVector.broadcast(S_G, (short) (-8 * qSum[3 * st + qj + 1]));
+                ShortVector l0 = ShortVector.broadcast(S_G, in.centredStart(qj));
+                ShortVector h0 = ShortVector.broadcast(S_G, in.centredStart(qj + 1));
+                ShortVector l1 = ShortVector.broadcast(S_G, in.centredStart(st + qj));
+                ShortVector h1 = ShortVector.broadcast(S_G, in.centredStart(st + qj + 1));
+                ShortVector l2 = ShortVector.broadcast(S_G, in.centredStart(2 * st + qj));
+                ShortVector h2 = ShortVector.broadcast(S_G, in.centredStart(2 * st + qj + 1));
+                ShortVector l3 = ShortVector.broadcast(S_G, in.centredStart(3 * st + qj));
+                ShortVector h3 = ShortVector.broadcast(S_G, in.centredStart(3 * st + qj + 1));
                 ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
                 if (eight) {
-                    l4 = ShortVector.broadcast(S_G, (short) (-8 * qSum[4 * st + qj]));
-                    h4 = ShortVector.broadcast(S_G, (short) (-8 * qSum[4 * st + qj + 1]));
-                    l5 = ShortVector.broadcast(S_G, (short) (-8 * qSum[5 * st + qj]));
-                    h5 = ShortVector.broadcast(S_G, (short) (-8 * qSum[5 * st + qj + 1]));
-                    l6 = ShortVector.broadcast(S_G, (short) (-8 * qSum[6 * st + qj]));
-                    h6 = ShortVector.broadcast(S_G, (short) (-8 * qSum[6 * st + qj + 1]));
-                    l7 = ShortVector.broadcast(S_G, (short) (-8 * qSum[7 * st + qj]));
-                    h7 = ShortVector.broadcast(S_G, (short) (-8 * qSum[7 * st + qj + 1]));
+                    l4 = ShortVector.broadcast(S_G, in.centredStart(4 * st + qj));
+                    h4 = ShortVector.broadcast(S_G, in.centredStart(4 * st + qj + 1));
+                    l5 = ShortVector.broadcast(S_G, in.centredStart(5 * st + qj));
+                    h5 = ShortVector.broadcast(S_G, in.centredStart(5 * st + qj + 1));
+                    l6 = ShortVector.broadcast(S_G, in.centredStart(6 * st + qj));
+                    h6 = ShortVector.broadcast(S_G, in.centredStart(6 * st + qj + 1));
+                    l7 = ShortVector.broadcast(S_G, in.centredStart(7 * st + qj));
+                    h7 = ShortVector.broadcast(S_G, in.centredStart(7 * st + qj + 1));
                 }
                 for (int p = 0; p < SUB; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
@@ -354,7 +351,6 @@ final class PackedQ4KMatrix extends WeightMatrix {
      */
     private void kernel2(int g, MatmulInput in, int ta, float[] f, float[] acc) {
         short[] q = in.q;
-        int[] qSum = in.qSum;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] dd = Scratch.scales();
@@ -367,13 +363,12 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 long col = off + VALUES + (long) c * SUB * G;
                 int xa = xa0 + b * BLOCK + c * 2 * SUB;
                 int xb = xb0 + b * BLOCK + c * 2 * SUB;
-                // Each sum starts at -8·Σx, as kernel1's.
                 int qa = (ta * blocks + b) * 8 + 2 * c;
                 int qb = qa + blocks * 8;
-                ShortVector loA = ShortVector.broadcast(S_G, (short) (-8 * qSum[qa]));
-                ShortVector hiA = ShortVector.broadcast(S_G, (short) (-8 * qSum[qa + 1]));
-                ShortVector loB = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb]));
-                ShortVector hiB = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 1]));
+                ShortVector loA = ShortVector.broadcast(S_G, in.centredStart(qa));
+                ShortVector hiA = ShortVector.broadcast(S_G, in.centredStart(qa + 1));
+                ShortVector loB = ShortVector.broadcast(S_G, in.centredStart(qb));
+                ShortVector hiB = ShortVector.broadcast(S_G, in.centredStart(qb + 1));
                 for (int p = 0; p < SUB; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);

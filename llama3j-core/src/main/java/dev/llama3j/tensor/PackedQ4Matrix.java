@@ -28,7 +28,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class PackedQ4Matrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Integer> I = Species.I;
     private static final int V = Gemm.V;
     private static final int G = Gemm.G;
     private static final int BLOCK = 32;
@@ -165,10 +164,8 @@ final class PackedQ4Matrix extends WeightMatrix {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             long col = off + 2L * G;
             int xo = (qb + b) * BLOCK;
-            // One 16-bit sum of the block's 32 products: the nibbles are stored as value + 8, so it
-            // starts at -8·Σx, and Σ(value)·x fits 16 bits (32·8·127) though Σ(value + 8)·x may not:
-            // the adds wrap, and the sum ends exact.
-            ShortVector sum = ShortVector.broadcast(S_G, (short) (-8 * in.qSum[qb + b]));
+            // One 16-bit sum of the block's 32 products, of the nibbles less 8: Q4_0's values themselves.
+            ShortVector sum = ShortVector.broadcast(S_G, in.centredStart(qb + b));
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
@@ -215,9 +212,8 @@ final class PackedQ4Matrix extends WeightMatrix {
             long col = off + 2L * G;
             int xa = (qa + b) * BLOCK;
             int xb = (qbb + b) * BLOCK;
-            // One sum a block and input, from -8·Σx, as kernel1's.
-            ShortVector sumA = ShortVector.broadcast(S_G, (short) (-8 * in.qSum[qa + b]));
-            ShortVector sumB = ShortVector.broadcast(S_G, (short) (-8 * in.qSum[qbb + b]));
+            ShortVector sumA = ShortVector.broadcast(S_G, in.centredStart(qa + b));
+            ShortVector sumB = ShortVector.broadcast(S_G, in.centredStart(qbb + b));
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
@@ -267,11 +263,10 @@ final class PackedQ4Matrix extends WeightMatrix {
      * Inputs {@code [t0, t0 + 8)}, or {@code [t0, t0 + 4)} unless {@code eight}, times group
      * {@code g}, input {@code t}'s rows at {@code out[t·outStride + g·G]}, in one pass over the
      * weights: each column's nibbles are split once for all of them (docs/SPEED.md, finding 31),
-     * one 16-bit sum an input and block, from {@code -8·Σx} as in {@link #kernel1}.
+     * one 16-bit sum an input and block ({@link MatmulInput#centredStart}).
      */
     private void kernel8(int g, MatmulInput in, int t0, boolean eight, float[] out, int outStride, int count) {
         short[] q = in.q;
-        int[] qSum = in.qSum;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         float[] acc = Scratch.acc(8); // 16 fp32 totals: no room for them in registers beside the sums
@@ -284,18 +279,17 @@ final class PackedQ4Matrix extends WeightMatrix {
             long col = off + 2L * G;
             int xo = t0 * cols + b * BLOCK;
             int xh = xo + 16;
-            // Each sum starts at -8·Σx, as kernel1's.
             int qb = t0 * blocks + b;
-            ShortVector s0 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb]));
-            ShortVector s1 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + blocks]));
-            ShortVector s2 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 2 * blocks]));
-            ShortVector s3 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 3 * blocks]));
+            ShortVector s0 = ShortVector.broadcast(S_G, in.centredStart(qb));
+            ShortVector s1 = ShortVector.broadcast(S_G, in.centredStart(qb + blocks));
+            ShortVector s2 = ShortVector.broadcast(S_G, in.centredStart(qb + 2 * blocks));
+            ShortVector s3 = ShortVector.broadcast(S_G, in.centredStart(qb + 3 * blocks));
             ShortVector s4 = s0, s5 = s0, s6 = s0, s7 = s0;
             if (eight) {
-                s4 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 4 * blocks]));
-                s5 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 5 * blocks]));
-                s6 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 6 * blocks]));
-                s7 = ShortVector.broadcast(S_G, (short) (-8 * qSum[qb + 7 * blocks]));
+                s4 = ShortVector.broadcast(S_G, in.centredStart(qb + 4 * blocks));
+                s5 = ShortVector.broadcast(S_G, in.centredStart(qb + 5 * blocks));
+                s6 = ShortVector.broadcast(S_G, in.centredStart(qb + 6 * blocks));
+                s7 = ShortVector.broadcast(S_G, in.centredStart(qb + 7 * blocks));
             }
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
