@@ -261,6 +261,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
         short[] sums = Scratch.sums();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int c1 = cols, c2 = 2 * cols, c3 = 3 * cols, c4 = 4 * cols, c5 = 5 * cols, c6 = 6 * cols, c7 = 7 * cols;
+        int st = blocks * 8; // input blocks an input
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             for (int c = 0; c < 4; c++) {
@@ -268,7 +269,6 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 int xl = b * BLOCK + c * 2 * SUB;
                 int xh = xl + SUB;
                 int qj = b * 8 + 2 * c;
-                int st = blocks * 8;
                 ShortVector l0 = ShortVector.broadcast(S_G, in.centredStart(qj));
                 ShortVector h0 = ShortVector.broadcast(S_G, in.centredStart(qj + 1));
                 ShortVector l1 = ShortVector.broadcast(S_G, in.centredStart(st + qj));
