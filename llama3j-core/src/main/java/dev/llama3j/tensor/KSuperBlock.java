@@ -40,17 +40,12 @@ final class KSuperBlock {
      * in the reference dequantization. Uses {@code f[16G .. 18G)} as room for d and dmin.
      */
     static void rowFactors(MemorySegment d, long off, float[] f) {
-        rowFactors(d, off, f, 0);
-    }
-
-    /** {@link #rowFactors}, into {@code f[fo ..]}. */
-    static void rowFactors(MemorySegment d, long off, float[] f, int fo) {
-        Halves.widen(d, off, f, fo + 16 * G);
-        Halves.widen(d, off + KGroupPacker.DMIN, f, fo + 17 * G);
-        FloatVector d0 = FloatVector.fromArray(F, f, fo + 16 * G);
-        FloatVector d1 = FloatVector.fromArray(F, f, fo + 16 * G + V);
-        FloatVector m0 = FloatVector.fromArray(F, f, fo + 17 * G);
-        FloatVector m1 = FloatVector.fromArray(F, f, fo + 17 * G + V);
+        Halves.widen(d, off, f, 16 * G);
+        Halves.widen(d, off + KGroupPacker.DMIN, f, 17 * G);
+        FloatVector d0 = FloatVector.fromArray(F, f, 16 * G);
+        FloatVector d1 = FloatVector.fromArray(F, f, 16 * G + V);
+        FloatVector m0 = FloatVector.fromArray(F, f, 17 * G);
+        FloatVector m1 = FloatVector.fromArray(F, f, 17 * G + V);
         for (int j = 0; j < 8; j++) {
             long sc = off + KGroupPacker.SCALES + (long) j * G;
             long mn = off + KGroupPacker.MINS + (long) j * G;
@@ -71,47 +66,79 @@ final class KSuperBlock {
                 n0 = (FloatVector) nb.convertShape(VectorOperators.B2F, F, 0);
                 n1 = (FloatVector) nb.convertShape(VectorOperators.B2F, F, 1);
             }
-            s0.mul(d0).intoArray(f, fo + j * G);
-            s1.mul(d1).intoArray(f, fo + j * G + V);
-            n0.mul(m0).intoArray(f, fo + (8 + j) * G);
-            n1.mul(m1).intoArray(f, fo + (8 + j) * G + V);
+            s0.mul(d0).intoArray(f, j * G);
+            s1.mul(d1).intoArray(f, j * G + V);
+            n0.mul(m0).intoArray(f, (8 + j) * G);
+            n1.mul(m1).intoArray(f, (8 + j) * G + V);
         }
     }
 
     /**
-     * {@link #addSums} with the super-block's row factors already in {@code f[fo ..]}
-     * ({@link #rowFactors}): for the products of several inputs, which convert the scales and mins
-     * once for all of them. Adds {@code Σj f[j]·dx_j·Σqx − f[8+j]·dx_j·Σx} to {@code acc[ao .. ao+G)}.
-     * The sums are Q4_K's centred ones (addSums' {@code centered}): one 16-bit sum of the values less
-     * 8 a sub-block at {@code sums[so + j*G]}, and {@code Σqx = Σ(q−8)x + 8Σx}.
+     * Adds one input's share of the Q4_K super-block at {@code off} to {@code acc[ao .. ao+G)}, for an
+     * input quantized per super-block ({@link MatmulInput#kq}): one scale {@code dx} for all 8
+     * sub-blocks, so the sub-block scales and mins multiply the sums in 32-bit integers,
+     * {@code A = Σj scale_j·(Σ(q−8)x + 8Σx)} and {@code B = Σj min_j·Σx}, and the fp32 work is one
+     * conversion and {@code acc += d·dx·A − dmin·dx·B} a row (at most 63 · 8 · 32 · 15 · 127 &lt; 2^31).
+     * The kernel left one 16-bit sum {@code Σ(q−8)·x} a sub-block ({@link MatmulInput#superCentredStart})
+     * at {@code sums[so + j*G]}, in Halves' interleaved row order. Every Q4_K generation kernel, for
+     * any number of inputs, scales through here, so an input's result does not depend on the others
+     * in its step.
+     *
+     * @param sb the input's super-block index ({@code t·blocks + b})
+     * @param dd room for the rows' d and dmin (2G floats, {@link Scratch#scales()})
      */
-    static void addScaledSums(float[] f, int fo, short[] sums, int so, MatmulInput in, int qj, float[] acc, int ao) {
-        float[] qScale = in.qScale;
-        int[] qSum = in.qSum;
-        // Four sums, so that no chain of dependent FMAs is longer than one a sub-block.
-        FloatVector sc0 = FloatVector.zero(F);
-        FloatVector sc1 = sc0;
-        FloatVector mn0 = sc0;
-        FloatVector mn1 = sc0;
+    static void addIntegerSums(MemorySegment d, long off, short[] sums, int so, MatmulInput in, int sb, float[] acc,
+            int ao, float[] dd) {
+        int[] kSum = in.kSum;
+        int qj = sb * 8;
+        IntVector a0 = IntVector.zero(Species.I);
+        IntVector a1 = a0;
+        IntVector b0 = a0;
+        IntVector b1 = a0;
         for (int j = 0; j < 8; j++) {
             // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
-            IntVector a = ShortVector.fromArray(S_G, sums, so + j * G).reinterpretAsInts();
-            IntVector s0 = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
-            IntVector s1 = a.lanewise(VectorOperators.ASHR, 16);
-            float dx = qScale[qj + j];
-            float dxSum = dx * qSum[qj + j];
-            FloatVector dxv = FloatVector.broadcast(F, dx);
-            FloatVector eight = FloatVector.broadcast(F, 8 * dxSum);
-            FloatVector sum = FloatVector.broadcast(F, -dxSum);
-            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight)
-                    .fma(FloatVector.fromArray(F, f, fo + j * G), sc0);
-            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight)
-                    .fma(FloatVector.fromArray(F, f, fo + j * G + V), sc1);
-            mn0 = FloatVector.fromArray(F, f, fo + (8 + j) * G).fma(sum, mn0);
-            mn1 = FloatVector.fromArray(F, f, fo + (8 + j) * G + V).fma(sum, mn1);
+            IntVector part = ShortVector.fromArray(S_G, sums, so + j * G).reinterpretAsInts();
+            IntVector s0 = part.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+            IntVector s1 = part.lanewise(VectorOperators.ASHR, 16);
+            long sc = off + KGroupPacker.SCALES + (long) j * G;
+            long mn = off + KGroupPacker.MINS + (long) j * G;
+            // The scales and mins are unsigned 6-bit values: sign-extending them is exact.
+            IntVector scale0;
+            IntVector scale1;
+            IntVector min0;
+            IntVector min1;
+            if (SPLIT_LOADS) {
+                scale0 = (IntVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2I, Species.I, 0);
+                scale1 = (IntVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2I, Species.I, 0);
+                min0 = (IntVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2I, Species.I, 0);
+                min1 = (IntVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2I, Species.I, 0);
+            } else {
+                ByteVector scaleBytes = ByteVector.fromMemorySegment(B_G, d, sc, LE);
+                ByteVector minBytes = ByteVector.fromMemorySegment(B_G, d, mn, LE);
+                scale0 = (IntVector) scaleBytes.convertShape(VectorOperators.B2I, Species.I, 0);
+                scale1 = (IntVector) scaleBytes.convertShape(VectorOperators.B2I, Species.I, 1);
+                min0 = (IntVector) minBytes.convertShape(VectorOperators.B2I, Species.I, 0);
+                min1 = (IntVector) minBytes.convertShape(VectorOperators.B2I, Species.I, 1);
+            }
+            int x = kSum[qj + j];
+            a0 = s0.add(8 * x).mul(scale0).add(a0);
+            a1 = s1.add(8 * x).mul(scale1).add(a1);
+            b0 = min0.mul(x).add(b0);
+            b1 = min1.mul(x).add(b1);
         }
-        FloatVector.fromArray(F, acc, ao).add(sc0).add(mn0).intoArray(acc, ao);
-        FloatVector.fromArray(F, acc, ao + V).add(sc1).add(mn1).intoArray(acc, ao + V);
+        float dx = in.kScale[sb];
+        Halves.widen(d, off, dd, 0);
+        Halves.widen(d, off + KGroupPacker.DMIN, dd, G);
+        FloatVector up = FloatVector.broadcast(F, dx);
+        FloatVector down = FloatVector.broadcast(F, -dx);
+        FloatVector acc0 = FloatVector.fromArray(F, dd, 0).mul(up)
+                .fma((FloatVector) a0.convertShape(VectorOperators.I2F, F, 0), FloatVector.fromArray(F, acc, ao));
+        FloatVector acc1 = FloatVector.fromArray(F, dd, V).mul(up)
+                .fma((FloatVector) a1.convertShape(VectorOperators.I2F, F, 0), FloatVector.fromArray(F, acc, ao + V));
+        FloatVector.fromArray(F, dd, G).mul(down).fma((FloatVector) b0.convertShape(VectorOperators.I2F, F, 0), acc0)
+                .intoArray(acc, ao);
+        FloatVector.fromArray(F, dd, G + V).mul(down).fma((FloatVector) b1.convertShape(VectorOperators.I2F, F, 0), acc1)
+                .intoArray(acc, ao + V);
     }
 
     /**
@@ -120,16 +147,15 @@ final class KSuperBlock {
      * small enough not to overflow) at {@code sums[so + (parts*j + k)*G]}, in Halves' interleaved
      * row order. They are widened and added as ints, times the sub-block scales and the input
      * block's scale, plus the mins times minus the input block's sum; d and dmin are applied once.
-     * When {@code centered} (Q4_K's kernels), the one part of a sub-block is {@code Σ(q−8)·x}
-     * ({@link MatmulInput#centredStart}), and {@code 8·Σx} is added back here in the FMA that scales
-     * the sum.
+     * For Q5_K's kernels, whose input is quantized per 32 values, as its sub-blocks
+     * (Q4_K's use {@link #addIntegerSums}).
      *
      * @param qj index of the input's quantization block of the super-block's first sub-block
      * @param dd room for the rows' d and dmin (2G floats; the caller's {@link Scratch#scales()}, taken
      *     once per group rather than once per super-block: the thread-local lookup was 1-2% of a token)
      */
-    static void addSums(MemorySegment d, long off, short[] sums, int so, int parts, boolean centered, MatmulInput in,
-            int qj, float[] acc, int ao, float[] dd) {
+    static void addSums(MemorySegment d, long off, short[] sums, int so, int parts, MatmulInput in, int qj, float[] acc,
+            int ao, float[] dd) {
         float[] qScale = in.qScale;
         int[] qSum = in.qSum;
         FloatVector sc0 = FloatVector.zero(F);
@@ -167,10 +193,9 @@ final class KSuperBlock {
             float dx = qScale[qj + j];
             float dxSum = dx * qSum[qj + j];
             FloatVector dxv = FloatVector.broadcast(F, dx);
-            FloatVector eight = FloatVector.broadcast(F, centered ? 8 * dxSum : 0f); // an FMA with 0 is the product
             FloatVector sum = FloatVector.broadcast(F, -dxSum);
-            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight).fma(scale0, sc0);
-            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).fma(dxv, eight).fma(scale1, sc1);
+            sc0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(dxv).fma(scale0, sc0);
+            sc1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(dxv).fma(scale1, sc1);
             mn0 = min0.fma(sum, mn0);
             mn1 = min1.fma(sum, mn1);
         }

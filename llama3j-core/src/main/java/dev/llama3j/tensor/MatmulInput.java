@@ -28,6 +28,21 @@ public final class MatmulInput {
     private boolean quantized;
 
     /**
+     * The same vectors quantized per {@link #SUPER_BLOCK} values instead ({@link #ensureSuperBlocksQuantized}),
+     * as llama.cpp's Q8_K pairs with its K-quants: {@code kq} in [-127, 127], one fp32 scale a
+     * super-block in {@code kScale}, and the sum of {@code kq} per 32-value block in {@code kSum}. With
+     * one input scale for a weight super-block's 8 sub-blocks, Q4_K's kernels scale their sums in
+     * integers (docs/SPEED.md, finding 34).
+     */
+    short[] kq = new short[0];
+    float[] kScale = new float[0];
+    int[] kSum = new int[0];
+    private boolean superQuantized;
+
+    /** Values that share a scale in {@link #kq}: a K-quant super-block. */
+    public static final int SUPER_BLOCK = 256;
+
+    /**
      * Where a 16-bit sum of block {@code b}'s products with 4-bit codes {@code c} (Q4_0's and Q4_K's
      * nibbles, in [0, 15]) starts: at {@code -8·Σq}, so that it ends as {@code Σ(c − 8)·q}. Adds and
      * multiplies wrap in 16 bits and {@code Σc·q} (up to 32 · 15 · 127) may, but the end, at most
@@ -35,6 +50,11 @@ public final class MatmulInput {
      */
     short centredStart(int b) {
         return (short) (-8 * qSum[b]);
+    }
+
+    /** {@link #centredStart} for block {@code b} of the super-block form ({@link #kq}). */
+    short superCentredStart(int b) {
+        return (short) (-8 * kSum[b]);
     }
 
     /**
@@ -79,6 +99,7 @@ public final class MatmulInput {
         this.n = n;
         this.cols = cols;
         this.quantized = false;
+        this.superQuantized = false;
         this.preparedBy = null;
         this.packing.reset();
         this.pairing.reset();
@@ -166,6 +187,32 @@ public final class MatmulInput {
         roomForQuantized();
         quantizeBlocks(x, n * cols / BLOCK, q, qScale, qSum);
         quantized = true;
+    }
+
+    /**
+     * Quantizes the vectors per {@link #SUPER_BLOCK} values ({@link #kq}) unless that was already done
+     * for this data; the rows must be whole super-blocks, as the K-quant matrices that read this form are.
+     */
+    void ensureSuperBlocksQuantized() {
+        if (superQuantized) {
+            return;
+        }
+        if (cols % SUPER_BLOCK != 0) {
+            throw new IllegalStateException("row length " + cols + " is not a multiple of " + SUPER_BLOCK);
+        }
+        int total = n * cols;
+        if (kq.length < total) {
+            kq = new short[total];
+            kScale = new float[total / SUPER_BLOCK];
+            kSum = new int[total / BLOCK];
+        }
+        for (int s = 0; s < total / SUPER_BLOCK; s++) {
+            int o = s * SUPER_BLOCK;
+            float amax = absMax(x, o, SUPER_BLOCK);
+            kScale[s] = amax / 127f;
+            quantizeSpan(x, o, SUPER_BLOCK, amax == 0 ? 0 : 127f / amax, kq, kSum);
+        }
+        superQuantized = true;
     }
 
     /** Grows the quantized form's arrays to this data, whose rows must be whole 8-bit blocks. */
@@ -262,26 +309,39 @@ public final class MatmulInput {
 
     /** {@link #quantizeBlocks(float[], int, short[], float[], int[])} for blocks {@code [from, to)}. */
     static void quantizeBlocks(float[] x, int from, int to, short[] q, float[] qScale, int[] qSum) {
-        int step = F.length();
         for (int b = from; b < to; b++) {
             int o = b * BLOCK;
-            FloatVector m = FloatVector.zero(F);
-            for (int i = 0; i < BLOCK; i += step) {
-                m = FloatVector.fromArray(F, x, o + i).abs().max(m);
-            }
-            float amax = m.reduceLanes(VectorOperators.MAX);
-            float d = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
-            float id = amax == 0 ? 0 : 127f / amax;
+            float amax = absMax(x, o, BLOCK);
+            qScale[b] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+            quantizeSpan(x, o, BLOCK, amax == 0 ? 0 : 127f / amax, q, qSum);
+        }
+    }
+
+    /** The largest magnitude of {@code x[o .. o+length)}. */
+    private static float absMax(float[] x, int o, int length) {
+        FloatVector m = FloatVector.zero(F);
+        for (int i = 0; i < length; i += F.length()) {
+            m = FloatVector.fromArray(F, x, o + i).abs().max(m);
+        }
+        return m.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * {@code q[k] = rint(x[k] · id)} (halves to even) for {@code k} in {@code [o, o+length)}, and the
+     * sum of each {@link #BLOCK} of them at {@code sums[k / BLOCK]}; {@code |x · id|} is at most 127.
+     */
+    private static void quantizeSpan(float[] x, int o, int length, float id, short[] q, int[] sums) {
+        int step = F.length();
+        for (int b = o; b < o + length; b += BLOCK) {
             IntVector sum = IntVector.zero(I);
-            for (int i = 0; i < BLOCK; i += step) {
+            for (int i = b; i < b + BLOCK; i += step) {
                 // |x · id| <= 127 (and a little for rounding): far below 2^22.
-                FloatVector y = FloatVector.fromArray(F, x, o + i).mul(id).add(ROUNDER).sub(ROUNDER);
+                FloatVector y = FloatVector.fromArray(F, x, i).mul(id).add(ROUNDER).sub(ROUNDER);
                 IntVector t = (IntVector) y.convertShape(VectorOperators.F2I, I, 0);
-                ((ShortVector) t.convertShape(VectorOperators.I2S, Species.S_HALF, 0)).intoArray(q, o + i);
+                ((ShortVector) t.convertShape(VectorOperators.I2S, Species.S_HALF, 0)).intoArray(q, i);
                 sum = t.add(sum);
             }
-            qScale[b] = d;
-            qSum[b] = sum.reduceLanes(VectorOperators.ADD);
+            sums[b / BLOCK] = sum.reduceLanes(VectorOperators.ADD);
         }
     }
 }

@@ -19,11 +19,12 @@ import jdk.incubator.vector.VectorSpecies;
  * 148 bytes per row and super-block where the file has 144: 4.625 bits per weight. The nibbles and the
  * fp16 fields are the file's bytes, reordered; only the 6-bit scales and mins are unpacked to bytes.
  *
- * <p>Generating works like {@link PackedQ4Matrix}: nibbles times the input quantized to 8 bits in
- * 16-bit lanes, 16 products per short sum (a sub-block of 32 is two such sums, widened with shifts),
- * then per sub-block {@code d·scale·dx·Σqx − dmin·min·dx·Σx} in fp32, where the input's 32-value
- * blocks are exactly the sub-blocks. Prompts go through the fp32 {@link Gemm} path, or where
- * {@link IntGemm} suits the host through its 16-bit integer tiles.
+ * <p>Generating works like {@link PackedQ4Matrix}: nibbles (less 8) times the input quantized to 8
+ * bits in 16-bit lanes, one wrapping short sum a sub-block; but the input is quantized per
+ * super-block ({@link MatmulInput#kq}, as llama.cpp's Q8_K), so that the scales and mins multiply
+ * the sums in integers and a super-block ends with one conversion to fp32 a row
+ * ({@link KSuperBlock#addIntegerSums}). Prompts go through the fp32 {@link Gemm} path, or where
+ * {@link IntGemm} suits the host through its 16-bit integer tiles (with the input per 32 values).
  */
 final class PackedQ4KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
@@ -90,7 +91,12 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     @Override
     public boolean usesQuantizedInput(int n) {
-        return n < gemmMinTokens() && !usesFusedKernel(n) || usesIntGemm(n);
+        return usesIntGemm(n);
+    }
+
+    @Override
+    protected boolean usesSuperBlockInput(int n) {
+        return n < gemmMinTokens() && !usesFusedKernel(n);
     }
 
     @Override
@@ -150,10 +156,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
     //    on the phi itself, the method's class comes from profiling, which a method compiled
     //    straight from the interpreter may lack, and then nothing in the loop is intrinsified;
     //  - no vector crosses a call that C2 may decline to inline. The kernels leave their integer
-    //    sums in an array, and the fp32 work of a super-block is done by KSuperBlock.addSums, which
+    //    sums in an array, and the fp32 work of a super-block is done by KSuperBlock.addIntegerSums, which
     //    takes arrays; this also keeps each method well within C2's size limits.
     //
-    // Per sub-block j and row: d·sc_j · dx_j·Σ q·xq  −  dmin·m_j · dx_j·Σ xq.
+    // Per super-block and row (the input scaled once a super-block): d·dx · Σj sc_j·Σ q·xq  −  dmin·dx · Σj m_j·Σ xq.
 
     /**
      * One input. The group's super-blocks are read as two streams, the first half and the second
@@ -164,7 +170,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * host one stream is faster ({@link KernelTuning}): there {@code half} is all the blocks.
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
-        short[] q = in.q;
+        short[] q = in.kq;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] acc = Scratch.acc(1);
@@ -181,10 +187,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     long col = base + (long) b * GROUP_BLOCK_BYTES + VALUES + (long) c * SUB * G;
                     int xo = x0 + b * BLOCK + c * 2 * SUB;
                     // Sub-block 2c from the low nibbles, 2c + 1 from the high ones, each one 16-bit
-                    // sum of 32 products of the nibbles less 8 (addSums' centered form).
+                    // sum of 32 products of the nibbles less 8 (MatmulInput.superCentredStart).
                     int qj = (t * blocks + b) * 8 + 2 * c;
-                    ShortVector lo = ShortVector.broadcast(S_G, in.centredStart(qj));
-                    ShortVector hi = ShortVector.broadcast(S_G, in.centredStart(qj + 1));
+                    ShortVector lo = ShortVector.broadcast(S_G, in.superCentredStart(qj));
+                    ShortVector hi = ShortVector.broadcast(S_G, in.superCentredStart(qj + 1));
                     for (int p = 0; p < SUB; p++) {
                         ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
@@ -199,8 +205,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
             }
             for (int s = 0; s < pair; s++) { // one call site: C2 inlines at most one copy
                 int b = i + s * half;
-                KSuperBlock.addSums(d, base + (long) b * GROUP_BLOCK_BYTES + HEAD, sums, 8 * G * s, 1, true, in,
-                        (t * blocks + b) * 8, acc, 0, dd);
+                KSuperBlock.addIntegerSums(d, base + (long) b * GROUP_BLOCK_BYTES + HEAD, sums, 8 * G * s, in,
+                        t * blocks + b, acc, 0, dd);
             }
         }
         System.arraycopy(acc, 0, out, outOff, count);
@@ -208,37 +214,28 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     /**
      * Two or more inputs (a step of several sequences): passes of {@link #kernel2} over the group,
-     * two inputs each, the first from memory and the others from the caches. With four inputs or
-     * more, the second pass converts each super-block's row factors ({@code d·scale} and
-     * {@code dmin·min}, {@link KSuperBlock#rowFactors}) to fp32 once and it and the later passes
-     * scale their sums with {@link KSuperBlock#addScaledSums} instead of {@link KSuperBlock#addSums},
-     * which widens d and dmin and converts the scales and mins again for every input (a third of the
-     * time of 8 inputs): 256 × 2048 with 8 inputs, in the caches, 83-87 → 76-79 µs (docs/SPEED.md,
-     * finding 26). The
-     * first pass keeps addSums: the weights arrive from memory then, and converting the factors
-     * there, or multiplying a super-block with every input before the next, read them slower. An
-     * odd count's last input goes through {@link #kernel1} (a pass of two with it repeated took
-     * 3 inputs 15-25% longer). With 4 inputs or more, the integer kernels' tuning and 32 vector
-     * registers the first eight (or four) take one pass of {@link #kernel8} instead (256 × 2048, in
-     * the caches, 8 inputs 88 → 74-78 µs, 4 inputs 45-54 → 40: finding 31), which converts the row
-     * factors for the passes after it.
+     * two inputs each, the first from memory and the others from the caches. An odd count's last
+     * input goes through {@link #kernel1} (a pass of two with it repeated took 3 inputs 15-25%
+     * longer). With 4 inputs or more, the integer kernels' tuning and 32 vector registers the first
+     * eight (or four) take one pass of {@link #kernel8} instead (256 × 2048, in the caches, 8 inputs
+     * 88 → 74-78 µs, 4 inputs 45-54 → 40: docs/SPEED.md, finding 31). All of them scale their sums
+     * with {@link KSuperBlock#addIntegerSums}, as kernel1 does.
      */
     private void kernelMany(int g, MatmulInput in, float[] out, int outStride, int count) {
         int n = in.n();
         int pairs = n / 2;
         float[] acc = Scratch.acc(2 * pairs);
-        float[] f = n >= 4 ? Scratch.factors(blocks) : null;
         java.util.Arrays.fill(acc, 0, 2 * pairs * G, 0f);
         int first = 0;
         // With the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep kernel2, as measured there)
         // and AVX-512's 32 registers for the kernel's 16 sums and their broadcasts.
         if (!fusedColumns && V == 16 && n >= 4) {
             boolean eight = n >= 8;
-            kernel8(g, in, f, acc, eight);
+            kernel8(g, in, acc, eight);
             first = eight ? 8 : 4;
         }
         for (int t = first; t < 2 * pairs; t += 2) {
-            kernel2(g, in, t, f, acc);
+            kernel2(g, in, t, acc);
         }
         for (int t = 0; t < 2 * pairs; t++) {
             System.arraycopy(acc, t * G, out, t * outStride + g * G, count);
@@ -252,13 +249,13 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * Inputs 0 to 7, or 0 to 3 unless {@code eight}, times group {@code g}, into {@code acc[0 ..)}, in
      * one pass over the weights: each column's nibbles are split once for all of them (docs/SPEED.md,
      * finding 31), and each input's two sums of a column (one a sub-block,
-     * {@link MatmulInput#centredStart}) take them. Converts the super-blocks' row factors into {@code f};
-     * {@link KSuperBlock#addScaledSums} adds back the 8 · Σx.
+     * {@link MatmulInput#superCentredStart}) take them; {@link KSuperBlock#addIntegerSums} adds back the 8 · Σx.
      */
-    private void kernel8(int g, MatmulInput in, float[] f, float[] acc, boolean eight) {
-        short[] q = in.q;
+    private void kernel8(int g, MatmulInput in, float[] acc, boolean eight) {
+        short[] q = in.kq;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
+        float[] dd = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         int c1 = cols, c2 = 2 * cols, c3 = 3 * cols, c4 = 4 * cols, c5 = 5 * cols, c6 = 6 * cols, c7 = 7 * cols;
         int st = blocks * 8; // input blocks an input
@@ -269,24 +266,24 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 int xl = b * BLOCK + c * 2 * SUB;
                 int xh = xl + SUB;
                 int qj = b * 8 + 2 * c;
-                ShortVector l0 = ShortVector.broadcast(S_G, in.centredStart(qj));
-                ShortVector h0 = ShortVector.broadcast(S_G, in.centredStart(qj + 1));
-                ShortVector l1 = ShortVector.broadcast(S_G, in.centredStart(st + qj));
-                ShortVector h1 = ShortVector.broadcast(S_G, in.centredStart(st + qj + 1));
-                ShortVector l2 = ShortVector.broadcast(S_G, in.centredStart(2 * st + qj));
-                ShortVector h2 = ShortVector.broadcast(S_G, in.centredStart(2 * st + qj + 1));
-                ShortVector l3 = ShortVector.broadcast(S_G, in.centredStart(3 * st + qj));
-                ShortVector h3 = ShortVector.broadcast(S_G, in.centredStart(3 * st + qj + 1));
+                ShortVector l0 = ShortVector.broadcast(S_G, in.superCentredStart(qj));
+                ShortVector h0 = ShortVector.broadcast(S_G, in.superCentredStart(qj + 1));
+                ShortVector l1 = ShortVector.broadcast(S_G, in.superCentredStart(st + qj));
+                ShortVector h1 = ShortVector.broadcast(S_G, in.superCentredStart(st + qj + 1));
+                ShortVector l2 = ShortVector.broadcast(S_G, in.superCentredStart(2 * st + qj));
+                ShortVector h2 = ShortVector.broadcast(S_G, in.superCentredStart(2 * st + qj + 1));
+                ShortVector l3 = ShortVector.broadcast(S_G, in.superCentredStart(3 * st + qj));
+                ShortVector h3 = ShortVector.broadcast(S_G, in.superCentredStart(3 * st + qj + 1));
                 ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
                 if (eight) {
-                    l4 = ShortVector.broadcast(S_G, in.centredStart(4 * st + qj));
-                    h4 = ShortVector.broadcast(S_G, in.centredStart(4 * st + qj + 1));
-                    l5 = ShortVector.broadcast(S_G, in.centredStart(5 * st + qj));
-                    h5 = ShortVector.broadcast(S_G, in.centredStart(5 * st + qj + 1));
-                    l6 = ShortVector.broadcast(S_G, in.centredStart(6 * st + qj));
-                    h6 = ShortVector.broadcast(S_G, in.centredStart(6 * st + qj + 1));
-                    l7 = ShortVector.broadcast(S_G, in.centredStart(7 * st + qj));
-                    h7 = ShortVector.broadcast(S_G, in.centredStart(7 * st + qj + 1));
+                    l4 = ShortVector.broadcast(S_G, in.superCentredStart(4 * st + qj));
+                    h4 = ShortVector.broadcast(S_G, in.superCentredStart(4 * st + qj + 1));
+                    l5 = ShortVector.broadcast(S_G, in.superCentredStart(5 * st + qj));
+                    h5 = ShortVector.broadcast(S_G, in.superCentredStart(5 * st + qj + 1));
+                    l6 = ShortVector.broadcast(S_G, in.superCentredStart(6 * st + qj));
+                    h6 = ShortVector.broadcast(S_G, in.superCentredStart(6 * st + qj + 1));
+                    l7 = ShortVector.broadcast(S_G, in.superCentredStart(7 * st + qj));
+                    h7 = ShortVector.broadcast(S_G, in.superCentredStart(7 * st + qj + 1));
                 }
                 for (int p = 0; p < SUB; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
@@ -335,22 +332,18 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     h7.intoArray(sums, (57 + j) * G);
                 }
             }
-            int fo = b * KSuperBlock.FACTORS;
-            KSuperBlock.rowFactors(d, off + HEAD, f, fo);
             for (int t = 0; t < (eight ? 8 : 4); t++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addScaledSums(f, fo, sums, 8 * t * G, in, (t * blocks + b) * 8, acc, t * G);
+                KSuperBlock.addIntegerSums(d, off + HEAD, sums, 8 * t * G, in, t * blocks + b, acc, t * G, dd);
             }
         }
     }
 
     /**
      * Inputs {@code ta} and {@code ta + 1} times group {@code g}, added to {@code acc[ta·G ..)}:
-     * each column of nibbles is loaded and split once for both. With row factors {@code f} (not
-     * null), the pass of inputs 2 and 3 converts them ({@link KSuperBlock#FACTORS} floats a
-     * super-block) and the passes after the first use them.
+     * each column of nibbles is loaded and split once for both.
      */
-    private void kernel2(int g, MatmulInput in, int ta, float[] f, float[] acc) {
-        short[] q = in.q;
+    private void kernel2(int g, MatmulInput in, int ta, float[] acc) {
+        short[] q = in.kq;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] dd = Scratch.scales();
@@ -365,10 +358,10 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 int xb = xb0 + b * BLOCK + c * 2 * SUB;
                 int qa = (ta * blocks + b) * 8 + 2 * c;
                 int qb = qa + blocks * 8;
-                ShortVector loA = ShortVector.broadcast(S_G, in.centredStart(qa));
-                ShortVector hiA = ShortVector.broadcast(S_G, in.centredStart(qa + 1));
-                ShortVector loB = ShortVector.broadcast(S_G, in.centredStart(qb));
-                ShortVector hiB = ShortVector.broadcast(S_G, in.centredStart(qb + 1));
+                ShortVector loA = ShortVector.broadcast(S_G, in.superCentredStart(qa));
+                ShortVector hiA = ShortVector.broadcast(S_G, in.superCentredStart(qa + 1));
+                ShortVector loB = ShortVector.broadcast(S_G, in.superCentredStart(qb));
+                ShortVector hiB = ShortVector.broadcast(S_G, in.superCentredStart(qb + 1));
                 for (int p = 0; p < SUB; p++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
@@ -384,20 +377,9 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 loB.intoArray(sums, (8 + 2 * c) * G);
                 hiB.intoArray(sums, (9 + 2 * c) * G);
             }
-            int fo = b * KSuperBlock.FACTORS;
-            if (f == null || ta == 0) {
-                for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                    KSuperBlock.addSums(d, off + HEAD, sums, 8 * i * G, 1, true, in, ((ta + i) * blocks + b) * 8, acc,
-                            (ta + i) * G, dd);
-                }
-            } else {
-                if (ta == 2) { // the second pass converts them, after reading the values (as the file orders them)
-                    KSuperBlock.rowFactors(d, off + HEAD, f, fo);
-                }
-                for (int i = 0; i < 2; i++) {
-                    KSuperBlock.addScaledSums(f, fo, sums, 8 * i * G, in, ((ta + i) * blocks + b) * 8, acc,
-                            (ta + i) * G);
-                }
+            for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
+                KSuperBlock.addIntegerSums(d, off + HEAD, sums, 8 * i * G, in, (ta + i) * blocks + b, acc,
+                        (ta + i) * G, dd);
             }
         }
     }

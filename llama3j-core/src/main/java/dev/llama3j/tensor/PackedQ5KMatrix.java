@@ -135,7 +135,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
                     hi.intoArray(sums, (PARTS * (2 * c + 1) + k) * G);
                 }
             }
-            KSuperBlock.addSums(d, off + HEAD, sums, 0, PARTS, false, in, (t * blocks + b) * 8, acc, 0, dd);
+            KSuperBlock.addSums(d, off + HEAD, sums, 0, PARTS, in, (t * blocks + b) * 8, acc, 0, dd);
         }
         System.arraycopy(acc, 0, out, outOff, count);
     }
@@ -182,7 +182,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
                 }
             }
             for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addSums(d, off + HEAD, sums, i * sb, PARTS, false, in, ((t + i) * blocks + b) * 8, acc, i * G, dd);
+                KSuperBlock.addSums(d, off + HEAD, sums, i * sb, PARTS, in, ((t + i) * blocks + b) * 8, acc, i * G, dd);
             }
         }
         System.arraycopy(acc, 0, out, outA, count);

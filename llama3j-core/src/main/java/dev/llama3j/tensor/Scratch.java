@@ -87,12 +87,7 @@ final class Scratch {
 
     /** Room for a K-quant super-block's per-row factors: 16 sub-block factors and 2 scales, G rows each. */
     static float[] factors() {
-        return factors(1);
-    }
-
-    /** Room for the per-row factors of {@code superBlocks} K-quant super-blocks ({@link KSuperBlock#FACTORS} each). */
-    static float[] factors(int superBlocks) {
-        return get(FACTORS, superBlocks * KSuperBlock.FACTORS);
+        return get(FACTORS, KSuperBlock.FACTORS);
     }
 
     /** Room for the outputs of a group for {@code inputs} inputs, accumulated across super-blocks. */

@@ -174,9 +174,19 @@ public abstract class WeightMatrix {
      */
     public void prepareInput(MatmulInput in) {
         // IntGemm's paired form is made by the workers together (MatmulInput.pairedForIntGemm).
-        if (usesQuantizedInput(in.n()) && !usesIntGemm(in.n())) {
+        if (usesSuperBlockInput(in.n())) {
+            in.ensureSuperBlocksQuantized();
+        } else if (usesQuantizedInput(in.n()) && !usesIntGemm(in.n())) {
             in.ensureQuantized();
         }
+    }
+
+    /**
+     * Whether this type's kernels read the input quantized per super-block ({@link MatmulInput#kq})
+     * for {@code n} inputs rather than per 32 values: Q4_K's generation kernels.
+     */
+    protected boolean usesSuperBlockInput(int n) {
+        return false;
     }
 
     /**

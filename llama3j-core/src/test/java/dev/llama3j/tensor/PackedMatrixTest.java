@@ -169,10 +169,12 @@ class PackedMatrixTest {
             int split = Math.min(rows, packed.rowGrain());
             packed.matmul(in, actual, rows, 0, split);
             packed.matmul(in, actual, rows, split, rows);
-            if (packed.usesQuantizedInput(n)) {
+            boolean superBlocks = packed.usesSuperBlockInput(n);
+            if (packed.usesQuantizedInput(n) || superBlocks) {
                 // 8-bit inputs (generation): the result must be the dot of the reference values
                 // with the quantized inputs, up to fp32 rounding, and so within the rounding of the
-                // inputs (half a step of each block's scale) of the fp32 result.
+                // inputs (half a step of each block's scale) of the fp32 result. Q4_K's generation
+                // kernels read the input quantized per super-block (one scale for 256 values).
                 for (int t = 0; t < n; t++) {
                     for (int r = 0; r < rows; r++) {
                         ref.dequantizeRow(r, a, 0);
@@ -181,8 +183,9 @@ class PackedMatrixTest {
                         double inputRounding = 0;
                         for (int k = 0; k < cols; k++) {
                             int idx = t * cols + k;
-                            float step = in.qScale[idx / MatmulInput.BLOCK];
-                            double xq = in.q[idx] * (double) step;
+                            float step = superBlocks ? in.kScale[idx / MatmulInput.SUPER_BLOCK]
+                                    : in.qScale[idx / MatmulInput.BLOCK];
+                            double xq = (superBlocks ? in.kq[idx] : in.q[idx]) * (double) step;
                             exact += a[k] * xq;
                             magnitude += Math.abs(a[k] * xq);
                             inputRounding += Math.abs(a[k]) * step / 2;
