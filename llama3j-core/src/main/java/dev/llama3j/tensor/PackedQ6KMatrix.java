@@ -26,11 +26,13 @@ import jdk.incubator.vector.VectorSpecies;
  * (read back and forth with the values) the product ran 2.7 times slower once the weights no longer
  * fit the caches, as the hardware prefetcher follows forward streams only.
  *
- * <p>Generating multiplies the values with the input quantized to 8 bits (llama.cpp's Q6_K × Q8_K
- * dot product does the same) in 16-bit lanes, one lane per row: 8 products of a value (at most 32 in
- * magnitude) and an 8-bit input (at most 127) fit a 16-bit sum; the two halves of a sub-block are
- * widened to 32 bits and multiplied by the sub-block scale in integers (at most 16 × 32 × 127 × 128
- * &lt; 2^24, so exact in fp32 too), then scaled by the row's {@code d} times the input block's scale.
+ * <p>Generating multiplies the values with the input quantized to 8 bits per super-block
+ * ({@link MatmulInput#kq}, as llama.cpp's Q6_K × Q8_K dot product does) in 16-bit lanes, one lane
+ * per row: 8 products of a value (at most 32 in magnitude) and an 8-bit input (at most 127) fit a
+ * 16-bit sum; the two halves of a sub-block are widened to 32 bits, multiplied by the sub-block
+ * scale and summed over the super-block in integers (at most 16 · 16 × 32 × 127 × 128 &lt; 2^31),
+ * then converted once and scaled by the row's {@code d} times the input's scale (docs/SPEED.md,
+ * finding 34).
  * Steps of up to 16 sequences dequantize each column into registers for
  * eight or four of them at a time ({@link #fused}), or, where {@link KernelTuning#fusedColumns} is
  * off (AMD hosts), multiply two of them a pass in 16-bit lanes ({@link #kernel2}; the compact form
@@ -62,8 +64,6 @@ final class PackedQ6KMatrix extends WeightMatrix {
     private static final ShortVector TWELVE = Q6KColumns.TWELVE;
     private static final ShortVector FOURTEEN = Q6KColumns.FOURTEEN;
     private static final ShortVector LOW4 = Q6KColumns.LOW4;
-    /** Input blocks ({@link MatmulInput#BLOCK} values, one 8-bit scale each) per super-block. */
-    private static final int INPUT_BLOCKS = BLOCK / MatmulInput.BLOCK;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int blocks;
@@ -199,7 +199,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
     }
 
     @Override
-    public boolean usesQuantizedInput(int n) {
+    protected boolean usesSuperBlockInput(int n) {
         return n < gemmMinTokens() || integerSteps(n);
     }
 
@@ -382,13 +382,17 @@ final class PackedQ6KMatrix extends WeightMatrix {
      * Written out in full on purpose: see PackedQ8Matrix.
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
-        short[] q = in.q;
+        short[] q = in.kq;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) g * blocks * groupBlockBytes;
-        int qb = t * blocks * INPUT_BLOCKS;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
+        // Each stream's super-block sums, in integers (lanes as the 16-bit sums': row i, then V+i).
+        IntVector a0 = IntVector.zero(I);
+        IntVector a1 = a0;
+        IntVector b0 = a0;
+        IntVector b1 = a0;
         int half = streams == 1 ? blocks : (blocks + 1) >> 1;
         for (int i = 0; i < half; i++) {
             int pair = i + half < blocks ? 2 : 1;
@@ -399,7 +403,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 for (int s = 0; s < pair; s++) {
                     int b = i + s * half;
                     long off = base + (long) b * groupBlockBytes;
-                    int xo = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
+                    int xo = (t * blocks + b) * BLOCK;
                     long sub = off + SCALES + (long) j * subBytes;
                     long col = sub + VALUES;
                     int xj = xo + j * SUB;
@@ -467,12 +471,31 @@ final class PackedQ6KMatrix extends WeightMatrix {
                     IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
                     IntVector sum0 = s0.mul(sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                     IntVector sum1 = s1.mul(sc.lanewise(VectorOperators.ASHR, 16));
-                    FloatVector dx = FloatVector.broadcast(F, in.qScale[qb + b * INPUT_BLOCKS + (j >> 1)]);
-                    acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0))
-                            .fma(FloatVector.fromArray(F, scales, s * G).mul(dx), acc0);
-                    acc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0))
-                            .fma(FloatVector.fromArray(F, scales, s * G + V).mul(dx), acc1);
+                    if (s == 0) {
+                        a0 = sum0.add(a0);
+                        a1 = sum1.add(a1);
+                    } else {
+                        b0 = sum0.add(b0);
+                        b1 = sum1.add(b1);
+                    }
                 }
+            }
+            // One conversion a super-block: d times the input's scale (kernel2 does the same).
+            FloatVector dx = FloatVector.broadcast(F, in.kScale[t * blocks + i]);
+            acc0 = ((FloatVector) a0.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(FloatVector.fromArray(F, scales, 0).mul(dx), acc0);
+            acc1 = ((FloatVector) a1.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(FloatVector.fromArray(F, scales, V).mul(dx), acc1);
+            a0 = IntVector.zero(I);
+            a1 = a0;
+            if (pair == 2) {
+                dx = FloatVector.broadcast(F, in.kScale[t * blocks + i + half]);
+                acc0 = ((FloatVector) b0.convertShape(VectorOperators.I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, scales, G).mul(dx), acc0);
+                acc1 = ((FloatVector) b1.convertShape(VectorOperators.I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, scales, G + V).mul(dx), acc1);
+                b0 = a0;
+                b1 = a0;
             }
         }
         if (count == G) {
@@ -525,10 +548,8 @@ final class PackedQ6KMatrix extends WeightMatrix {
      */
     private void kernel2(MemorySegment d, long base, int first, int end, MatmulInput in, int t, float[] acc,
             boolean add) {
-        short[] q = in.q;
+        short[] q = in.kq;
         float[] scales = Scratch.scales();
-        int qa = t * blocks * INPUT_BLOCKS;
-        int qb = (t + 1) * blocks * INPUT_BLOCKS;
         int outA = t * G;
         int outB = outA + G;
         FloatVector a0 = FloatVector.zero(F);
@@ -542,8 +563,11 @@ final class PackedQ6KMatrix extends WeightMatrix {
         for (int b = first; b < end; b++) {
             long off = base + (long) (b - first) * GROUP_BLOCK_BYTES;
             Halves.widen(d, off, scales, 0);
-            int xa = (qa + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
-            int xb = (qb + b * INPUT_BLOCKS) * MatmulInput.BLOCK;
+            int xa = (t * blocks + b) * BLOCK;
+            int xb = ((t + 1) * blocks + b) * BLOCK;
+            // The super-block's sums of each input, in integers, as kernel1's.
+            IntVector ia0 = IntVector.zero(I);
+            IntVector ia1 = ia0, ib0 = ia0, ib1 = ia0;
             for (int j = 0; j < SUB; j++) {
                 long sub = off + SCALES + (long) j * SUB_BYTES;
                 long col = sub + VALUES;
@@ -568,25 +592,29 @@ final class PackedQ6KMatrix extends WeightMatrix {
                         .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
                 IntVector sc0 = sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
                 IntVector sc1 = sc.lanewise(VectorOperators.ASHR, 16);
-                FloatVector d0 = FloatVector.fromArray(F, scales, 0);
-                FloatVector d1 = FloatVector.fromArray(F, scales, V);
                 IntVector l = loA.reinterpretAsInts();
                 IntVector u = hiA.reinterpretAsInts();
                 IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
-                FloatVector dx = FloatVector.broadcast(F, in.qScale[qa + b * INPUT_BLOCKS + (j >> 1)]);
-                a0 = ((FloatVector) s0.mul(sc0).convertShape(VectorOperators.I2F, F, 0)).fma(d0.mul(dx), a0);
-                a1 = ((FloatVector) s1.mul(sc1).convertShape(VectorOperators.I2F, F, 0)).fma(d1.mul(dx), a1);
+                ia0 = s0.mul(sc0).add(ia0);
+                ia1 = s1.mul(sc1).add(ia1);
                 l = loB.reinterpretAsInts();
                 u = hiB.reinterpretAsInts();
                 s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
-                dx = FloatVector.broadcast(F, in.qScale[qb + b * INPUT_BLOCKS + (j >> 1)]);
-                b0 = ((FloatVector) s0.mul(sc0).convertShape(VectorOperators.I2F, F, 0)).fma(d0.mul(dx), b0);
-                b1 = ((FloatVector) s1.mul(sc1).convertShape(VectorOperators.I2F, F, 0)).fma(d1.mul(dx), b1);
+                ib0 = s0.mul(sc0).add(ib0);
+                ib1 = s1.mul(sc1).add(ib1);
             }
+            FloatVector d0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector d1 = FloatVector.fromArray(F, scales, V);
+            FloatVector dx = FloatVector.broadcast(F, in.kScale[t * blocks + b]);
+            a0 = ((FloatVector) ia0.convertShape(VectorOperators.I2F, F, 0)).fma(d0.mul(dx), a0);
+            a1 = ((FloatVector) ia1.convertShape(VectorOperators.I2F, F, 0)).fma(d1.mul(dx), a1);
+            dx = FloatVector.broadcast(F, in.kScale[(t + 1) * blocks + b]);
+            b0 = ((FloatVector) ib0.convertShape(VectorOperators.I2F, F, 0)).fma(d0.mul(dx), b0);
+            b1 = ((FloatVector) ib1.convertShape(VectorOperators.I2F, F, 0)).fma(d1.mul(dx), b1);
         }
         a0.intoArray(acc, outA);
         a1.intoArray(acc, outA + V);
