@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fp32 side of the repacked K-quant kernels ({@link PackedQ4KMatrix}, {@link PackedQ5KMatrix}),
+ * The scaling side of the repacked K-quant kernels ({@link PackedQ4KMatrix}, {@link PackedQ5KMatrix}),
  * on one group's super-block in {@link KGroupPacker}'s layout: the per-row factors {@code d·scale}
  * and {@code dmin·min} for the prompt panels, and, when generating, the scaling of the kernels'
- * integer sums. Everything here takes and returns arrays, never vectors, so that the kernels can
+ * integer sums (Q4_K's in integers, converted once a super-block; Q5_K's in fp32). Everything here takes and returns arrays, never vectors, so that the kernels can
  * call it whether C2 inlines it or not.
  */
 final class KSuperBlock {
@@ -78,7 +78,8 @@ final class KSuperBlock {
      * input quantized per super-block ({@link MatmulInput#kq}): one scale {@code dx} for all 8
      * sub-blocks, so the sub-block scales and mins multiply the sums in 32-bit integers,
      * {@code A = Σj scale_j·(Σ(q−8)x + 8Σx)} and {@code B = Σj min_j·Σx}, and the fp32 work is one
-     * conversion and {@code acc += d·dx·A − dmin·dx·B} a row (at most 63 · 8 · 32 · 15 · 127 &lt; 2^31).
+     * conversion and {@code acc += d·dx·A − dmin·dx·B} a row ({@code |A|} at most 63 · 8 · 32 · 15 · 127
+     * &lt; 2^31; past 2^24 the conversion rounds, as an fp32 sum would).
      * The kernel left one 16-bit sum {@code Σ(q−8)·x} a sub-block ({@link MatmulInput#superCentredStart})
      * at {@code sums[so + j*G]}, in Halves' interleaved row order. Every Q4_K generation kernel, for
      * any number of inputs, scales through here, so an input's result does not depend on the others

@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The input of a matrix multiplication: {@code n} fp32 vectors of {@code cols} values, row-major, and
  * — computed on first demand, once for all the matrices that read the same input — the same vectors
  * quantized to 8 bits per 32-value block, which the integer kernels multiply with 4-bit weights (the
- * way llama.cpp pairs Q4_0 weights with Q8_0 activations).
+ * way llama.cpp pairs Q4_0 weights with Q8_0 activations), or per 256-value super-block for the
+ * K-quants' (as llama.cpp's Q8_K).
  *
  * <p>Reused across forward passes: {@link #set} points it at new data without allocating.
  */
@@ -31,8 +32,8 @@ public final class MatmulInput {
      * The same vectors quantized per {@link #SUPER_BLOCK} values instead ({@link #ensureSuperBlocksQuantized}),
      * as llama.cpp's Q8_K pairs with its K-quants: {@code kq} in [-127, 127], one fp32 scale a
      * super-block in {@code kScale}, and the sum of {@code kq} per 32-value block in {@code kSum}. With
-     * one input scale for a weight super-block's 8 sub-blocks, Q4_K's kernels scale their sums in
-     * integers (docs/SPEED.md, finding 34).
+     * one input scale for a weight super-block's sub-blocks, Q4_K's and Q6_K's generation kernels
+     * scale their sums in integers (docs/SPEED.md, finding 34).
      */
     short[] kq = new short[0];
     float[] kScale = new float[0];
@@ -43,8 +44,8 @@ public final class MatmulInput {
     public static final int SUPER_BLOCK = 256;
 
     /**
-     * Where a 16-bit sum of block {@code b}'s products with 4-bit codes {@code c} (Q4_0's and Q4_K's
-     * nibbles, in [0, 15]) starts: at {@code -8·Σq}, so that it ends as {@code Σ(c − 8)·q}. Adds and
+     * Where a 16-bit sum of block {@code b}'s products with 4-bit codes {@code c} (Q4_0's nibbles, in
+     * [0, 15]; Q4_K's take {@link #superCentredStart}) starts: at {@code -8·Σq}, so that it ends as {@code Σ(c − 8)·q}. Adds and
      * multiplies wrap in 16 bits and {@code Σc·q} (up to 32 · 15 · 127) may, but the end, at most
      * 32 · 8 · 127 = 32,512, fits: the sum is exact (docs/SPEED.md, finding 32).
      */
