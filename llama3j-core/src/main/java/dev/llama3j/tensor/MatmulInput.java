@@ -198,9 +198,7 @@ public final class MatmulInput {
         if (superQuantized) {
             return;
         }
-        if (cols % SUPER_BLOCK != 0) {
-            throw new IllegalStateException("row length " + cols + " is not a multiple of " + SUPER_BLOCK);
-        }
+        requireWholeRows(SUPER_BLOCK);
         int total = n * cols;
         if (kq.length < total) {
             kq = new short[total];
@@ -216,11 +214,16 @@ public final class MatmulInput {
         superQuantized = true;
     }
 
+    /** Refuses rows that are not whole blocks of {@code values}, naming the row length. */
+    private void requireWholeRows(int values) {
+        if (cols % values != 0) {
+            throw new IllegalStateException("row length " + cols + " is not a multiple of " + values);
+        }
+    }
+
     /** Grows the quantized form's arrays to this data, whose rows must be whole 8-bit blocks. */
     private void roomForQuantized() {
-        if (cols % BLOCK != 0) {
-            throw new IllegalStateException("row length " + cols + " is not a multiple of " + BLOCK);
-        }
+        requireWholeRows(BLOCK);
         int total = n * cols;
         if (q.length < total) {
             q = new short[total];
