@@ -79,6 +79,51 @@ class PackedMatrixTest {
     }
 
     /**
+     * With the integer kernels' tuning (AMD hosts), Q4_K's and Q6_K's generation kernels give an
+     * input exactly what it gets alone whatever the other inputs of its step (continuous batching
+     * relies on it): every kernel for one, two, four or eight inputs a pass scales the same integer
+     * sums with the same fp32 steps. (Intel's tuning reads two streams for one input and takes the
+     * fp32 columns for many, which sum in other orders.)
+     */
+    @ParameterizedTest
+    @CsvSource({"Q4_K, false", "Q6_K, false", "Q6_K, true"})
+    void aStepGivesEachInputWhatItGetsAlone(GgmlType type, boolean otherQ6KLayout) {
+        int rows = 70;
+        int cols = 768;
+        SplittableRandom rnd = new SplittableRandom(23);
+        byte[] bytes = type == GgmlType.Q4_K
+                ? kQuantBlocks(rnd, type, rows * cols / type.blockSize)
+                : Quantizer.quantize(type, random(rnd, rows * cols, 0.05f));
+        try (WorkerPool pool = new WorkerPool(2)) {
+            MemorySegment seg = MemorySegment.ofArray(bytes);
+            WeightMatrix packed = otherQ6KLayout
+                    ? PackedQ6KMatrix.pack("w", rows, cols, seg, Arena.ofAuto(), pool, !KernelTuning.COMPACT_Q6K)
+                    : WeightMatrix.of("w", type, rows, cols, seg).optimized(Arena.ofAuto(), pool);
+            packed = packed.withTuning(new KernelTuning(1, false));
+            for (int n : new int[] {2, 3, 4, 5, 7, 8, 10, 13, 16}) {
+                if (!packed.usesSuperBlockInput(n)) {
+                    continue; // a prompt's path (IntGemm or the fp32 GEMM) from here on
+                }
+                float[] x = random(rnd, n * cols, 1f);
+                float[] together = new float[n * rows];
+                MatmulInput in = new MatmulInput().set(x, n, cols);
+                packed.prepareInput(in);
+                packed.matmul(in, together, rows, 0, rows);
+                for (int t = 0; t < n; t++) {
+                    float[] one = java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols);
+                    float[] alone = new float[rows];
+                    MatmulInput single = new MatmulInput().set(one, 1, cols);
+                    packed.prepareInput(single);
+                    packed.matmul(single, alone, rows, 0, rows);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(alone,
+                            java.util.Arrays.copyOfRange(together, t * rows, (t + 1) * rows),
+                            type + " input " + t + " of " + n);
+                }
+            }
+        }
+    }
+
+    /**
      * The 4-bit kernels sum 32 products of a nibble and an 8-bit input in one 16-bit lane, starting
      * from {@code -8·Σx}: the sum of the nibbles themselves (up to 32 · 15 · 127) wraps past 16 bits,
      * and the sum of the values less 8 (at most 32 · 8 · 127) must come out exact. Every nibble 15 or
