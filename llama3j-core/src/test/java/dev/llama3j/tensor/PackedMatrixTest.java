@@ -41,14 +41,22 @@ class PackedMatrixTest {
         return b;
     }
 
+    /**
+     * {@code rows × cols} weights of {@code type}: random K-quant blocks for Q4_K and Q5_K
+     * ({@link #kQuantBlocks}), small random values quantized by {@link Quantizer} for the others.
+     */
+    private static byte[] weightBytes(SplittableRandom r, GgmlType type, int rows, int cols) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q5_K
+                ? kQuantBlocks(r, type, rows * cols / type.blockSize)
+                : Quantizer.quantize(type, random(r, rows * cols, 0.05f));
+    }
+
     @ParameterizedTest
     @CsvSource({"Q8_0, 70, 96", "Q8_0, 32, 64", "Q8_0, 5, 32", "Q4_0, 70, 96", "Q4_0, 64, 128", "Q4_0, 3, 32",
         "Q6_K, 70, 512", "Q6_K, 32, 256", "Q6_K, 5, 768", "Q4_K, 70, 512", "Q4_K, 32, 256", "Q4_K, 5, 768", "Q5_K, 70, 512", "Q5_K, 32, 256", "Q5_K, 3, 768"})
     void packedMatchesReference(GgmlType type, int rows, int cols) {
         SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
-        byte[] bytes = type == GgmlType.Q4_K || type == GgmlType.Q5_K
-                ? kQuantBlocks(rnd, type, rows * cols / type.blockSize)
-                : Quantizer.quantize(type, random(rnd, rows * cols, 0.05f));
+        byte[] bytes = weightBytes(rnd, type, rows, cols);
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             MemorySegment seg = arena.allocate(bytes.length);
             MemorySegment.copy(bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
@@ -91,9 +99,7 @@ class PackedMatrixTest {
         int rows = 70;
         int cols = 768;
         SplittableRandom rnd = new SplittableRandom(23);
-        byte[] bytes = type == GgmlType.Q4_K
-                ? kQuantBlocks(rnd, type, rows * cols / type.blockSize)
-                : Quantizer.quantize(type, random(rnd, rows * cols, 0.05f));
+        byte[] bytes = weightBytes(rnd, type, rows, cols);
         try (WorkerPool pool = new WorkerPool(2)) {
             MemorySegment seg = MemorySegment.ofArray(bytes);
             WeightMatrix packed = otherQ6KLayout
@@ -136,9 +142,7 @@ class PackedMatrixTest {
         int rows = 64;
         int cols = 512;
         SplittableRandom rnd = new SplittableRandom(11);
-        byte[] bytes = type == GgmlType.Q4_K
-                ? kQuantBlocks(rnd, type, rows * cols / type.blockSize)
-                : Quantizer.quantize(type, random(rnd, rows * cols, 0.05f));
+        byte[] bytes = weightBytes(rnd, type, rows, cols);
         int valuesAt = type == GgmlType.Q4_K ? 16 : 2; // after d, dmin and the scales, or after d
         for (int o = 0; o < bytes.length; o += type.typeSize) {
             java.util.Arrays.fill(bytes, o + valuesAt, o + type.typeSize, (byte) nibbles);
@@ -265,9 +269,7 @@ class PackedMatrixTest {
         try (WorkerPool pool = new WorkerPool(2)) {
             WeightMatrix[] ws = new WeightMatrix[types.length];
             for (int i = 0; i < types.length; i++) {
-                byte[] bytes = types[i] == GgmlType.Q4_K
-                        ? kQuantBlocks(rnd, types[i], rows[i] * cols / types[i].blockSize)
-                        : Quantizer.quantize(types[i], random(rnd, rows[i] * cols, 0.05f));
+                byte[] bytes = weightBytes(rnd, types[i], rows[i], cols);
                 ws[i] = WeightMatrix.of("w" + i, types[i], rows[i], cols, MemorySegment.ofArray(bytes))
                         .optimized(Arena.ofAuto(), pool);
             }
