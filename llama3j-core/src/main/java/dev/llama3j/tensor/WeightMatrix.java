@@ -183,7 +183,7 @@ public abstract class WeightMatrix {
 
     /**
      * Whether this type's kernels read the input quantized per super-block ({@link MatmulInput#kq})
-     * for {@code n} inputs rather than per 32 values: Q4_K's generation kernels.
+     * for {@code n} inputs rather than per 32 values: Q4_K's and Q6_K's generation kernels.
      */
     protected boolean usesSuperBlockInput(int n) {
         return false;
