@@ -5,14 +5,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * llama.cpp as the reference engine in tests: {@code node tools/llama-cpp/llama-ref.mjs} (node-llama-cpp
@@ -44,17 +42,18 @@ public final class LlamaCpp {
         if (!Files.isRegularFile(dir.resolve("llama-ref.mjs"))) {
             throw new AssertionError("the llama.cpp reference tool is missing: " + dir.resolve("llama-ref.mjs"));
         }
-        Result node = exec(dir, List.of("node", "--version"), 60);
-        if (node.code != 0) {
+        Processes.Result node = Processes.run(dir, List.of("node", "--version"), 60);
+        if (node.code() != 0) {
             throw new AssertionError("Node.js is required by the cross-engine tests (llama.cpp via node-llama-cpp),"
-                    + " but 'node --version' failed: " + node.err.strip()
+                    + " but 'node --version' failed: " + node.err().strip()
                     + ". Install Node.js 18+ and npm, then run tools/llama-cpp/setup.sh (or just the tests again).");
         }
-        Result setup = exec(dir, List.of("bash", dir.resolve("setup.sh").toString()), TIMEOUT_SECONDS);
-        if (setup.code != 0) {
+        Processes.Result setup =
+                Processes.run(dir, List.of("bash", dir.resolve("setup.sh").toString()), TIMEOUT_SECONDS);
+        if (setup.code() != 0) {
             throw new AssertionError("installing the llama.cpp reference tool failed (tools/llama-cpp/setup.sh runs"
-                    + " 'npm ci', which needs the npm registry the first time), exit " + setup.code + ":\n"
-                    + tail(setup.err));
+                    + " 'npm ci', which needs the npm registry the first time), exit " + setup.code() + ":\n"
+                    + tail(setup.err()));
         }
         installed = true;
     }
@@ -65,12 +64,12 @@ public final class LlamaCpp {
         List<String> cmd = new ArrayList<>(List.of("node", toolDir().resolve("llama-ref.mjs").toString()));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--threads", "1"));
-        Result r = exec(toolDir(), cmd, TIMEOUT_SECONDS);
-        if (r.code != 0) {
-            throw new AssertionError("llama.cpp (" + String.join(" ", cmd) + ") failed with exit " + r.code + ":\n"
-                    + tail(r.err));
+        Processes.Result r = Processes.run(toolDir(), cmd, TIMEOUT_SECONDS);
+        if (r.code() != 0) {
+            throw new AssertionError("llama.cpp (" + String.join(" ", cmd) + ") failed with exit " + r.code() + ":\n"
+                    + tail(r.err()));
         }
-        return Json.parse(r.out);
+        return Json.parse(r.out());
     }
 
     /** llama.cpp's ids for each text; no BOS; special-token text parsed when {@code special}. */
@@ -140,33 +139,6 @@ public final class LlamaCpp {
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result exec(Path dir, List<String> cmd, long timeoutSeconds) {
-        try {
-            Path out = Files.createTempFile("llama-ref", ".out");
-            Path err = Files.createTempFile("llama-ref", ".err");
-            try {
-                Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
-                        .redirectError(err.toFile()).start();
-                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new AssertionError(String.join(" ", cmd) + " did not finish in " + timeoutSeconds + " s");
-                }
-                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                        Files.readString(err, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            return new Result(127, "", cmd.get(0) + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while running " + cmd, e);
         }
     }
 
