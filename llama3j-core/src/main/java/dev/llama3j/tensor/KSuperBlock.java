@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The scaling side of the repacked K-quant kernels ({@link PackedQ4KMatrix}, {@link PackedQ5KMatrix}),
  * on one group's super-block in {@link KGroupPacker}'s layout: the per-row factors {@code d·scale}
  * and {@code dmin·min} for the prompt panels, and, when generating, the scaling of the kernels'
- * integer sums (Q4_K's in integers, converted once a super-block; Q5_K's in fp32). Everything here takes and returns arrays, never vectors, so that the kernels can
- * call it whether C2 inlines it or not.
+ * integer sums (Q4_K's in integers, converted once a super-block; Q5_K's in fp32). Everything here
+ * takes and returns arrays, never vectors, so that the kernels can call it whether C2 inlines it or
+ * not.
  */
 final class KSuperBlock {
     private static final VectorSpecies<Float> F = Species.F;

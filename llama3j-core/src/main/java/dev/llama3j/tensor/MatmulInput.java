@@ -45,9 +45,10 @@ public final class MatmulInput {
 
     /**
      * Where a 16-bit sum of block {@code b}'s products with 4-bit codes {@code c} (Q4_0's nibbles, in
-     * [0, 15]; Q4_K's take {@link #superCentredStart}) starts: at {@code -8·Σq}, so that it ends as {@code Σ(c − 8)·q}. Adds and
-     * multiplies wrap in 16 bits and {@code Σc·q} (up to 32 · 15 · 127) may, but the end, at most
-     * 32 · 8 · 127 = 32,512, fits: the sum is exact (docs/SPEED.md, finding 32).
+     * [0, 15]; Q4_K's take {@link #superCentredStart}) starts: at {@code -8·Σq}, so that it ends as
+     * {@code Σ(c − 8)·q}. Adds and multiplies wrap in 16 bits and {@code Σc·q} (up to 32 · 15 · 127)
+     * may, but the end, at most 32 · 8 · 127 = 32,512, fits: the sum is exact (docs/SPEED.md, finding
+     * 32).
      */
     short centredStart(int b) {
         return (short) (-8 * qSum[b]);
