@@ -1,6 +1,8 @@
 package dev.llama3j.model;
 
+import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.tensor.MappedPages;
+import dev.llama3j.tensor.Q6KLayout;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
 import java.lang.foreign.Arena;
@@ -18,20 +20,46 @@ public record LlamaWeights(
 
     /**
      * The same weights with every matrix in its fastest layout ({@link WeightMatrix#optimized}); copies
-     * go into {@code arena}. Tied embeddings stay one object.
+     * go into {@code arena}. Tied embeddings stay one object. The Q6_K matrices all take the form
+     * {@link Q6KLayout#forModel} gives these weights (6 bits a weight where most of them are Q6_K).
      */
     public LlamaWeights optimized(Arena arena, WorkerPool pool) {
+        Q6KLayout q6k = Q6KLayout.forModel(weights(GgmlType.Q6_K), weights(null));
         LayerWeights[] out = new LayerWeights[layers.length];
         for (int i = 0; i < layers.length; i++) {
             LayerWeights l = layers[i];
-            out[i] = new LayerWeights(l.attnNorm(), optimized(l.wq(), arena, pool), optimized(l.wk(), arena, pool),
-                    optimized(l.wv(), arena, pool), optimized(l.wo(), arena, pool), l.ffnNorm(),
-                    optimized(l.wGate(), arena, pool), optimized(l.wUp(), arena, pool),
-                    optimized(l.wDown(), arena, pool));
+            out[i] = new LayerWeights(l.attnNorm(), optimized(l.wq(), arena, pool, q6k),
+                    optimized(l.wk(), arena, pool, q6k), optimized(l.wv(), arena, pool, q6k),
+                    optimized(l.wo(), arena, pool, q6k), l.ffnNorm(), optimized(l.wGate(), arena, pool, q6k),
+                    optimized(l.wUp(), arena, pool, q6k), optimized(l.wDown(), arena, pool, q6k));
         }
-        WeightMatrix embed = optimized(tokenEmbedding, arena, pool);
-        WeightMatrix head = lmHead == tokenEmbedding ? embed : optimized(lmHead, arena, pool);
+        WeightMatrix embed = optimized(tokenEmbedding, arena, pool, q6k);
+        WeightMatrix head = lmHead == tokenEmbedding ? embed : optimized(lmHead, arena, pool, q6k);
         return new LlamaWeights(embed, out, finalNorm, head, rope);
+    }
+
+    /** Weights (values) of all matrices of {@code type}, or of every type for null; tied embeddings count once. */
+    long weights(GgmlType type) {
+        long sum = 0;
+        for (WeightMatrix m : matrices()) {
+            if (type == null || m.type() == type) {
+                sum += (long) m.rows() * m.cols();
+            }
+        }
+        return sum;
+    }
+
+    /** Every matrix once: the embeddings, each layer's seven, and the output layer unless tied. */
+    private java.util.List<WeightMatrix> matrices() {
+        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
+        all.add(tokenEmbedding);
+        if (lmHead != tokenEmbedding) {
+            all.add(lmHead);
+        }
+        for (LayerWeights l : layers) {
+            all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+        }
+        return all;
     }
 
     /**
@@ -39,8 +67,8 @@ public record LlamaWeights(
      * dropped from resident memory at once, so that loading never holds a matrix twice (the file itself
      * is unmapped after loading when nothing points into it).
      */
-    private static WeightMatrix optimized(WeightMatrix m, Arena arena, WorkerPool pool) {
-        WeightMatrix o = m.optimized(arena, pool);
+    private static WeightMatrix optimized(WeightMatrix m, Arena arena, WorkerPool pool, Q6KLayout q6k) {
+        WeightMatrix o = m.optimized(arena, pool, q6k);
         if (o != m) {
             MappedPages.release(m.data());
         }
@@ -68,15 +96,12 @@ public record LlamaWeights(
 
     /** Bytes of all weight data (tied embeddings counted once). */
     public long bytes() {
-        long sum = tokenEmbedding.data().byteSize() + finalNorm.length * 4L;
-        if (lmHead != tokenEmbedding) {
-            sum += lmHead.data().byteSize();
-        }
+        long sum = finalNorm.length * 4L;
         for (LayerWeights l : layers) {
             sum += (l.attnNorm().length + l.ffnNorm().length) * 4L;
-            for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
-                sum += m.data().byteSize();
-            }
+        }
+        for (WeightMatrix m : matrices()) {
+            sum += m.data().byteSize();
         }
         return sum;
     }

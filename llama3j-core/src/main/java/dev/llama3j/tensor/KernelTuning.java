@@ -31,28 +31,10 @@ import java.util.stream.Stream;
 record KernelTuning(int readStreams, boolean fusedColumns) {
     static final String STREAMS_PROPERTY = "llama3j.readStreams";
     static final String FUSED_PROPERTY = "llama3j.fusedColumns";
-    static final String Q6K_PROPERTY = "llama3j.q6kLayout";
 
     /** This host's tuning. */
     static final KernelTuning HOST =
             choose(System.getProperty(STREAMS_PROPERTY), System.getProperty(FUSED_PROPERTY), amdProcessor());
-
-    /**
-     * Whether Q6_K matrices are repacked at 6 bits a weight ({@link Q6KColumns}) rather than a byte:
-     * generation reads a quarter fewer bytes for about a third more instructions, and the model takes
-     * less memory (1B Q4_K_M 1,183 → 1,105 MB). Off unless {@code -Dllama3j.q6kLayout=compact}: on
-     * the AMD EPYC host it was 7-9% faster while other tenants loaded the memory, 5% slower on a
-     * quieter machine, and 9% slower with 8 sequences at once (docs/SPEED.md, finding 24); on the
-     * Intel Xeon a 6-bit layout was slower (finding 9). Meant for AVX-512 hosts: the decoding shifts
-     * 16-bit lanes by vectors of counts, one instruction there and emulated without it. A layout, not
-     * a kernel choice: taken when a matrix is packed.
-     */
-    static final boolean COMPACT_Q6K = compactQ6K(System.getProperty(Q6K_PROPERTY));
-
-    /** Whether {@code -Dllama3j.q6kLayout} ({@code layout}; null: not set) asks for the compact form. */
-    static boolean compactQ6K(String layout) {
-        return "compact".equals(valid(Q6K_PROPERTY, layout, "compact", "byte"));
-    }
 
     KernelTuning {
         if (readStreams != 1 && readStreams != 2) {
@@ -69,7 +51,7 @@ record KernelTuning(int readStreams, boolean fusedColumns) {
     }
 
     /** {@code value} if it is one of {@code allowed}; otherwise null, saying so on stderr unless it is null. */
-    private static String valid(String property, String value, String... allowed) {
+    static String valid(String property, String value, String... allowed) {
         if (value == null) {
             return null;
         }

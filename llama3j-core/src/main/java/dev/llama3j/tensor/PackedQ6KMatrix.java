@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code d}, then for each of the 16 sub-blocks the rows' scales (signed bytes) followed by its 16
  * columns of {@code G} signed bytes, the 6-bit values already unpacked and centred ({@code q - 32});
  * rows in {@link Halves}' interleaved order throughout. One byte per weight instead of 0.82, in
- * exchange for kernels with no bit unpacking; the values and scales are exactly the file's. Or, with
- * {@code -Dllama3j.q6kLayout=compact}, each sub-block's values in {@link Q6KColumns}' 6-bit form,
+ * exchange for kernels with no bit unpacking; the values and scales are exactly the file's. Or, in a
+ * model whose weights are mostly Q6_K ({@link Q6KLayout}), each sub-block's values in {@link Q6KColumns}' 6-bit form,
  * decoded with shifts in the generation kernel: fewer bytes, more instructions (docs/SPEED.md,
  * finding 24). Every
  * byte is read in the order it is stored: with the 16 scales gathered at the super-block's start
@@ -88,14 +88,10 @@ final class PackedQ6KMatrix extends WeightMatrix {
     }
 
     /**
-     * Repacks ggml Q6_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}:
-     * a byte a weight, or 6 bits with {@code -Dllama3j.q6kLayout=compact} ({@link KernelTuning#COMPACT_Q6K}).
+     * Repacks ggml Q6_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool},
+     * with the values a byte each or, if {@code compact}, 6 bits each ({@link Q6KColumns}; which one:
+     * {@link Q6KLayout}).
      */
-    static PackedQ6KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        return pack(name, rows, cols, data, arena, pool, KernelTuning.COMPACT_Q6K);
-    }
-
-    /** {@link #pack}, with the values a byte each or, if {@code compact}, 6 bits each ({@link Q6KColumns}). */
     static PackedQ6KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool,
             boolean compact) {
         int blocks = cols / BLOCK;

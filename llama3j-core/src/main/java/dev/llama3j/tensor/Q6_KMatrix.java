@@ -35,10 +35,18 @@ final class Q6_KMatrix extends WeightMatrix {
         super(name, GgmlType.Q6_K, rows, cols, data);
     }
 
-    /** The same values in the layout of {@link PackedQ6KMatrix}, whose kernels are several times faster. */
+    /**
+     * The same values in the layout of {@link PackedQ6KMatrix}, whose kernels are several times faster:
+     * a byte a weight unless {@code -Dllama3j.q6kLayout} says otherwise ({@link Q6KLayout#alone}).
+     */
     @Override
     public WeightMatrix optimized(java.lang.foreign.Arena arena, WorkerPool pool) {
-        return PackedQ6KMatrix.pack(name, rows, cols, data, arena, pool);
+        return optimized(arena, pool, Q6KLayout.alone());
+    }
+
+    @Override
+    public WeightMatrix optimized(java.lang.foreign.Arena arena, WorkerPool pool, Q6KLayout q6k) {
+        return PackedQ6KMatrix.pack(name, rows, cols, data, arena, pool, q6k == Q6KLayout.COMPACT);
     }
 
     @Override

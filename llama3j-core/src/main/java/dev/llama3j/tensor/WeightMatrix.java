@@ -267,6 +267,14 @@ public abstract class WeightMatrix {
     }
 
     /**
+     * {@link #optimized(Arena, WorkerPool)}, with Q6_K matrices repacked in {@code q6k}'s form (the
+     * loader chooses it for the whole model: {@link Q6KLayout#forModel}); other types ignore it.
+     */
+    public WeightMatrix optimized(Arena arena, WorkerPool pool, Q6KLayout q6k) {
+        return optimized(arena, pool);
+    }
+
+    /**
      * This matrix with its kernels tuned as {@code tuning} (read streams, fp32 columns for many
      * inputs), sharing its memory; itself where the kernels have one way. For the tests, which check
      * every tuning on any host.

@@ -79,9 +79,9 @@ class PackedMatrixTest {
                 checkPacked(type, rows, cols, oddRef, oddRef.optimized(Arena.ofAuto(), pool), pool, rnd, null);
             }
             if (type == GgmlType.Q6_K) {
-                // Q6_K's other layout too (KernelTuning.COMPACT_Q6K chose the one above).
+                // Q6_K's other layout too (Q6KLayout.alone() chose the one above).
                 checkPacked(type, rows, cols, ref, PackedQ6KMatrix.pack("w", rows, cols, seg, Arena.ofAuto(), pool,
-                        !KernelTuning.COMPACT_Q6K), pool, rnd, null);
+                        Q6KLayout.alone() != Q6KLayout.COMPACT), pool, rnd, null);
             }
         }
     }
@@ -103,7 +103,8 @@ class PackedMatrixTest {
         try (WorkerPool pool = new WorkerPool(2)) {
             MemorySegment seg = MemorySegment.ofArray(bytes);
             WeightMatrix packed = otherQ6KLayout
-                    ? PackedQ6KMatrix.pack("w", rows, cols, seg, Arena.ofAuto(), pool, !KernelTuning.COMPACT_Q6K)
+                    ? PackedQ6KMatrix.pack("w", rows, cols, seg, Arena.ofAuto(), pool,
+                            Q6KLayout.alone() != Q6KLayout.COMPACT)
                     : WeightMatrix.of("w", type, rows, cols, seg).optimized(Arena.ofAuto(), pool);
             packed = packed.withTuning(new KernelTuning(1, false));
             for (int n : new int[] {2, 3, 4, 5, 7, 8, 10, 13, 16}) {

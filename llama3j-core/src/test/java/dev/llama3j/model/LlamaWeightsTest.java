@@ -1,0 +1,58 @@
+package dev.llama3j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llama3j.tensor.GgmlType;
+import dev.llama3j.tensor.WeightMatrix;
+import dev.llama3j.tensor.WorkerPool;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+/** The loader's repacking of a whole model: one Q6_K form for all its Q6_K matrices, chosen by their share. */
+class LlamaWeightsTest {
+    private static final int DIM = 256;
+
+    @Test
+    void aModelOfQ6KMatricesIsRepackedAtSixBitsAWeight() {
+        LlamaWeights w = model(GgmlType.Q6_K, GgmlType.Q6_K);
+        assertEquals(w.weights(null), w.weights(GgmlType.Q6_K));
+        LlamaWeights packed = optimized(w);
+        // The compact form holds fewer bytes than a byte a weight; the byte form more.
+        assertTrue(packed.lmHead().data().byteSize() < (long) DIM * DIM, "compact Q6_K expected");
+        assertTrue(packed.layers()[0].wDown().data().byteSize() < (long) DIM * DIM, "compact Q6_K expected");
+        assertSame(packed.tokenEmbedding(), packed.lmHead(), "tied embeddings stay one matrix");
+    }
+
+    @Test
+    void aModelWithAQ6KOutputLayerOnlyKeepsTheByteForm() {
+        // As a Q4_0 file: Q6_K for the tied embeddings (one matrix of eight), Q4_0 elsewhere.
+        LlamaWeights w = model(GgmlType.Q4_0, GgmlType.Q6_K);
+        assertEquals((long) DIM * DIM, w.weights(GgmlType.Q6_K));
+        assertEquals(8L * DIM * DIM, w.weights(null));
+        LlamaWeights packed = optimized(w);
+        assertTrue(packed.lmHead().data().byteSize() > (long) DIM * DIM, "byte-form Q6_K expected");
+    }
+
+    private static LlamaWeights optimized(LlamaWeights w) {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            return w.optimized(Arena.ofAuto(), pool);
+        }
+    }
+
+    /** One layer of DIM × DIM matrices in {@code layers}' type, tied embeddings in {@code embeddings}' (all zero). */
+    private static LlamaWeights model(GgmlType layers, GgmlType embeddings) {
+        float[] norm = new float[DIM];
+        LayerWeights l = new LayerWeights(norm, matrix(layers), matrix(layers), matrix(layers), matrix(layers), norm,
+                matrix(layers), matrix(layers), matrix(layers));
+        WeightMatrix embed = matrix(embeddings);
+        return new LlamaWeights(embed, new LayerWeights[] {l}, norm, embed, null);
+    }
+
+    private static WeightMatrix matrix(GgmlType type) {
+        MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) DIM * DIM));
+        return WeightMatrix.of("w", type, DIM, DIM, data);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.llama3j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Which form a model's Q6_K matrices take, and the property that forces one. */
+class Q6KLayoutTest {
+    @Test
+    void mostlyQ6KTakesTheCompactFormAndAMinorityTheByteForm() {
+        // A Q6_K file (everything but the norms), a 1B Q4_K_M (output layer and half of ffn_down), none.
+        assertEquals(Q6KLayout.COMPACT, Q6KLayout.choose(null, 1_235_000_000L, 1_235_000_000L));
+        assertEquals(Q6KLayout.BYTE, Q6KLayout.choose(null, 404_000_000L, 1_235_000_000L));
+        assertEquals(Q6KLayout.BYTE, Q6KLayout.choose(null, 0, 1_235_000_000L));
+        assertEquals(Q6KLayout.BYTE, Q6KLayout.choose(null, 500, 1000)); // half is not most
+        assertEquals(Q6KLayout.COMPACT, Q6KLayout.choose(null, 501, 1000));
+    }
+
+    @Test
+    void thePropertyForcesEitherFormOnAnyModel() {
+        assertEquals(Q6KLayout.BYTE, Q6KLayout.choose(Q6KLayout.BYTE, 1000, 1000));
+        assertEquals(Q6KLayout.COMPACT, Q6KLayout.choose(Q6KLayout.COMPACT, 0, 1000));
+        assertEquals(Q6KLayout.BYTE, Q6KLayout.parse("byte"));
+        assertEquals(Q6KLayout.COMPACT, Q6KLayout.parse("compact"));
+        assertNull(Q6KLayout.parse(null));
+    }
+
+    @Test
+    void anInvalidValueIsIgnoredWithALineNamingIt() {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertNull(Q6KLayout.parse("six"));
+        } finally {
+            System.setErr(saved);
+        }
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("-Dllama3j.q6kLayout=six ignored: it takes compact or byte"), said);
+    }
+}
