@@ -36,6 +36,21 @@ class LlamaWeightsTest {
         assertTrue(packed.lmHead().data().byteSize() > (long) DIM * DIM, "byte-form Q6_K expected");
     }
 
+    @Test
+    void untiedEmbeddingsStayInPlaceAndTheOutputLayerIsRepacked() {
+        float[] norm = new float[DIM];
+        WeightMatrix q6 = matrix(GgmlType.Q6_K);
+        LayerWeights l = new LayerWeights(norm, q6, q6, q6, q6, norm, q6, q6, q6);
+        WeightMatrix embed = matrix(GgmlType.Q6_K);
+        WeightMatrix head = matrix(GgmlType.Q6_K);
+        LlamaWeights w = new LlamaWeights(embed, new LayerWeights[] {l}, norm, head, null);
+        LlamaWeights packed = optimized(w);
+        // Only read a row at a time: left as stored (in a file's pages when loaded from one).
+        assertSame(embed, packed.tokenEmbedding());
+        assertTrue(packed.lmHead() != head, "the output layer is repacked");
+        assertTrue(!packed.independentOf(w), "the embeddings still point into the source");
+    }
+
     private static LlamaWeights optimized(LlamaWeights w) {
         try (WorkerPool pool = new WorkerPool(2)) {
             return w.optimized(Arena.ofAuto(), pool);
