@@ -6,6 +6,8 @@ import dev.llama3j.tensor.Q6KLayout;
 import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * All weights of a Llama model. {@code lmHead} is the same object as {@code tokenEmbedding} when the
@@ -64,14 +66,14 @@ public record LlamaWeights(
     }
 
     /** Every matrix once: the embeddings, each layer's seven, and the output layer unless tied. */
-    private java.util.List<WeightMatrix> matrices() {
-        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
+    private List<WeightMatrix> matrices() {
+        List<WeightMatrix> all = new ArrayList<>();
         all.add(tokenEmbedding);
         if (lmHead != tokenEmbedding) {
             all.add(lmHead);
         }
         for (LayerWeights l : layers) {
-            all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+            all.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
         }
         return all;
     }

@@ -19,9 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * columns of {@code G} signed bytes, the 6-bit values already unpacked and centred ({@code q - 32});
  * rows in {@link Halves}' interleaved order throughout. One byte per weight instead of 0.82, in
  * exchange for kernels with no bit unpacking; the values and scales are exactly the file's. Or, in a
- * model whose weights are mostly Q6_K ({@link Q6KLayout}), each sub-block's values in {@link Q6KColumns}' 6-bit form,
- * decoded with shifts in the generation kernel: fewer bytes, more instructions (docs/SPEED.md,
- * finding 24). Every
+ * model whose weights are mostly Q6_K ({@link Q6KLayout}), each sub-block's values in
+ * {@link Q6KColumns}' 6-bit form, decoded with shifts in the generation kernel: fewer bytes, more
+ * instructions (docs/SPEED.md, findings 24 and 36). Every
  * byte is read in the order it is stored: with the 16 scales gathered at the super-block's start
  * (read back and forth with the values) the product ran 2.7 times slower once the weights no longer
  * fit the caches, as the hardware prefetcher follows forward streams only.
