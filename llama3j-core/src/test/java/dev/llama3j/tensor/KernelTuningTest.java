@@ -9,7 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The host-dependent kernel choices (read streams, fp32 columns for many inputs) and their overrides. */
+/** The host-dependent kernel choices (read streams, fp32 columns for many inputs) and their overrides, the Q6_K layout's too. */
 class KernelTuningTest {
     @Test
     void amdGetsOneStreamAndTheIntegerKernels() {
@@ -33,12 +33,14 @@ class KernelTuningTest {
         try {
             assertEquals(new KernelTuning(1, false), KernelTuning.choose("3", "yes", true));
             assertEquals(new KernelTuning(2, true), KernelTuning.choose("two", "", false));
+            assertEquals(null, Q6KLayout.parse("six"));
         } finally {
             System.setErr(saved);
         }
         String said = err.toString(StandardCharsets.UTF_8);
         assertTrue(said.contains("-Dllama3j.readStreams=3 ignored: it takes 1 or 2"), said);
         assertTrue(said.contains("-Dllama3j.fusedColumns=yes ignored: it takes true or false"), said);
+        assertTrue(said.contains("-Dllama3j.q6kLayout=six ignored: it takes compact or byte"), said);
         KernelTuning host = KernelTuning.HOST;
         assertTrue(host.readStreams() == 1 || host.readStreams() == 2);
     }

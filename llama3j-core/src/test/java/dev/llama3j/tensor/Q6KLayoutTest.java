@@ -2,14 +2,10 @@ package dev.llama3j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Which form a model's Q6_K matrices take, and the property that forces one. */
+/** Which form a model's Q6_K matrices take, and the property that forces one (an invalid value: KernelTuningTest). */
 class Q6KLayoutTest {
     @Test
     void mostlyQ6KTakesTheCompactFormAndAMinorityTheByteForm() {
@@ -28,19 +24,5 @@ class Q6KLayoutTest {
         assertEquals(Q6KLayout.BYTE, Q6KLayout.parse("byte"));
         assertEquals(Q6KLayout.COMPACT, Q6KLayout.parse("compact"));
         assertNull(Q6KLayout.parse(null));
-    }
-
-    @Test
-    void anInvalidValueIsIgnoredWithALineNamingIt() {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            assertNull(Q6KLayout.parse("six"));
-        } finally {
-            System.setErr(saved);
-        }
-        String said = err.toString(StandardCharsets.UTF_8);
-        assertTrue(said.contains("-Dllama3j.q6kLayout=six ignored: it takes compact or byte"), said);
     }
 }
