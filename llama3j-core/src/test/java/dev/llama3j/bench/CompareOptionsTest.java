@@ -34,6 +34,16 @@ class CompareOptionsTest {
         assertEquals("", r.out());
     }
 
+    /** The README runs it as {@code bench/compare ...}: it must stay an executable with its node shebang. */
+    @Test
+    void theScriptRunsAsTheReadmeWritesIt() {
+        Path root = Fixtures.repoRoot();
+        Processes.Result r = Processes.run(root,
+                List.of(root.resolve("bench/compare").toString(), "--types", "q4_0", "--batched-types", "q4_k_m"), 60);
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("--batched-types: q4_k_m is not one of this run's types (q4_0)"), r.err());
+    }
+
     @Test
     void anEmptyListIsRefused() {
         Processes.Result r = compare("--types", "q4_0", "--batched-types", ",");
