@@ -7,7 +7,10 @@ import dev.llama3j.tensor.WeightMatrix;
 import dev.llama3j.tensor.WorkerPool;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * All weights of a Llama model. {@code lmHead} is the same object as {@code tokenEmbedding} when the
@@ -96,14 +99,10 @@ public record LlamaWeights(
      * layouts), so the file {@code source} reads from can be unmapped.
      */
     public boolean independentOf(LlamaWeights source) {
-        if (tokenEmbedding == source.tokenEmbedding || lmHead == source.lmHead) {
-            return false;
-        }
-        for (int i = 0; i < layers.length; i++) {
-            LayerWeights a = layers[i];
-            LayerWeights b = source.layers[i];
-            if (a.wq() == b.wq() || a.wk() == b.wk() || a.wv() == b.wv() || a.wo() == b.wo() || a.wGate() == b.wGate()
-                    || a.wUp() == b.wUp() || a.wDown() == b.wDown()) {
+        Set<WeightMatrix> theirs = Collections.newSetFromMap(new IdentityHashMap<>());
+        theirs.addAll(source.matrices());
+        for (WeightMatrix m : matrices()) {
+            if (theirs.contains(m)) {
                 return false;
             }
         }

@@ -24,6 +24,7 @@ class LlamaWeightsTest {
         assertTrue(packed.lmHead().data().byteSize() < (long) DIM * DIM, "compact Q6_K expected");
         assertTrue(packed.layers()[0].wDown().data().byteSize() < (long) DIM * DIM, "compact Q6_K expected");
         assertSame(packed.tokenEmbedding(), packed.lmHead(), "tied embeddings stay one matrix");
+        assertTrue(packed.independentOf(w), "every matrix copied: the file can be unmapped");
     }
 
     @Test
