@@ -8,7 +8,8 @@ package dev.llama3j.tensor;
  * Q4_0 file; a Q4_K_M file's output and half its {@code ffn_down}), and too much where it is the
  * file's main type: a 1B Q6_K file took 1,594 MB against llama.cpp's 1,049, an 8B one would take 1.4
  * GB more than its file. So a model whose weights are mostly Q6_K gets the compact form (1B Q6_K:
- * 1,349 MB, generation as fast: finding 36), any other the byte form.
+ * 1,349 MB; generation as fast on the AMD EPYC, finding 36, 2% slower on the Intel Xeon and its 8
+ * sequences 20-35% slower there, finding 37), any other the byte form.
  *
  * <p>{@code -Dllama3j.q6kLayout=byte|compact} forces either, for every model.
  */
