@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Rearranges ggml Q4_K / Q5_K super-blocks (fp16 {@code d}, fp16 {@code dmin}, 12 bytes of 6-bit
@@ -48,7 +49,11 @@ final class KGroupPacker {
         return dataBytes * G;
     }
 
-    static MemorySegment pack(MemorySegment data, int rows, int cols, int blockBytes, Arena arena, WorkerPool pool) {
+    /**
+     * The repacked matrix, and whether every d and dmin of its real rows is a normal half (the
+     * generation kernels then widen them the short way, as {@link GroupPacker} finds for Q4_0).
+     */
+    static GroupPacker.Packed pack(MemorySegment data, int rows, int cols, int blockBytes, Arena arena, WorkerPool pool) {
         int dataBytes = blockBytes - HEADER;
         int blocks = cols / BLOCK;
         int groups = (rows + G - 1) / G;
@@ -56,7 +61,9 @@ final class KGroupPacker {
         long groupBytes = (long) blocks * groupBlockBytes;
         long rowBytes = (long) blocks * blockBytes;
         MemorySegment packed = arena.allocate(groups * groupBytes, 64);
+        AtomicBoolean abnormal = new AtomicBoolean(); // a d or dmin of a real row that is not a normal half
         pool.parallelFor(groups, 1, (g0, g1) -> {
+            boolean normal = true;
             byte[] in = new byte[(int) (G * rowBytes)];
             byte[] out = new byte[(int) groupBytes];
             int[] rowOffset = new int[G]; // offset in `in` of the row stored at each interleaved position
@@ -78,6 +85,10 @@ final class KGroupPacker {
                         out[oh + 2 * pos + 1] = in[src + 1];
                         out[oh + DMIN + 2 * pos] = in[src + 2];
                         out[oh + DMIN + 2 * pos + 1] = in[src + 3];
+                        if (normal && r < count) {
+                            normal = Halves.isNormal((short) (in[src] & 0xff | in[src + 1] << 8))
+                                    && Halves.isNormal((short) (in[src + 2] & 0xff | in[src + 3] << 8));
+                        }
                         for (int j = 0; j < 8; j++) {
                             out[oh + SCALES + j * G + r] = (byte) KQuantScales.scale(in, src + 4, j);
                             out[oh + MINS + j * G + r] = (byte) KQuantScales.min(in, src + 4, j);
@@ -92,7 +103,10 @@ final class KGroupPacker {
                 }
                 MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
             }
+            if (!normal) {
+                abnormal.set(true);
+            }
         });
-        return packed;
+        return new GroupPacker.Packed(packed, !abnormal.get());
     }
 }

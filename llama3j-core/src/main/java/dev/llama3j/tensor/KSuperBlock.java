@@ -75,72 +75,80 @@ final class KSuperBlock {
     }
 
     /**
-     * Adds one input's share of the Q4_K super-block at {@code off} to {@code acc[ao .. ao+G)}, for an
-     * input quantized per super-block ({@link MatmulInput#kq}): one scale {@code dx} for all 8
-     * sub-blocks, so the sub-block scales and mins multiply the sums in 32-bit integers,
-     * {@code A = Σj scale_j·(Σ(q−8)x + 8Σx)} and {@code B = Σj min_j·Σx}, and the fp32 work is one
-     * conversion and {@code acc += d·dx·A − dmin·dx·B} a row ({@code |A|} at most 63 · 8 · 32 · 15 · 127
-     * &lt; 2^31; past 2^24 the conversion rounds, as an fp32 sum would).
-     * The kernel left one 16-bit sum {@code Σ(q−8)·x} a sub-block ({@link MatmulInput#superCentredStart})
-     * at {@code sums[so + j*G]}, in Halves' interleaved row order. Every Q4_K generation kernel, for
-     * any number of inputs, scales through here, so an input's result does not depend on the others
-     * in its step.
+     * Adds {@code inputs} inputs' shares of the Q4_K super-block at {@code off} to
+     * {@code acc[ao + t·G ..)}, input {@code t}'s sums at {@code sums[so + 8t·G ..)} and its
+     * super-block of the input at {@code sb + t·blocks}, for inputs quantized per super-block
+     * ({@link MatmulInput#kq}): one scale {@code dx} for all 8 sub-blocks, so the sub-block scales
+     * and mins multiply the sums in 32-bit integers, {@code A = Σj scale_j·(Σ(q−8)x + 8Σx)} and
+     * {@code B = Σj min_j·Σx}, and the fp32 work is one conversion and {@code acc += d·dx·A − dmin·dx·B}
+     * a row ({@code |A|} at most 63 · 8 · 32 · 15 · 127 &lt; 2^31; past 2^24 the conversion rounds, as an
+     * fp32 sum would). The kernel left one 16-bit sum {@code Σ(q−8)·x} a sub-block
+     * ({@link MatmulInput#superCentredStart}) at {@code sums[so + 8t·G + j*G]}, in Halves' interleaved
+     * row order. Every Q4_K generation kernel, for any number of inputs, scales through here with the
+     * same operations for each input, so an input's result does not depend on the others in its step;
+     * the rows' d and dmin are widened once for all of them (with 8 inputs they had been widened
+     * eight times a super-block).
      *
-     * @param sb the input's super-block index ({@code t·blocks + b})
+     * @param normal whether every d and dmin of the matrix is a normal half ({@link Halves#widen(MemorySegment, long, float[], int, boolean)})
      * @param dd room for the rows' d and dmin (2G floats, {@link Scratch#scales()})
      */
-    static void addIntegerSums(MemorySegment d, long off, short[] sums, int so, MatmulInput in, int sb, float[] acc,
-            int ao, float[] dd) {
+    static void addIntegerSums(MemorySegment d, long off, boolean normal, short[] sums, int so, MatmulInput in, int sb,
+            int blocks, int inputs, float[] acc, int ao, float[] dd) {
+        Halves.widen(d, off, dd, 0, normal);
+        Halves.widen(d, off + KGroupPacker.DMIN, dd, G, normal);
         int[] kSum = in.kSum;
-        int qj = sb * 8;
-        IntVector a0 = IntVector.zero(Species.I);
-        IntVector a1 = a0;
-        IntVector b0 = a0;
-        IntVector b1 = a0;
-        for (int j = 0; j < 8; j++) {
-            // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
-            IntVector part = ShortVector.fromArray(S_G, sums, so + j * G).reinterpretAsInts();
-            IntVector s0 = part.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
-            IntVector s1 = part.lanewise(VectorOperators.ASHR, 16);
-            long sc = off + KGroupPacker.SCALES + (long) j * G;
-            long mn = off + KGroupPacker.MINS + (long) j * G;
-            // The scales and mins are unsigned 6-bit values: sign-extending them is exact.
-            IntVector scale0;
-            IntVector scale1;
-            IntVector min0;
-            IntVector min1;
-            if (SPLIT_LOADS) {
-                scale0 = (IntVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2I, Species.I, 0);
-                scale1 = (IntVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2I, Species.I, 0);
-                min0 = (IntVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2I, Species.I, 0);
-                min1 = (IntVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2I, Species.I, 0);
-            } else {
-                ByteVector scaleBytes = ByteVector.fromMemorySegment(B_G, d, sc, LE);
-                ByteVector minBytes = ByteVector.fromMemorySegment(B_G, d, mn, LE);
-                scale0 = (IntVector) scaleBytes.convertShape(VectorOperators.B2I, Species.I, 0);
-                scale1 = (IntVector) scaleBytes.convertShape(VectorOperators.B2I, Species.I, 1);
-                min0 = (IntVector) minBytes.convertShape(VectorOperators.B2I, Species.I, 0);
-                min1 = (IntVector) minBytes.convertShape(VectorOperators.B2I, Species.I, 1);
+        for (int t = 0; t < inputs; t++) {
+            int st = so + 8 * t * G;
+            int bt = sb + t * blocks;
+            int qj = bt * 8;
+            IntVector a0 = IntVector.zero(Species.I);
+            IntVector a1 = a0;
+            IntVector b0 = a0;
+            IntVector b1 = a0;
+            for (int j = 0; j < 8; j++) {
+                // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
+                IntVector part = ShortVector.fromArray(S_G, sums, st + j * G).reinterpretAsInts();
+                IntVector s0 = part.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+                IntVector s1 = part.lanewise(VectorOperators.ASHR, 16);
+                long sc = off + KGroupPacker.SCALES + (long) j * G;
+                long mn = off + KGroupPacker.MINS + (long) j * G;
+                // The scales and mins are unsigned 6-bit values: sign-extending them is exact.
+                IntVector scale0;
+                IntVector scale1;
+                IntVector min0;
+                IntVector min1;
+                if (SPLIT_LOADS) {
+                    scale0 = (IntVector) ByteVector.fromMemorySegment(B_V, d, sc, LE).convertShape(VectorOperators.B2I, Species.I, 0);
+                    scale1 = (IntVector) ByteVector.fromMemorySegment(B_V, d, sc + V, LE).convertShape(VectorOperators.B2I, Species.I, 0);
+                    min0 = (IntVector) ByteVector.fromMemorySegment(B_V, d, mn, LE).convertShape(VectorOperators.B2I, Species.I, 0);
+                    min1 = (IntVector) ByteVector.fromMemorySegment(B_V, d, mn + V, LE).convertShape(VectorOperators.B2I, Species.I, 0);
+                } else {
+                    ByteVector scaleBytes = ByteVector.fromMemorySegment(B_G, d, sc, LE);
+                    ByteVector minBytes = ByteVector.fromMemorySegment(B_G, d, mn, LE);
+                    scale0 = (IntVector) scaleBytes.convertShape(VectorOperators.B2I, Species.I, 0);
+                    scale1 = (IntVector) scaleBytes.convertShape(VectorOperators.B2I, Species.I, 1);
+                    min0 = (IntVector) minBytes.convertShape(VectorOperators.B2I, Species.I, 0);
+                    min1 = (IntVector) minBytes.convertShape(VectorOperators.B2I, Species.I, 1);
+                }
+                int x = kSum[qj + j];
+                a0 = s0.add(8 * x).mul(scale0).add(a0);
+                a1 = s1.add(8 * x).mul(scale1).add(a1);
+                b0 = min0.mul(x).add(b0);
+                b1 = min1.mul(x).add(b1);
             }
-            int x = kSum[qj + j];
-            a0 = s0.add(8 * x).mul(scale0).add(a0);
-            a1 = s1.add(8 * x).mul(scale1).add(a1);
-            b0 = min0.mul(x).add(b0);
-            b1 = min1.mul(x).add(b1);
+            float dx = in.kScale[bt];
+            int at = ao + t * G;
+            FloatVector up = FloatVector.broadcast(F, dx);
+            FloatVector down = FloatVector.broadcast(F, -dx);
+            FloatVector acc0 = FloatVector.fromArray(F, dd, 0).mul(up)
+                    .fma((FloatVector) a0.convertShape(VectorOperators.I2F, F, 0), FloatVector.fromArray(F, acc, at));
+            FloatVector acc1 = FloatVector.fromArray(F, dd, V).mul(up)
+                    .fma((FloatVector) a1.convertShape(VectorOperators.I2F, F, 0), FloatVector.fromArray(F, acc, at + V));
+            FloatVector.fromArray(F, dd, G).mul(down).fma((FloatVector) b0.convertShape(VectorOperators.I2F, F, 0), acc0)
+                    .intoArray(acc, at);
+            FloatVector.fromArray(F, dd, G + V).mul(down).fma((FloatVector) b1.convertShape(VectorOperators.I2F, F, 0), acc1)
+                    .intoArray(acc, at + V);
         }
-        float dx = in.kScale[sb];
-        Halves.widen(d, off, dd, 0);
-        Halves.widen(d, off + KGroupPacker.DMIN, dd, G);
-        FloatVector up = FloatVector.broadcast(F, dx);
-        FloatVector down = FloatVector.broadcast(F, -dx);
-        FloatVector acc0 = FloatVector.fromArray(F, dd, 0).mul(up)
-                .fma((FloatVector) a0.convertShape(VectorOperators.I2F, F, 0), FloatVector.fromArray(F, acc, ao));
-        FloatVector acc1 = FloatVector.fromArray(F, dd, V).mul(up)
-                .fma((FloatVector) a1.convertShape(VectorOperators.I2F, F, 0), FloatVector.fromArray(F, acc, ao + V));
-        FloatVector.fromArray(F, dd, G).mul(down).fma((FloatVector) b0.convertShape(VectorOperators.I2F, F, 0), acc0)
-                .intoArray(acc, ao);
-        FloatVector.fromArray(F, dd, G + V).mul(down).fma((FloatVector) b1.convertShape(VectorOperators.I2F, F, 0), acc1)
-                .intoArray(acc, ao + V);
     }
 
     /**

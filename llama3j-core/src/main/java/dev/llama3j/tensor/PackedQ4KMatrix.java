@@ -54,9 +54,13 @@ final class PackedQ4KMatrix extends WeightMatrix {
     private final boolean fusedColumns;
     /** Whether prompts go through {@link IntGemm} ({@link IntGemm#suits}). */
     private final boolean integerPrompts;
+    /** Whether every d and dmin is a normal half, widened the short way ({@link KSuperBlock#addIntegerSums}). */
+    private final boolean normalScales;
 
-    private PackedQ4KMatrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning) {
+    private PackedQ4KMatrix(String name, int rows, int cols, MemorySegment packed, KernelTuning tuning,
+            boolean normalScales) {
         super(name, GgmlType.Q4_K, rows, cols, packed);
+        this.normalScales = normalScales;
         this.streams = tuning.readStreams();
         this.fusedColumns = tuning.fusedColumns();
         this.integerPrompts = IntGemm.suits(tuning);
@@ -65,13 +69,13 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     /** Repacks ggml Q4_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        MemorySegment packed = KGroupPacker.pack(data, rows, cols, Q4_KMatrix.BLOCK_BYTES, arena, pool);
-        return new PackedQ4KMatrix(name, rows, cols, packed, KernelTuning.HOST);
+        GroupPacker.Packed packed = KGroupPacker.pack(data, rows, cols, Q4_KMatrix.BLOCK_BYTES, arena, pool);
+        return new PackedQ4KMatrix(name, rows, cols, packed.segment(), KernelTuning.HOST, packed.normalScales());
     }
 
     @Override
     WeightMatrix withTuning(KernelTuning tuning) {
-        return new PackedQ4KMatrix(name(), rows, cols, data, tuning);
+        return new PackedQ4KMatrix(name(), rows, cols, data, tuning, normalScales);
     }
 
     @Override
@@ -205,8 +209,8 @@ final class PackedQ4KMatrix extends WeightMatrix {
             }
             for (int s = 0; s < pair; s++) { // one call site: C2 inlines at most one copy
                 int b = i + s * half;
-                KSuperBlock.addIntegerSums(d, base + (long) b * GROUP_BLOCK_BYTES + HEAD, sums, 8 * G * s, in,
-                        t * blocks + b, acc, 0, dd);
+                KSuperBlock.addIntegerSums(d, base + (long) b * GROUP_BLOCK_BYTES + HEAD, normalScales, sums, 8 * G * s,
+                        in, t * blocks + b, blocks, 1, acc, 0, dd);
             }
         }
         System.arraycopy(acc, 0, out, outOff, count);
@@ -332,9 +336,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     h7.intoArray(sums, (57 + j) * G);
                 }
             }
-            for (int t = 0; t < (eight ? 8 : 4); t++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addIntegerSums(d, off + HEAD, sums, 8 * t * G, in, t * blocks + b, acc, t * G, dd);
-            }
+            KSuperBlock.addIntegerSums(d, off + HEAD, normalScales, sums, 0, in, b, blocks, eight ? 8 : 4, acc, 0, dd);
         }
     }
 
@@ -377,10 +379,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 loB.intoArray(sums, (8 + 2 * c) * G);
                 hiB.intoArray(sums, (9 + 2 * c) * G);
             }
-            for (int i = 0; i < 2; i++) { // one call site: C2 inlines at most one copy
-                KSuperBlock.addIntegerSums(d, off + HEAD, sums, 8 * i * G, in, (ta + i) * blocks + b, acc,
-                        (ta + i) * G, dd);
-            }
+            KSuperBlock.addIntegerSums(d, off + HEAD, normalScales, sums, 0, in, ta * blocks + b, blocks, 2, acc, ta * G, dd);
         }
     }
 

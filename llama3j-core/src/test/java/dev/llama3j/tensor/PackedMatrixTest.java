@@ -64,13 +64,14 @@ class PackedMatrixTest {
             WeightMatrix packed = ref.optimized(Arena.ofAuto(), pool);
             assertEquals(true, packed != ref, "expected a packed layout for " + type);
             checkPacked(type, rows, cols, ref, packed, pool, rnd, null);
-            if (type == GgmlType.Q4_0 || type == GgmlType.Q8_0) {
-                // A zero and a subnormal block scale: the packing must keep the exact widening
-                // (GroupPacker's check of every scale), which the short one would get wrong.
+            if (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q4_K) {
+                // A zero and a subnormal block scale (Q4_K: a subnormal d, a zero dmin): the packing
+                // must keep the exact widening (GroupPacker's and KGroupPacker's check of every
+                // scale), which the short one would get wrong.
                 byte[] odd = bytes.clone();
                 odd[0] = 0x00;
                 odd[1] = 0x02; // 0x0200: subnormal
-                int last = (rows * cols / type.blockSize - 1) * type.typeSize;
+                int last = (rows * cols / type.blockSize - 1) * type.typeSize + (type == GgmlType.Q4_K ? 2 : 0);
                 odd[last] = 0;
                 odd[last + 1] = 0;
                 MemorySegment oddSeg = arena.allocate(odd.length);
