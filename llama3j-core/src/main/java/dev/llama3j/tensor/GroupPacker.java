@@ -66,7 +66,7 @@ final class GroupPacker {
                         out[ob + 2 * p] = in[src];
                         out[ob + 2 * p + 1] = in[src + 1];
                         if (normal && rowAt(p) < count) {
-                            normal = Halves.isNormal((short) (in[src] & 0xff | in[src + 1] << 8));
+                            normal = Halves.isNormal(in, src);
                         }
                     }
                     int od = ob + 2 * G;

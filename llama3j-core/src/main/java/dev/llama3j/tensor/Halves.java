@@ -92,6 +92,11 @@ final class Halves {
         return exponent != 0 && exponent != 0x1f;
     }
 
+    /** {@link #isNormal(short)} of the little-endian half at {@code b[i]} (a file block's scale). */
+    static boolean isNormal(byte[] b, int i) {
+        return isNormal((short) (b[i] & 0xff | b[i + 1] << 8));
+    }
+
     /** Position of row {@code r} of a group in the interleaved order. */
     static int position(int r) {
         int v = Gemm.V;

@@ -86,8 +86,7 @@ final class KGroupPacker {
                         out[oh + DMIN + 2 * pos] = in[src + 2];
                         out[oh + DMIN + 2 * pos + 1] = in[src + 3];
                         if (normal && r < count) {
-                            normal = Halves.isNormal((short) (in[src] & 0xff | in[src + 1] << 8))
-                                    && Halves.isNormal((short) (in[src + 2] & 0xff | in[src + 3] << 8));
+                            normal = Halves.isNormal(in, src) && Halves.isNormal(in, src + 2); // d, dmin
                         }
                         for (int j = 0; j < 8; j++) {
                             out[oh + SCALES + j * G + r] = (byte) KQuantScales.scale(in, src + 4, j);
