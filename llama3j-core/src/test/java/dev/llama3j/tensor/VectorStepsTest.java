@@ -116,8 +116,32 @@ class VectorStepsTest {
     }
 
     @Test
+    void anArenasLargeAllocationsAreCutOneAfterAnotherFromSharedMappings() {
+        if (!HugePageArena.mapsLargeAllocations()) {
+            return;
+        }
+        try (HugePageArena arena = new HugePageArena()) {
+            MemorySegment a = arena.allocate(3_000_001, 64);
+            MemorySegment b = arena.allocate(HugePageArena.MIN_MAPPED_BYTES, 64);
+            assertEquals(0, a.address() % (2 << 20), "a fresh mapping starts on a 2 MB boundary");
+            assertEquals((a.address() + a.byteSize() + 63) & -64, b.address(),
+                    "the next allocation starts where the last ended, at its alignment");
+            for (long o = 0; o < b.byteSize(); o += 4096) {
+                assertEquals(0, b.get(ValueLayout.JAVA_BYTE, o));
+            }
+            // More than the rest of the mapping: a mapping of its own, also from a 2 MB boundary.
+            MemorySegment big = arena.allocate(HugePageArena.CHUNK_BYTES + 1, 64);
+            assertEquals(HugePageArena.CHUNK_BYTES + 1, big.byteSize());
+            assertEquals(0, big.address() % (2 << 20));
+            big.set(ValueLayout.JAVA_BYTE, big.byteSize() - 1, (byte) 5);
+            assertEquals(5, big.get(ValueLayout.JAVA_BYTE, big.byteSize() - 1));
+            assertEquals(0, a.get(ValueLayout.JAVA_BYTE, a.byteSize() - 1), "no memory is handed out twice");
+        }
+    }
+
+    @Test
     void anAutomaticHugePageAllocationIsZeroedAlignedAndUnmappedOnceUnreachable() throws Exception {
-        long big = HugePageArena.MIN_MAPPED_BYTES + 4321;
+        long big = HugePageArena.MIN_AUTO_MAPPED_BYTES + 4321;
         MemorySegment m = HugePageArena.allocateAuto(big, 64);
         assertEquals(big, m.byteSize());
         for (long o = 0; o < big; o += 4096) {
