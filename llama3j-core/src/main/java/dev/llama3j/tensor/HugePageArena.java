@@ -18,7 +18,7 @@ import java.util.Optional;
  * mapping of its own for each matrix left its last part (the size past a multiple of 2 MB, about 1.2
  * MB of a 1B model's 9.5 MB matrices) on 4 KB pages, and matrices under 4 MB (1B's attention
  * projections) came from the plain arena: a 1B Q4_K_M model had 733 of its 914 MB on 2 MB pages,
- * now 907 (generation 0-7% faster: docs/SPEED.md, finding 40).
+ * now 907 (1B generation 0-7% faster, 8B level: docs/SPEED.md, finding 40).
  * Where transparent huge pages are off, or the calls are missing (not Linux), allocations fall back to
  * the plain arena's, zeroed as usual.
  *
