@@ -92,6 +92,14 @@ final class PackedQ4Matrix extends WeightMatrix {
         return n < gemmMinTokens() && !usesFusedKernel(n) || usesIntGemm(n);
     }
 
+    @Override
+    public void prepareInput(MatmulInput in) {
+        super.prepareInput(in);
+        if (in.n() < gemmMinTokens() && !usesFusedKernel(in.n()) && !usesIntGemm(in.n())) {
+            in.ensureHighNibbleInputs(); // kernel1 and kernel2 read them
+        }
+    }
+
     /**
      * From 20 inputs {@link IntGemm} (where {@link IntGemm#suits the host takes it}) beats the
      * two-input integer kernels: 1B Q4_0 prompts on the AMD host, interleaved JVMs, 17 tokens
@@ -154,6 +162,7 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.q;
+        short[] qHigh = in.qHigh;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -164,13 +173,16 @@ final class PackedQ4Matrix extends WeightMatrix {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             long col = off + 2L * G;
             int xo = (qb + b) * BLOCK;
+            int zo = (qb + b) * 16;
             // One 16-bit sum of the block's 32 products, of the nibbles less 8: Q4_0's values themselves.
+            // The whole byte v = l + 16h times the input of l, then h times qHigh: l·x_p + h·x_(p+16)
+            // without splitting off l (MatmulInput#qHigh).
             ShortVector sum = ShortVector.broadcast(S_G, in.centredStart(qb + b));
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                ShortVector u = ShortVector.broadcast(S_G, q[xo + p + 16]); // first: see kernel8
-                sum = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p]))
+                ShortVector u = ShortVector.broadcast(S_G, qHigh[zo + p]); // first: see kernel8
+                sum = v.mul(ShortVector.broadcast(S_G, q[xo + p]))
                         .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(u)).add(sum);
             }
             // Each 32-bit lane holds row i's sum in its low half and row V+i's in its high half.
@@ -195,9 +207,10 @@ final class PackedQ4Matrix extends WeightMatrix {
         }
     }
 
-    /** Two inputs at once: each column of nibbles is loaded and split once for both. */
+    /** Two inputs at once: each column of nibbles is loaded and shifted once for both (as kernel1). */
     private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
         short[] q = in.q;
+        short[] qHigh = in.qHigh;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -212,18 +225,19 @@ final class PackedQ4Matrix extends WeightMatrix {
             long col = off + 2L * G;
             int xa = (qa + b) * BLOCK;
             int xb = (qbb + b) * BLOCK;
+            int za = (qa + b) * 16;
+            int zb = (qbb + b) * 16;
             ShortVector sumA = ShortVector.broadcast(S_G, in.centredStart(qa + b));
             ShortVector sumB = ShortVector.broadcast(S_G, in.centredStart(qbb + b));
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                ShortVector l = v.and(LOW_NIBBLE);
                 ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
-                ShortVector uA = ShortVector.broadcast(S_G, q[xa + p + 16]); // first: see kernel8
-                sumA = l.mul(ShortVector.broadcast(S_G, q[xa + p]))
+                ShortVector uA = ShortVector.broadcast(S_G, qHigh[za + p]); // first: see kernel8
+                sumA = v.mul(ShortVector.broadcast(S_G, q[xa + p]))
                         .add(h.mul(uA)).add(sumA);
-                ShortVector uB = ShortVector.broadcast(S_G, q[xb + p + 16]); // first: see kernel8
-                sumB = l.mul(ShortVector.broadcast(S_G, q[xb + p]))
+                ShortVector uB = ShortVector.broadcast(S_G, qHigh[zb + p]); // first: see kernel8
+                sumB = v.mul(ShortVector.broadcast(S_G, q[xb + p]))
                         .add(h.mul(uB)).add(sumB);
             }
             Halves.widen(d, off, scales, 0, normalScales);

@@ -135,10 +135,13 @@ class PackedMatrixTest {
      * The 4-bit kernels sum 32 products of a nibble and an 8-bit input in one 16-bit lane, starting
      * from {@code -8·Σx}: the sum of the nibbles themselves (up to 32 · 15 · 127) wraps past 16 bits,
      * and the sum of the values less 8 (at most 32 · 8 · 127) must come out exact. Every nibble 15 or
-     * 0 with every input at the largest 8-bit value, of either sign, is that extreme.
+     * 0 with every input at the largest 8-bit value, of either sign, is that extreme. Q4_0's one- and
+     * two-input kernels multiply the whole byte by the low nibble's input ({@link MatmulInput#qHigh}):
+     * bytes 0x0F and 0xF0 (one nibble 15, the other 0) are that path's extremes.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_0, 255, 1", "Q4_0, 255, -1", "Q4_0, 0, 1", "Q4_0, 0, -1", "Q4_K, 255, 1", "Q4_K, 255, -1",
+    @CsvSource({"Q4_0, 255, 1", "Q4_0, 255, -1", "Q4_0, 0, 1", "Q4_0, 0, -1", "Q4_0, 15, 1", "Q4_0, 15, -1",
+        "Q4_0, 240, 1", "Q4_0, 240, -1", "Q4_K, 255, 1", "Q4_K, 255, -1",
         "Q4_K, 0, 1", "Q4_K, 0, -1"})
     void extremeNibblesAndInputsSumExactly(GgmlType type, int nibbles, float input) {
         int rows = 64;
