@@ -173,7 +173,6 @@ final class PackedQ4Matrix extends WeightMatrix {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             long col = off + 2L * G;
             int xo = (qb + b) * BLOCK;
-            int zo = (qb + b) * 16;
             // One 16-bit sum of the block's 32 products, of the nibbles less 8: Q4_0's values themselves.
             // The whole byte v = l + 16h times the input of l, then h times qHigh: l·x_p + h·x_(p+16)
             // without splitting off l (MatmulInput#qHigh).
@@ -181,7 +180,7 @@ final class PackedQ4Matrix extends WeightMatrix {
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                ShortVector u = ShortVector.broadcast(S_G, qHigh[zo + p]); // first: see kernel8
+                ShortVector u = ShortVector.broadcast(S_G, qHigh[xo + p + 16]); // first: see kernel8
                 sum = v.mul(ShortVector.broadcast(S_G, q[xo + p]))
                         .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(u)).add(sum);
             }
@@ -225,18 +224,16 @@ final class PackedQ4Matrix extends WeightMatrix {
             long col = off + 2L * G;
             int xa = (qa + b) * BLOCK;
             int xb = (qbb + b) * BLOCK;
-            int za = (qa + b) * 16;
-            int zb = (qbb + b) * 16;
             ShortVector sumA = ShortVector.broadcast(S_G, in.centredStart(qa + b));
             ShortVector sumB = ShortVector.broadcast(S_G, in.centredStart(qbb + b));
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
-                ShortVector uA = ShortVector.broadcast(S_G, qHigh[za + p]); // first: see kernel8
+                ShortVector uA = ShortVector.broadcast(S_G, qHigh[xa + p + 16]); // first: see kernel8
                 sumA = v.mul(ShortVector.broadcast(S_G, q[xa + p]))
                         .add(h.mul(uA)).add(sumA);
-                ShortVector uB = ShortVector.broadcast(S_G, qHigh[zb + p]); // first: see kernel8
+                ShortVector uB = ShortVector.broadcast(S_G, qHigh[xb + p + 16]); // first: see kernel8
                 sumB = v.mul(ShortVector.broadcast(S_G, q[xb + p]))
                         .add(h.mul(uB)).add(sumB);
             }
