@@ -27,13 +27,13 @@ public final class MatmulInput {
     float[] qScale = new float[0];
     int[] qSum = new int[0];
     /**
-     * For Q4_0's one- and two-input kernels ({@link #ensureHighNibbleInputs}), per 32-value block
-     * {@code b} and {@code p < 16}: {@code q[32b + 16 + p] − 16·q[32b + p]}, at {@code qHigh[32b + 16 + p]} (where
-     * {@code q[32b + 16 + p]} is: the kernels index both alike; the first 16 of each block are unused).
-     * A byte holds the nibbles {@code l} of column {@code p} and {@code h} of column {@code p + 16};
-     * the whole byte times {@code q[32b + p]} plus {@code h} times this is {@code l·q[32b + p] + h·q[32b
-     * + 16 + p]}, the two products without masking {@code l} out of the byte: one vector operation
-     * fewer a column (256 × 2048 in the caches, one thread: one input 11.8 → 11.1 µs, two 17.4 → 16.3). At most
+     * For Q4_0's one- and two-input kernels ({@link #ensureHighNibbleInputs}): per 32-value block
+     * {@code b} and {@code p < 16}, {@code q[32b + 16 + p] − 16·q[32b + p]} at {@code qHigh[32b + 16 + p]},
+     * where {@code q} has its own value (the kernels index both alike; the block's first 16 are unused).
+     * A byte holds the nibbles {@code l} of column {@code p} and {@code h} of column {@code p + 16}:
+     * the whole byte times {@code q[32b + p]} plus {@code h} times this is {@code l·q[32b + p] +
+     * h·q[32b + 16 + p]}, without masking {@code l} out of the byte, one vector operation fewer a column
+     * (256 × 2048 in the caches, one thread: one input 11.8 → 11.1 µs, two 17.4 → 16.3). At most
      * 17 · 127 in magnitude; the products may wrap past 16 bits, but they are added modulo 2^16 into
      * a block sum whose true value fits ({@link #centredStart}), so the sum comes out exact.
      */
