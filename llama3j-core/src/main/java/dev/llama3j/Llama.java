@@ -94,7 +94,7 @@ public final class Llama implements AutoCloseable {
             ChatTemplate template = source.chatTemplate();
             GenerationConfig generation = source.generationConfig();
             LlamaModel model = ModelLoader.load(source, options.threads(), options.maxBatchTokens(),
-                    LoraLoader.hook(options.lora()));
+                    LoraLoader.hook(options.lora()), options.parallel());
             try { // the model owns the weight files now
                 if (options.warmUp()) {
                     model.warmUp(options.cacheType());

@@ -29,22 +29,24 @@ public record LlamaWeights(
      * time, stay where they are (the file's pages, as llama.cpp leaves {@code token_embd}), resident
      * only where a token's row has been read: 430 MB less for an 8B Q6_K file. The Q6_K matrices all
      * take the form {@link Q6KLayout#forModel} gives these weights (6 bits a weight where most of them
-     * are Q6_K).
+     * are Q6_K), except the output layer, whose form depends on the {@code sequences} the model is
+     * loaded to generate at a time ({@link Q6KLayout#forOutput}).
      */
-    public LlamaWeights optimized(Arena arena, WorkerPool pool) {
+    public LlamaWeights optimized(Arena arena, WorkerPool pool, int sequences) {
         Q6KLayout q6k = Q6KLayout.forModel(weights(GgmlType.Q6_K), weights(null));
+        Q6KLayout output = Q6KLayout.forOutput(q6k, sequences);
         // The output layer first, the largest matrix: while a matrix is copied its file pages are
         // resident too, and this way that happens before the layers' copies are (8B Q6_K: peak
         // resident memory 6,788 → 6,564 MB, the memory once loaded).
         WeightMatrix embed;
         WeightMatrix head;
         if (lmHead == tokenEmbedding) {
-            embed = optimized(tokenEmbedding, arena, pool, q6k);
+            embed = optimized(tokenEmbedding, arena, pool, output);
             head = embed;
         } else {
             embed = tokenEmbedding;
             MappedPages.release(embed.data()); // the pages loading read; rows come back as tokens need them
-            head = optimized(lmHead, arena, pool, q6k);
+            head = optimized(lmHead, arena, pool, output);
         }
         LayerWeights[] out = new LayerWeights[layers.length];
         for (int i = 0; i < layers.length; i++) {

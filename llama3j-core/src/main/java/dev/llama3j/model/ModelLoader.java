@@ -40,6 +40,16 @@ public final class ModelLoader {
      * this method made is released; closing the source releases the rest.
      */
     public static LlamaModel load(ModelSource source, int threads, int maxBatch, AdapterHook adapters) {
+        return load(source, threads, maxBatch, adapters, 0);
+    }
+
+    /**
+     * {@link #load(ModelSource, int, int, AdapterHook)} for a model that will generate {@code sequences}
+     * at a time (the engine's parallel slots; 0 where that is not known): with one, the output layer
+     * takes the layout that is fastest for one input ({@link dev.llama3j.tensor.Q6KLayout#forOutput}).
+     */
+    public static LlamaModel load(ModelSource source, int threads, int maxBatch, AdapterHook adapters,
+            int sequences) {
         LlamaConfig config = source.config();
         LlamaWeights stored = source.tensors().loadWeights(config);
         WorkerPool pool = new WorkerPool(threads);
@@ -49,7 +59,7 @@ public final class ModelLoader {
         boolean keepMapped;
         try {
             AdaptedWeights adapted = adapters.apply(config, stored, pool, packed, maxBatch);
-            LlamaWeights weights = adapted.weights().optimized(packed, pool);
+            LlamaWeights weights = adapted.weights().optimized(packed, pool, sequences);
             // Once everything is repacked (or merged into new matrices) the file mapping only costs
             // resident memory: drop it.
             keepMapped = !weights.independentOf(stored);

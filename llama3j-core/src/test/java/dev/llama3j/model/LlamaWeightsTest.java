@@ -11,7 +11,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
-/** The loader's repacking of a whole model: one Q6_K form for all its Q6_K matrices, chosen by their share. */
+/**
+ * The loader's repacking of a whole model: one Q6_K form for all its Q6_K matrices, chosen by their share,
+ * except the output layer of a model loaded for one sequence at a time.
+ */
 class LlamaWeightsTest {
     private static final int DIM = 256;
 
@@ -38,6 +41,16 @@ class LlamaWeightsTest {
     }
 
     @Test
+    void aModelLoadedForOneSequenceTakesTheCompactOutputLayerOnly() {
+        LlamaWeights w = model(GgmlType.Q4_0, GgmlType.Q6_K); // Q6_K a minority: the byte form for the model
+        LlamaWeights one = optimized(w, 1);
+        assertTrue(one.lmHead().data().byteSize() < (long) DIM * DIM, "compact output layer expected");
+        assertSame(one.tokenEmbedding(), one.lmHead(), "tied embeddings stay one matrix");
+        LlamaWeights several = optimized(w, 8);
+        assertTrue(several.lmHead().data().byteSize() > (long) DIM * DIM, "byte-form output layer expected");
+    }
+
+    @Test
     void untiedEmbeddingsStayInPlaceAndTheOutputLayerIsRepacked() {
         float[] norm = new float[DIM];
         WeightMatrix q6 = matrix(GgmlType.Q6_K);
@@ -53,8 +66,12 @@ class LlamaWeightsTest {
     }
 
     private static LlamaWeights optimized(LlamaWeights w) {
+        return optimized(w, 0);
+    }
+
+    private static LlamaWeights optimized(LlamaWeights w, int sequences) {
         try (WorkerPool pool = new WorkerPool(2)) {
-            return w.optimized(Arena.ofAuto(), pool);
+            return w.optimized(Arena.ofAuto(), pool, sequences);
         }
     }
 

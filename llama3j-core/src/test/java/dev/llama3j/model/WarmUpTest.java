@@ -20,7 +20,7 @@ class WarmUpTest {
     }
 
     /** The last token's logits of a short prompt, then of one generated step, from a fresh cache. */
-    private static float[] logits(LlamaModel model) {
+    static float[] logits(LlamaModel model) {
         int vocab = model.config().vocabSize();
         KvCache cache = model.newCache(16, KvCacheType.F16);
         Batch batch = new Batch(8);
