@@ -29,12 +29,12 @@ public record LlamaWeights(
      * time, stay where they are (the file's pages, as llama.cpp leaves {@code token_embd}), resident
      * only where a token's row has been read: 430 MB less for an 8B Q6_K file. The Q6_K matrices all
      * take the form {@link Q6KLayout#forModel} gives these weights (6 bits a weight where most of them
-     * are Q6_K), except the output layer, whose form depends on the {@code sequences} the model is
-     * loaded to generate at a time ({@link Q6KLayout#forOutput}).
+     * are Q6_K), except an output layer that is the only Q6_K matrix repacked, whose form depends on
+     * the {@code sequences} the model is loaded to generate at a time ({@link Q6KLayout#forOutput}).
      */
     public LlamaWeights optimized(Arena arena, WorkerPool pool, int sequences) {
         Q6KLayout q6k = Q6KLayout.forModel(weights(GgmlType.Q6_K), weights(null));
-        Q6KLayout output = Q6KLayout.forOutput(q6k, sequences);
+        Q6KLayout output = Q6KLayout.forOutput(q6k, sequences, layerWeights(GgmlType.Q6_K) == 0);
         // The output layer first, the largest matrix: while a matrix is copied its file pages are
         // resident too, and this way that happens before the layers' copies are (8B Q6_K: peak
         // resident memory 6,788 → 6,564 MB, the memory once loaded).
@@ -70,6 +70,17 @@ public record LlamaWeights(
         return sum;
     }
 
+    /** Weights (values) of the layers' matrices of {@code type}. */
+    private long layerWeights(GgmlType type) {
+        long sum = 0;
+        for (LayerWeights l : layers) {
+            for (WeightMatrix m : matricesOf(l)) {
+                sum += m.type() == type ? (long) m.rows() * m.cols() : 0;
+            }
+        }
+        return sum;
+    }
+
     /** Every matrix once: the embeddings, each layer's seven, and the output layer unless tied. */
     private List<WeightMatrix> matrices() {
         List<WeightMatrix> all = new ArrayList<>();
@@ -78,9 +89,13 @@ public record LlamaWeights(
             all.add(lmHead);
         }
         for (LayerWeights l : layers) {
-            all.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+            all.addAll(matricesOf(l));
         }
         return all;
+    }
+
+    private static List<WeightMatrix> matricesOf(LayerWeights l) {
+        return List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown());
     }
 
     /**

@@ -45,8 +45,9 @@ public final class ModelLoader {
 
     /**
      * {@link #load(ModelSource, int, int, AdapterHook)} for a model that will generate {@code sequences}
-     * at a time (the engine's parallel slots; 0 where that is not known): with one, the output layer
-     * takes the layout that is fastest for one input ({@link dev.llama3j.tensor.Q6KLayout#forOutput}).
+     * at a time (the engine's parallel slots; 0 where that is not known): with one, an output layer
+     * that is the only Q6_K matrix takes the form that is fastest for one input
+     * ({@link dev.llama3j.tensor.Q6KLayout#forOutput}).
      */
     public static LlamaModel load(ModelSource source, int threads, int maxBatch, AdapterHook adapters,
             int sequences) {

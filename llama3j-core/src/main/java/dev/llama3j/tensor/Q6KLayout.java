@@ -9,8 +9,9 @@ package dev.llama3j.tensor;
  * file's main type: a 1B Q6_K file took 1,594 MB against llama.cpp's 1,049, an 8B one would take 1.4
  * GB more than its file. So a model whose weights are mostly Q6_K gets the compact form (1B Q6_K:
  * 1,349 MB; generation as fast on the AMD EPYC, finding 36, 2% slower on the Intel Xeon and its 8
- * sequences 20-35% slower there, finding 37), any other the byte form; the output layer of a model
- * loaded for one sequence at a time is compact in either case ({@link #forOutput}).
+ * sequences 20-35% slower there, finding 37), any other the byte form; an output layer that is a
+ * model's only Q6_K matrix (a Q4_0 file's) is compact where the model is loaded for one sequence at
+ * a time ({@link #forOutput}).
  *
  * <p>{@code -Dllama3j.q6kLayout=byte|compact} forces either, for every model.
  */
@@ -34,16 +35,19 @@ public enum Q6KLayout {
     }
 
     /**
-     * The layout of the output layer (and of the token embeddings tied to it) in a model whose other
-     * Q6_K matrices take {@code model}, loaded to generate {@code sequences} at a time: compact for
-     * one sequence, unless the property forces a layout. Its product is then a pass over the whole
-     * matrix for a single input, bound by the memory: 0.82 bytes a weight instead of 1.07 (1B: 205
-     * instead of 268 MB a token, read in 6.0-6.4 instead of 8.0-8.3 ms with two threads), while the
-     * compact form's steps of several sequences are slower (1B Q4_0, 8 sequences: 6-26%), so a model
-     * loaded for several, or for a count not known (0), keeps {@code model} (docs/SPEED.md, finding 41).
+     * The layout of the output layer (and of the token embeddings tied to it) in a model whose Q6_K
+     * matrices otherwise take {@code model}, loaded to generate {@code sequences} at a time: compact
+     * for one sequence where the output layer is the only Q6_K matrix ({@code alone}), unless the
+     * property forces a layout. Its product is then a pass over the whole matrix for a single input,
+     * bound by the memory: 0.82 bytes a weight instead of 1.07 (1B: 205 instead of 268 MB a token,
+     * read in 6.0-6.4 instead of 8.0-8.3 ms with two threads; 1B Q4_0 generation won 19 of 22 rounds
+     * with it). Beside byte-form Q6_K layers (Q4_K_M files) it was measured no faster (won 14 of 22
+     * rounds, then 2 of 12), and the compact form's steps of several sequences are slower (1B Q4_0, 8
+     * sequences: 6-26%), so those keep {@code model}, as does a model loaded for a count not known
+     * (0) (docs/SPEED.md, finding 41).
      */
-    public static Q6KLayout forOutput(Q6KLayout model, int sequences) {
-        return FORCED == null && sequences == 1 ? COMPACT : model;
+    public static Q6KLayout forOutput(Q6KLayout model, int sequences, boolean alone) {
+        return FORCED == null && sequences == 1 && alone ? COMPACT : model;
     }
 
     /** The layout of a Q6_K matrix packed on its own, outside a model: the byte form unless forced. */

@@ -51,6 +51,18 @@ class LlamaWeightsTest {
     }
 
     @Test
+    void anOutputLayerBesideQ6KLayersKeepsTheirFormForOneSequence() {
+        // As a Q4_K_M file: a Q6_K down projection among Q4_0 ones, and a Q6_K output layer.
+        float[] norm = new float[DIM];
+        WeightMatrix q4 = matrix(GgmlType.Q4_0);
+        LayerWeights l = new LayerWeights(norm, q4, q4, q4, q4, norm, q4, q4, matrix(GgmlType.Q6_K));
+        WeightMatrix embed = matrix(GgmlType.Q6_K);
+        LlamaWeights packed = optimized(new LlamaWeights(embed, new LayerWeights[] {l}, norm, embed, null), 1);
+        assertTrue(packed.lmHead().data().byteSize() > (long) DIM * DIM, "byte-form output layer expected");
+        assertTrue(packed.layers()[0].wDown().data().byteSize() > (long) DIM * DIM, "byte-form Q6_K expected");
+    }
+
+    @Test
     void untiedEmbeddingsStayInPlaceAndTheOutputLayerIsRepacked() {
         float[] norm = new float[DIM];
         WeightMatrix q6 = matrix(GgmlType.Q6_K);
