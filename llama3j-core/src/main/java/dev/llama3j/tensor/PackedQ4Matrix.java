@@ -89,13 +89,18 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     @Override
     public boolean usesQuantizedInput(int n) {
-        return n < gemmMinTokens() && !usesFusedKernel(n) || usesIntGemm(n);
+        return usesIntegerKernels(n) || usesIntGemm(n);
+    }
+
+    /** Whether {@code n} inputs go through {@link #kernel8}, {@link #kernel2} and {@link #kernel1} (see {@link #matmul}). */
+    private boolean usesIntegerKernels(int n) {
+        return n < gemmMinTokens() && !usesFusedKernel(n) && !usesIntGemm(n);
     }
 
     @Override
     public void prepareInput(MatmulInput in) {
         super.prepareInput(in);
-        if (in.n() < gemmMinTokens() && !usesFusedKernel(in.n()) && !usesIntGemm(in.n())) {
+        if (usesIntegerKernels(in.n())) {
             in.ensureHighNibbleInputs(); // kernel1 and kernel2 read them
         }
     }
