@@ -188,7 +188,7 @@ class LlamaCppAgreementTest {
      */
     @org.junit.jupiter.api.Test
     void syntheticQ6_KOutputAgrees() {
-        Path file = SyntheticModelTest.tinyQ4(11, "syn-agree.gguf");
+        Path file = ConvertedModels.tinySyntheticQ4(11, "syn-agree.gguf");
         int[] prompt = {128000, 9906, 1917, 11, 1268, 527, 499, 30};
         float[][] cpp = LlamaCpp.logProbsAllPositions(file, prompt, ConvertedModels.workDir());
         try (LlamaModel ours = ModelLoader.load(file, 2, 64)) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llama3j.gguf.GgufFile;
-import dev.llama3j.gguf.GgufFileType;
 import dev.llama3j.gguf.GgufTensor;
 import dev.llama3j.gguf.LlamaGgufNames;
 import dev.llama3j.model.LlamaModel;
@@ -13,22 +12,14 @@ import dev.llama3j.model.ModelLoader;
 import dev.llama3j.model.ParityUtil;
 import dev.llama3j.tensor.GgmlType;
 import dev.llama3j.testing.ConvertedModels;
-import dev.llama3j.testing.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** Random-weight GGUF files of a given shape, for benchmarks. */
 class SyntheticModelTest {
-    static Path tinyQ4(long seed, String name) {
-        Path p = ConvertedModels.workDir().resolve(name);
-        SyntheticModel.write(p, SyntheticShape.TINY, GgufFileType.MOSTLY_Q4_0, seed, Fixtures.tokenizerDir(),
-                ConversionProgress.NONE);
-        return p;
-    }
-
     @Test
     void writesALoadableModelOfTheShapeWithLlamaCppsQ4_0Types() {
-        Path a = tinyQ4(7, "syn-a.gguf");
+        Path a = ConvertedModels.tinySyntheticQ4(7, "syn-a.gguf");
         try (GgufFile f = GgufFile.open(a)) {
             assertEquals(GgmlType.Q6_K, f.tensor(LlamaGgufNames.OUTPUT).type(), "Q4_0 files keep the output in Q6_K");
             assertEquals(GgmlType.Q4_0, f.tensor(LlamaGgufNames.TOKEN_EMBD).type());
@@ -45,9 +36,9 @@ class SyntheticModelTest {
 
     @Test
     void theSeedAloneDecidesTheBytes() {
-        Path a = tinyQ4(7, "syn-b.gguf");
-        Path b = tinyQ4(7, "syn-c.gguf");
-        Path c = tinyQ4(8, "syn-d.gguf");
+        Path a = ConvertedModels.tinySyntheticQ4(7, "syn-b.gguf");
+        Path b = ConvertedModels.tinySyntheticQ4(7, "syn-c.gguf");
+        Path c = ConvertedModels.tinySyntheticQ4(8, "syn-d.gguf");
         try (GgufFile fa = GgufFile.open(a); GgufFile fb = GgufFile.open(b); GgufFile fc = GgufFile.open(c)) {
             for (GgufTensor t : fa.tensors().values()) {
                 assertEquals(t.data().mismatch(fb.tensor(t.name()).data()), -1, t.name());

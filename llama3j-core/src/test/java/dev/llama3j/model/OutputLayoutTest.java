@@ -3,12 +3,7 @@ package dev.llama3j.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llama3j.convert.ConversionProgress;
-import dev.llama3j.convert.SyntheticModel;
-import dev.llama3j.convert.SyntheticShape;
-import dev.llama3j.gguf.GgufFileType;
 import dev.llama3j.testing.ConvertedModels;
-import dev.llama3j.testing.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +14,8 @@ import org.junit.jupiter.api.Test;
 class OutputLayoutTest {
     @Test
     void oneSequenceTakesTheCompactOutputLayerWithTheSameLogits() {
-        // A Q4_0 file of 256-wide rows: Q6_K for the output layer only, as llama.cpp writes it.
-        Path file = ConvertedModels.workDir().resolve("output-layout-q4_0.gguf");
-        SyntheticModel.write(file, SyntheticShape.TINY, GgufFileType.MOSTLY_Q4_0, 3, Fixtures.tokenizerDir(),
-                ConversionProgress.NONE);
+        // Q6_K for the output layer only.
+        Path file = ConvertedModels.tinySyntheticQ4(3, "output-layout-q4_0.gguf");
         try (LlamaModel several = load(file, 8); LlamaModel one = load(file, 1)) {
             long saved = several.weights().bytes() - one.weights().bytes();
             long headWeights = (long) one.config().vocabSize() * one.config().hiddenSize();

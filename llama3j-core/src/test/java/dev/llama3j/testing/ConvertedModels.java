@@ -2,6 +2,8 @@ package dev.llama3j.testing;
 
 import dev.llama3j.convert.ConversionProgress;
 import dev.llama3j.convert.HfToGgufConverter;
+import dev.llama3j.convert.SyntheticModel;
+import dev.llama3j.convert.SyntheticShape;
 import dev.llama3j.convert.TensorTypeRecipe;
 import dev.llama3j.gguf.GgufFile;
 import dev.llama3j.gguf.GgufFileType;
@@ -36,6 +38,18 @@ public final class ConvertedModels {
             case "chat" -> Fixtures.chatModel();
             default -> throw new IllegalArgumentException(model);
         };
+    }
+
+    /**
+     * A random-weight Q4_0 file of {@link SyntheticShape#TINY}'s shape (256-wide rows, so its output
+     * layer is Q6_K, as llama.cpp writes Q4_0 files), from {@code seed}, written to {@code name} in the
+     * work folder.
+     */
+    public static Path tinySyntheticQ4(long seed, String name) {
+        Path p = workDir().resolve(name);
+        SyntheticModel.write(p, SyntheticShape.TINY, GgufFileType.MOSTLY_Q4_0, seed, Fixtures.tokenizerDir(),
+                ConversionProgress.NONE);
+        return p;
     }
 
     /** {@code model} converted to {@code type}, converting it the first time it is asked for. */
