@@ -34,7 +34,7 @@ public record LlamaWeights(
      */
     public LlamaWeights optimized(Arena arena, WorkerPool pool, int sequences) {
         Q6KLayout q6k = Q6KLayout.forModel(weights(GgmlType.Q6_K), weights(null));
-        Q6KLayout output = Q6KLayout.forOutput(q6k, sequences, layerWeights(GgmlType.Q6_K) == 0);
+        Q6KLayout output = Q6KLayout.forOutput(q6k, sequences, weightsOf(layerMatrices(), GgmlType.Q6_K) == 0);
         // The output layer first, the largest matrix: while a matrix is copied its file pages are
         // resident too, and this way that happens before the layers' copies are (8B Q6_K: peak
         // resident memory 6,788 → 6,564 MB, the memory once loaded).
@@ -61,21 +61,15 @@ public record LlamaWeights(
 
     /** Weights (values) of all matrices of {@code type}, or of every type for null; tied embeddings count once. */
     long weights(GgmlType type) {
-        long sum = 0;
-        for (WeightMatrix m : matrices()) {
-            if (type == null || m.type() == type) {
-                sum += (long) m.rows() * m.cols();
-            }
-        }
-        return sum;
+        return weightsOf(matrices(), type);
     }
 
-    /** Weights (values) of the layers' matrices of {@code type}. */
-    private long layerWeights(GgmlType type) {
+    /** Weights (values) of the matrices {@code ms} of {@code type}, or of every type for null. */
+    private static long weightsOf(List<WeightMatrix> ms, GgmlType type) {
         long sum = 0;
-        for (LayerWeights l : layers) {
-            for (WeightMatrix m : matricesOf(l)) {
-                sum += m.type() == type ? (long) m.rows() * m.cols() : 0;
+        for (WeightMatrix m : ms) {
+            if (type == null || m.type() == type) {
+                sum += (long) m.rows() * m.cols();
             }
         }
         return sum;
@@ -88,14 +82,17 @@ public record LlamaWeights(
         if (lmHead != tokenEmbedding) {
             all.add(lmHead);
         }
-        for (LayerWeights l : layers) {
-            all.addAll(matricesOf(l));
-        }
+        all.addAll(layerMatrices());
         return all;
     }
 
-    private static List<WeightMatrix> matricesOf(LayerWeights l) {
-        return List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown());
+    /** Each layer's seven matrices. */
+    private List<WeightMatrix> layerMatrices() {
+        List<WeightMatrix> all = new ArrayList<>();
+        for (LayerWeights l : layers) {
+            all.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+        }
+        return all;
     }
 
     /**

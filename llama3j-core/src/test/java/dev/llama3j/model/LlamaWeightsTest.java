@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The loader's repacking of a whole model: one Q6_K form for all its Q6_K matrices, chosen by their share,
- * except the output layer of a model loaded for one sequence at a time.
+ * except an output layer that is the only Q6_K matrix, in a model loaded for one sequence at a time.
  */
 class LlamaWeightsTest {
     private static final int DIM = 256;
