@@ -27,18 +27,20 @@ public final class MatmulInput {
     float[] qScale = new float[0];
     int[] qSum = new int[0];
     /**
-     * For Q4_0's one- and two-input kernels ({@link #ensureHighNibbleInputs}): per 32-value block
-     * {@code b} and {@code p < 16}, {@code q[32b + 16 + p] − 16·q[32b + p]} at {@code qHigh[32b + 16 + p]},
-     * where {@code q} has its own value (the kernels index both alike; the block's first 16 are unused).
-     * A byte holds the nibbles {@code l} of column {@code p} and {@code h} of column {@code p + 16}:
-     * the whole byte times {@code q[32b + p]} plus {@code h} times this is {@code l·q[32b + p] +
-     * h·q[32b + 16 + p]}, without masking {@code l} out of the byte, one vector operation fewer a column
-     * (256 × 2048 in the caches, one thread: one input 11.8 → 11.1 µs, two 17.4 → 16.3). At most
-     * 17 · 127 in magnitude; the products may wrap past 16 bits, but they are added modulo 2^16 into
-     * a block sum whose true value fits ({@link #centredStart}), so the sum comes out exact.
+     * For Q4_0's one- and two-input kernels ({@link #ensureByteInputs}): per 32-value block {@code b}
+     * and {@code p < 16}, {@code q[32b + p]} at {@code qByte[32b + p]} and {@code q[32b + 16 + p] −
+     * 16·q[32b + p]} at {@code qByte[32b + 16 + p]}. A byte holds the nibbles {@code l} of column
+     * {@code p} and {@code h} of column {@code p + 16}: the whole byte times the first plus {@code h}
+     * times the second is {@code l·q[32b + p] + h·q[32b + 16 + p]}, without masking {@code l} out of
+     * the byte, one vector operation fewer a column (256 × 2048 in the caches, one thread: one input
+     * 11.8 → 11.1 µs, two 17.4 → 16.3). At most 17 · 127 in magnitude; the products may wrap past
+     * 16 bits, but they are added modulo 2^16 into a block sum whose true value fits
+     * ({@link #centredStart}), so the sum comes out exact. Both factors of a column lie in one array,
+     * a block's in one cache line: read from {@code q} and a second array, 1B Q4_0's products from
+     * memory ran 10-20% slower (docs/SPEED.md, finding 42).
      */
-    short[] qHigh = new short[0];
-    private boolean highNibbleInputs;
+    short[] qByte = new short[0];
+    private boolean byteInputs;
     private boolean quantized;
 
     /**
@@ -115,7 +117,7 @@ public final class MatmulInput {
         this.cols = cols;
         this.quantized = false;
         this.superQuantized = false;
-        this.highNibbleInputs = false;
+        this.byteInputs = false;
         this.preparedBy = null;
         this.packing.reset();
         this.pairing.reset();
@@ -205,25 +207,26 @@ public final class MatmulInput {
         quantized = true;
     }
 
-    /** Makes {@link #qHigh} from the quantized form (made first if need be), once for this data. */
-    void ensureHighNibbleInputs() {
-        if (highNibbleInputs) {
+    /** Makes {@link #qByte} from the quantized form (made first if need be), once for this data. */
+    void ensureByteInputs() {
+        if (byteInputs) {
             return;
         }
         ensureQuantized();
         int blocks = n * cols / BLOCK;
-        if (qHigh.length < blocks * BLOCK) {
-            qHigh = new short[blocks * BLOCK];
+        if (qByte.length < blocks * BLOCK) {
+            qByte = new short[blocks * BLOCK];
         }
         VectorSpecies<Short> s = Species.S_HALF;
         for (int b = 0; b < blocks; b++) {
             for (int p = 0; p < 16; p += s.length()) {
                 ShortVector low = ShortVector.fromArray(s, q, b * BLOCK + p);
+                low.intoArray(qByte, b * BLOCK + p);
                 ShortVector.fromArray(s, q, b * BLOCK + 16 + p).sub(low.lanewise(VectorOperators.LSHL, 4))
-                        .intoArray(qHigh, b * BLOCK + 16 + p);
+                        .intoArray(qByte, b * BLOCK + 16 + p);
             }
         }
-        highNibbleInputs = true;
+        byteInputs = true;
     }
 
     /**

@@ -101,7 +101,7 @@ final class PackedQ4Matrix extends WeightMatrix {
     public void prepareInput(MatmulInput in) {
         super.prepareInput(in);
         if (usesIntegerKernels(in.n())) {
-            in.ensureHighNibbleInputs(); // kernel1 and kernel2 read them
+            in.ensureByteInputs(); // kernel1 and kernel2 read them
         }
     }
 
@@ -166,8 +166,7 @@ final class PackedQ4Matrix extends WeightMatrix {
     // vector on every call, which costs more than all the arithmetic here.
 
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
-        short[] q = in.q;
-        short[] qHigh = in.qHigh;
+        short[] q = in.qByte;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -179,13 +178,13 @@ final class PackedQ4Matrix extends WeightMatrix {
             long col = off + 2L * G;
             int xo = (qb + b) * BLOCK;
             // One 16-bit sum of the block's 32 products, of the nibbles less 8: Q4_0's values themselves.
-            // The whole byte v = l + 16h times the input of l, then h times qHigh: l·x_p + h·x_(p+16)
-            // without splitting off l (MatmulInput#qHigh).
+            // The whole byte v = l + 16h times the input of l, then h times the high factor:
+            // l·x_p + h·x_(p+16) without splitting off l (MatmulInput#qByte).
             ShortVector sum = ShortVector.broadcast(S_G, in.centredStart(qb + b));
             for (int p = 0; p < 16; p++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                ShortVector u = ShortVector.broadcast(S_G, qHigh[xo + p + 16]); // first: see kernel8
+                ShortVector u = ShortVector.broadcast(S_G, q[xo + p + 16]); // first: see kernel8
                 sum = v.mul(ShortVector.broadcast(S_G, q[xo + p]))
                         .add((Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(u)).add(sum);
             }
@@ -213,8 +212,7 @@ final class PackedQ4Matrix extends WeightMatrix {
 
     /** Two inputs at once: each column of nibbles is loaded and shifted once for both (as kernel1). */
     private void kernel2(int g, MatmulInput in, int t, float[] out, int outA, int outB, int count) {
-        short[] q = in.q;
-        short[] qHigh = in.qHigh;
+        short[] q = in.qByte;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
@@ -235,10 +233,10 @@ final class PackedQ4Matrix extends WeightMatrix {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
                 ShortVector h = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
-                ShortVector uA = ShortVector.broadcast(S_G, qHigh[xa + p + 16]); // first: see kernel8
+                ShortVector uA = ShortVector.broadcast(S_G, q[xa + p + 16]); // first: see kernel8
                 sumA = v.mul(ShortVector.broadcast(S_G, q[xa + p]))
                         .add(h.mul(uA)).add(sumA);
-                ShortVector uB = ShortVector.broadcast(S_G, qHigh[xb + p + 16]); // first: see kernel8
+                ShortVector uB = ShortVector.broadcast(S_G, q[xb + p + 16]); // first: see kernel8
                 sumB = v.mul(ShortVector.broadcast(S_G, q[xb + p]))
                         .add(h.mul(uB)).add(sumB);
             }

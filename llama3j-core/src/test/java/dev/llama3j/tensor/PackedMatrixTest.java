@@ -136,7 +136,7 @@ class PackedMatrixTest {
      * from {@code -8·Σx}: the sum of the nibbles themselves (up to 32 · 15 · 127) wraps past 16 bits,
      * and the sum of the values less 8 (at most 32 · 8 · 127) must come out exact. Every nibble 15 or
      * 0 with every input at the largest 8-bit value, of either sign, is that extreme. Q4_0's one- and
-     * two-input kernels multiply the whole byte by the low nibble's input ({@link MatmulInput#qHigh}):
+     * two-input kernels multiply the whole byte by the low nibble's input ({@link MatmulInput#qByte}):
      * bytes 0x0F and 0xF0 (one nibble 15, the other 0) are that path's extremes.
      */
     @ParameterizedTest
