@@ -97,11 +97,22 @@ final class PackedQ4Matrix extends WeightMatrix {
         return n < gemmMinTokens() && !usesFusedKernel(n) && !usesIntGemm(n);
     }
 
+    /**
+     * Whether steps of 4 inputs and more go through {@link #kernel8} (eight inputs a pass, then four):
+     * with the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep kernel2, as measured there)
+     * and AVX-512's 32 registers for its sums.
+     */
+    private boolean usesKernel8() {
+        return !fusedColumns && V == 16;
+    }
+
     @Override
     public void prepareInput(MatmulInput in) {
         super.prepareInput(in);
-        if (usesIntegerKernels(in.n())) {
-            in.ensureByteInputs(); // kernel1 and kernel2 read them
+        int n = in.n();
+        // kernel1 and kernel2 read them: all of a step, or what kernel8's passes of 8 and 4 leave.
+        if (usesIntegerKernels(n) && (!usesKernel8() || n % 4 != 0)) {
+            in.ensureByteInputs();
         }
     }
 
@@ -147,9 +158,7 @@ final class PackedQ4Matrix extends WeightMatrix {
         for (int g = r0 / G; g * G < r1; g++) {
             int count = Math.min(G, rows - g * G);
             int t = 0;
-            // With the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep kernel2, as measured
-            // there) and AVX-512's 32 registers for its sums.
-            for (; !fusedColumns && V == 16 && t + 4 <= n; t += t + 8 <= n ? 8 : 4) {
+            for (; usesKernel8() && t + 4 <= n; t += t + 8 <= n ? 8 : 4) {
                 kernel8(g, in, t, t + 8 <= n, out, outStride, count);
             }
             for (; t + 2 <= n; t += 2) {
