@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -117,9 +118,7 @@ class VectorStepsTest {
 
     @Test
     void anArenasLargeAllocationsAreCutOneAfterAnotherFromSharedMappings() {
-        if (!HugePageArena.mapsLargeAllocations()) {
-            return;
-        }
+        assumeTrue(HugePageArena.mapsLargeAllocations(), "this host maps no large allocations (HugePageArena)");
         try (HugePageArena arena = new HugePageArena()) {
             MemorySegment a = arena.allocate(3_000_001, 64);
             MemorySegment b = arena.allocate(HugePageArena.MIN_MAPPED_BYTES, 64);
@@ -150,9 +149,8 @@ class VectorStepsTest {
         m.set(ValueLayout.JAVA_BYTE, big - 1, (byte) 9);
         assertEquals(9, m.get(ValueLayout.JAVA_BYTE, big - 1));
         java.nio.file.Path maps = java.nio.file.Path.of("/proc/self/maps");
-        if (!HugePageArena.mapsLargeAllocations() || !java.nio.file.Files.isReadable(maps)) {
-            return;
-        }
+        assumeTrue(HugePageArena.mapsLargeAllocations() && java.nio.file.Files.isReadable(maps),
+                "this host maps no large allocations (HugePageArena), or /proc/self/maps is unreadable");
         assertEquals(0, m.address() % (2 << 20), "mapped allocations start on a 2 MB boundary");
         // The advised range is a mapping of its own in /proc/self/maps: "start-end perms ...".
         String range = Long.toHexString(m.address()) + "-" + Long.toHexString(m.address() + (big + 4095) / 4096 * 4096);
