@@ -98,20 +98,19 @@ final class PackedQ4Matrix extends WeightMatrix {
     }
 
     /**
-     * Whether steps of 4 inputs and more go through {@link #kernel8} (eight inputs a pass, then four):
-     * with the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep kernel2, as measured there)
-     * and AVX-512's 32 registers for its sums.
+     * How many of a step's {@code n} inputs {@link #kernel8} takes (eight a pass, then four; the rest
+     * go through kernel2 and kernel1): with the integer kernels' tuning (AMD; Intel's steps of 4 to 7
+     * keep kernel2, as measured there) and AVX-512's 32 registers for its sums, all but {@code n % 4}.
      */
-    private boolean usesKernel8() {
-        return !fusedColumns && V == 16;
+    private int kernel8Inputs(int n) {
+        return !fusedColumns && V == 16 ? n & ~3 : 0;
     }
 
     @Override
     public void prepareInput(MatmulInput in) {
         super.prepareInput(in);
         int n = in.n();
-        // kernel1 and kernel2 read them: all of a step, or what kernel8's passes of 8 and 4 leave.
-        if (usesIntegerKernels(n) && (!usesKernel8() || n % 4 != 0)) {
+        if (usesIntegerKernels(n) && kernel8Inputs(n) < n) { // kernel1 and kernel2 read them
             in.ensureByteInputs();
         }
     }
@@ -158,8 +157,8 @@ final class PackedQ4Matrix extends WeightMatrix {
         for (int g = r0 / G; g * G < r1; g++) {
             int count = Math.min(G, rows - g * G);
             int t = 0;
-            for (; usesKernel8() && t + 4 <= n; t += t + 8 <= n ? 8 : 4) {
-                kernel8(g, in, t, t + 8 <= n, out, outStride, count);
+            for (int end = kernel8Inputs(n); t < end; t += t + 8 <= end ? 8 : 4) {
+                kernel8(g, in, t, t + 8 <= end, out, outStride, count);
             }
             for (; t + 2 <= n; t += 2) {
                 kernel2(g, in, t, out, t * outStride + g * G, (t + 1) * outStride + g * G, count);
