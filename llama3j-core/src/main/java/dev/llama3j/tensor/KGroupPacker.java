@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link PackedQ5KMatrix}: per group of {@link Gemm#G} rows and per super-block,
  * <pre>
  *   [0, dataBytes·G)   dataBytes columns of G bytes (interleaved): column k holds byte k of the
- *                      file's bits for each row, unchanged
+ *                      file's bits for each row, unchanged (or, for Q4_K, with its nibbles paired by
+ *                      sub-block: {@link #pairNibbles})
  *   then the header, at {@link #headerAt}, offsets relative to it:
  *   [0, 2G)            the rows' fp16 d     (Halves' interleaved order)
  *   [2G, 4G)           the rows' fp16 dmin  (interleaved)
@@ -53,7 +54,8 @@ final class KGroupPacker {
      * The repacked matrix, and whether every d and dmin of its real rows is a normal half (the
      * generation kernels then widen them the short way, as {@link GroupPacker} finds for Q4_0).
      */
-    static GroupPacker.Packed pack(MemorySegment data, int rows, int cols, int blockBytes, Arena arena, WorkerPool pool) {
+    static GroupPacker.Packed pack(MemorySegment data, int rows, int cols, int blockBytes, boolean pairNibbles,
+            Arena arena, WorkerPool pool) {
         int dataBytes = blockBytes - HEADER;
         int blocks = cols / BLOCK;
         int groups = (rows + G - 1) / G;
@@ -66,6 +68,7 @@ final class KGroupPacker {
             boolean normal = true;
             byte[] in = new byte[(int) (G * rowBytes)];
             byte[] out = new byte[(int) groupBytes];
+            byte[] chunk = new byte[32 * G];
             int[] rowOffset = new int[G]; // offset in `in` of the row stored at each interleaved position
             for (int p = 0; p < G; p++) {
                 rowOffset[p] = (int) (GroupPacker.rowAt(p) * rowBytes);
@@ -99,6 +102,11 @@ final class KGroupPacker {
                                     ob + DATA + k0 * G + p0, G);
                         }
                     }
+                    if (pairNibbles) {
+                        for (int c = 0; c < dataBytes / 32; c++) {
+                            pairNibbles(out, ob + DATA + c * 32 * G, chunk);
+                        }
+                    }
                 }
                 MemorySegment.copy(out, 0, packed, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
             }
@@ -107,5 +115,25 @@ final class KGroupPacker {
             }
         });
         return new GroupPacker.Packed(packed, !abnormal.get());
+    }
+
+    /**
+     * Rewrites one chunk of 32 columns (32 bytes of Q4_K's qs a row, whose byte {@code p} holds value
+     * {@code p} of the chunk's first sub-block in its low nibble and value {@code p} of its second in
+     * its high one) so that each byte holds two values of one sub-block: column {@code 2p} the first
+     * sub-block's values {@code p} (low nibble) and {@code p + 16} (high), column {@code 2p + 1} the
+     * second's. A kernel then multiplies the whole byte by value {@code p}'s input and adds the high
+     * nibble times a second factor ({@link MatmulInput#kqByte}), without masking the low nibble out.
+     */
+    static void pairNibbles(byte[] out, int at, byte[] chunk) {
+        System.arraycopy(out, at, chunk, 0, 32 * G);
+        for (int p = 0; p < 16; p++) {
+            for (int i = 0; i < G; i++) {
+                int a = chunk[p * G + i]; // values p of the first sub-block (low), of the second (high)
+                int b = chunk[(p + 16) * G + i]; // values p + 16 likewise
+                out[at + 2 * p * G + i] = (byte) ((a & 0x0f) | (b & 0x0f) << 4);
+                out[at + (2 * p + 1) * G + i] = (byte) ((a & 0xf0) >>> 4 | (b & 0xf0));
+            }
+        }
     }
 }

@@ -54,6 +54,12 @@ public final class MatmulInput {
     float[] kScale = new float[0];
     int[] kSum = new int[0];
     private boolean superQuantized;
+    /**
+     * {@link #kq} in {@link #qByte}'s form, for Q4_K's generation kernels, whose bytes hold values
+     * {@code p} and {@code p + 16} of one sub-block ({@link KGroupPacker#pairNibbles}).
+     */
+    short[] kqByte = new short[0];
+    private boolean superByteInputs;
 
     /** Values that share a scale in {@link #kq}: a K-quant super-block. */
     public static final int SUPER_BLOCK = 256;
@@ -118,6 +124,7 @@ public final class MatmulInput {
         this.quantized = false;
         this.superQuantized = false;
         this.byteInputs = false;
+        this.superByteInputs = false;
         this.preparedBy = null;
         this.packing.reset();
         this.pairing.reset();
@@ -213,20 +220,38 @@ public final class MatmulInput {
             return;
         }
         ensureQuantized();
-        int blocks = n * cols / BLOCK;
-        if (qByte.length < blocks * BLOCK) {
-            qByte = new short[blocks * BLOCK];
+        qByte = byteFactors(q, n * cols, qByte);
+        byteInputs = true;
+    }
+
+    /** Makes {@link #kqByte} from the super-block form (made first if need be), once for this data. */
+    void ensureSuperByteInputs() {
+        if (superByteInputs) {
+            return;
+        }
+        ensureSuperBlocksQuantized();
+        kqByte = byteFactors(kq, n * cols, kqByte);
+        superByteInputs = true;
+    }
+
+    /**
+     * {@link #qByte}'s form of the first {@code values} of {@code src} (whole 32-value blocks), in
+     * {@code dst} or, where that is too short, a new array.
+     */
+    private static short[] byteFactors(short[] src, int values, short[] dst) {
+        if (dst.length < values) {
+            dst = new short[values];
         }
         VectorSpecies<Short> s = Species.S_HALF;
-        for (int b = 0; b < blocks; b++) {
+        for (int b = 0; b < values / BLOCK; b++) {
             for (int p = 0; p < 16; p += s.length()) {
-                ShortVector low = ShortVector.fromArray(s, q, b * BLOCK + p);
-                low.intoArray(qByte, b * BLOCK + p);
-                ShortVector.fromArray(s, q, b * BLOCK + 16 + p).sub(low.lanewise(VectorOperators.LSHL, 4))
-                        .intoArray(qByte, b * BLOCK + 16 + p);
+                ShortVector low = ShortVector.fromArray(s, src, b * BLOCK + p);
+                low.intoArray(dst, b * BLOCK + p);
+                ShortVector.fromArray(s, src, b * BLOCK + 16 + p).sub(low.lanewise(VectorOperators.LSHL, 4))
+                        .intoArray(dst, b * BLOCK + 16 + p);
             }
         }
-        byteInputs = true;
+        return dst;
     }
 
     /**

@@ -13,11 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K weights (the bulk of Q4_K_M files) repacked at load time into {@link KGroupPacker}'s layout:
- * rows in groups of {@link Gemm#G}; per 256-value super-block 128 columns of G bytes (column 32c + p
- * is byte p of chunk c of the file's qs, value 64c + p in its low nibble and 64c + 32 + p in its high
- * one), then the rows' d and dmin and the 8 sub-block scales and mins unpacked to bytes.
- * 148 bytes per row and super-block where the file has 144: 4.625 bits per weight. The nibbles and the
- * fp16 fields are the file's bytes, reordered; only the 6-bit scales and mins are unpacked to bytes.
+ * rows in groups of {@link Gemm#G}; per 256-value super-block 128 columns of G bytes, then the rows'
+ * d and dmin and the 8 sub-block scales and mins unpacked to bytes. Each byte holds two values of
+ * one 32-value sub-block ({@link KGroupPacker#pairNibbles}): column {@code 32c + 2p} holds values
+ * {@code 64c + p} (low nibble) and {@code 64c + 16 + p} (high), column {@code 32c + 2p + 1} values
+ * {@code 64c + 32 + p} and {@code 64c + 48 + p}. 148 bytes per row and super-block where the file has
+ * 144: 4.625 bits per weight. The nibbles and the fp16 fields are the file's, reordered; only the
+ * 6-bit scales and mins are unpacked to bytes.
  *
  * <p>Generating works like {@link PackedQ4Matrix}: nibbles (less 8) times the input quantized to 8
  * bits in 16-bit lanes, one wrapping short sum a sub-block; but the input is quantized per
@@ -45,7 +47,6 @@ final class PackedQ4KMatrix extends WeightMatrix {
     /** The nibble shift as a vector ({@link Species#SHIFT_BY_VECTOR}). */
     private static final ShortVector FOUR = ShortVector.broadcast(S_G, (short) 4);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S_G, (short) 15);
 
     private final int blocks;
     /** 1 or 2: how the generation kernel reads a group's blocks ({@link KernelTuning}). */
@@ -69,7 +70,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     /** Repacks ggml Q4_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ4KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        GroupPacker.Packed packed = KGroupPacker.pack(data, rows, cols, Q4_KMatrix.BLOCK_BYTES, arena, pool);
+        GroupPacker.Packed packed = KGroupPacker.pack(data, rows, cols, Q4_KMatrix.BLOCK_BYTES, true, arena, pool);
         return new PackedQ4KMatrix(name, rows, cols, packed.segment(), KernelTuning.HOST, packed.normalScales());
     }
 
@@ -96,6 +97,24 @@ final class PackedQ4KMatrix extends WeightMatrix {
     @Override
     public boolean usesQuantizedInput(int n) {
         return usesIntGemm(n);
+    }
+
+    /**
+     * How many of a step's {@code n} inputs {@link #kernel8} takes (the first eight, or four; the rest
+     * go through kernel2 and kernel1): with the integer kernels' tuning and AVX-512's 32 registers,
+     * from 4 inputs.
+     */
+    private int kernel8Inputs(int n) {
+        return !fusedColumns && V == 16 && n >= 4 ? (n >= 8 ? 8 : 4) : 0;
+    }
+
+    @Override
+    public void prepareInput(MatmulInput in) {
+        super.prepareInput(in);
+        int n = in.n();
+        if (usesSuperBlockInput(n)) { // kernel1, kernel2 and kernel8 read them
+            in.ensureSuperByteInputs();
+        }
     }
 
     @Override
@@ -174,7 +193,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
      * host one stream is faster ({@link KernelTuning}): there {@code half} is all the blocks.
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
-        short[] q = in.kq;
+        short[] q = in.kqByte;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] acc = Scratch.acc(1);
@@ -190,21 +209,29 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     int b = i + s * half;
                     long col = base + (long) b * GROUP_BLOCK_BYTES + VALUES + (long) c * SUB * G;
                     int xo = x0 + b * BLOCK + c * 2 * SUB;
-                    // Sub-block 2c from the low nibbles, 2c + 1 from the high ones, each one 16-bit
-                    // sum of 32 products of the nibbles less 8 (MatmulInput.superCentredStart).
+                    // Sub-block 2c from the even columns, 2c + 1 from the odd ones, each one 16-bit
+                    // sum of 32 products of the nibbles less 8 (MatmulInput.superCentredStart): the
+                    // whole byte times value p's input, plus its high nibble times kqByte's second
+                    // factor. Two sums a sub-block, added at its end, halve the chains of adds.
                     int qj = (t * blocks + b) * 8 + 2 * c;
                     ShortVector lo = ShortVector.broadcast(S_G, in.superCentredStart(qj));
                     ShortVector hi = ShortVector.broadcast(S_G, in.superCentredStart(qj + 1));
-                    for (int p = 0; p < SUB; p++) {
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                    ShortVector lo2 = ShortVector.zero(S_G);
+                    ShortVector hi2 = lo2;
+                    for (int p = 0; p < 16; p++) {
+                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) 2 * p * G, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                        lo = v.and(LOW_NIBBLE).mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo);
-                        hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi);
+                        ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) (2 * p + 1) * G, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                        lo = v.mul(ShortVector.broadcast(S_G, q[xo + p])).add(lo);
+                        hi = w.mul(ShortVector.broadcast(S_G, q[xo + SUB + p])).add(hi);
+                        lo2 = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + 16 + p])).add(lo2);
+                        hi2 = (Species.SHIFT_BY_VECTOR ? w.lanewise(VectorOperators.LSHR, FOUR) : w.lanewise(VectorOperators.LSHR, 4)).mul(ShortVector.broadcast(S_G, q[xo + SUB + 16 + p])).add(hi2);
                     }
                     // Stream s's super-block in sums[8·G·s ...).
                     int so = 8 * G * s;
-                    lo.intoArray(sums, so + 2 * c * G);
-                    hi.intoArray(sums, so + (2 * c + 1) * G);
+                    lo2.add(lo).intoArray(sums, so + 2 * c * G);
+                    hi2.add(hi).intoArray(sums, so + (2 * c + 1) * G);
                 }
             }
             for (int s = 0; s < pair; s++) { // one call site: C2 inlines at most one copy
@@ -230,13 +257,11 @@ final class PackedQ4KMatrix extends WeightMatrix {
         int pairs = n / 2;
         float[] acc = Scratch.acc(2 * pairs);
         java.util.Arrays.fill(acc, 0, 2 * pairs * G, 0f);
-        int first = 0;
         // With the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep kernel2, as measured there)
         // and AVX-512's 32 registers for the kernel's 16 sums and their broadcasts.
-        if (!fusedColumns && V == 16 && n >= 4) {
-            boolean eight = n >= 8;
-            kernel8(g, in, acc, eight);
-            first = eight ? 8 : 4;
+        int first = kernel8Inputs(n);
+        if (first > 0) {
+            kernel8(g, in, acc, first == 8);
         }
         for (int t = first; t < 2 * pairs; t += 2) {
             kernel2(g, in, t, acc);
@@ -251,101 +276,96 @@ final class PackedQ4KMatrix extends WeightMatrix {
 
     /**
      * Inputs 0 to 7, or 0 to 3 unless {@code eight}, times group {@code g}, into {@code acc[0 ..)}, in
-     * one pass over the weights: each column's nibbles are split once for all of them (docs/SPEED.md,
-     * finding 31), and each input's two sums of a column (one a sub-block,
-     * {@link MatmulInput#superCentredStart}) take them; {@link KSuperBlock#addIntegerSums} adds back the 8 · Σx.
+     * one pass over the super-blocks (docs/SPEED.md, finding 31): {@link #four} takes each chunk of 32
+     * columns four inputs at a time, the second four reading it from L1. The products of a column go
+     * into sums of their own, one add each a column, as in {@link #kernel1}: eight inputs at once would
+     * need 32 sums, and two products added into one sum a column ran 20-25% slower (finding 44).
+     * {@link KSuperBlock#addIntegerSums} scales the sub-block sums.
      */
     private void kernel8(int g, MatmulInput in, float[] acc, boolean eight) {
-        short[] q = in.kq;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] dd = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
-        int c1 = cols, c2 = 2 * cols, c3 = 3 * cols, c4 = 4 * cols, c5 = 5 * cols, c6 = 6 * cols, c7 = 7 * cols;
-        int st = blocks * 8; // input blocks an input
+        int count = eight ? 8 : 4;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             for (int c = 0; c < 4; c++) {
-                long col = off + VALUES + (long) c * SUB * G;
-                int xl = b * BLOCK + c * 2 * SUB;
-                int xh = xl + SUB;
-                int qj = b * 8 + 2 * c;
-                ShortVector l0 = ShortVector.broadcast(S_G, in.superCentredStart(qj));
-                ShortVector h0 = ShortVector.broadcast(S_G, in.superCentredStart(qj + 1));
-                ShortVector l1 = ShortVector.broadcast(S_G, in.superCentredStart(st + qj));
-                ShortVector h1 = ShortVector.broadcast(S_G, in.superCentredStart(st + qj + 1));
-                ShortVector l2 = ShortVector.broadcast(S_G, in.superCentredStart(2 * st + qj));
-                ShortVector h2 = ShortVector.broadcast(S_G, in.superCentredStart(2 * st + qj + 1));
-                ShortVector l3 = ShortVector.broadcast(S_G, in.superCentredStart(3 * st + qj));
-                ShortVector h3 = ShortVector.broadcast(S_G, in.superCentredStart(3 * st + qj + 1));
-                ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
-                if (eight) {
-                    l4 = ShortVector.broadcast(S_G, in.superCentredStart(4 * st + qj));
-                    h4 = ShortVector.broadcast(S_G, in.superCentredStart(4 * st + qj + 1));
-                    l5 = ShortVector.broadcast(S_G, in.superCentredStart(5 * st + qj));
-                    h5 = ShortVector.broadcast(S_G, in.superCentredStart(5 * st + qj + 1));
-                    l6 = ShortVector.broadcast(S_G, in.superCentredStart(6 * st + qj));
-                    h6 = ShortVector.broadcast(S_G, in.superCentredStart(6 * st + qj + 1));
-                    l7 = ShortVector.broadcast(S_G, in.superCentredStart(7 * st + qj));
-                    h7 = ShortVector.broadcast(S_G, in.superCentredStart(7 * st + qj + 1));
-                }
-                for (int p = 0; p < SUB; p++) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                    ShortVector lo = v.and(LOW_NIBBLE);
-                    ShortVector hi = v.lanewise(VectorOperators.LSHR, FOUR);
-                    int a = xl + p;
-                    int e = xh + p;
-                    l0 = lo.mul(ShortVector.broadcast(S_G, q[a])).add(l0);
-                    h0 = hi.mul(ShortVector.broadcast(S_G, q[e])).add(h0);
-                    l1 = lo.mul(ShortVector.broadcast(S_G, q[c1 + a])).add(l1);
-                    h1 = hi.mul(ShortVector.broadcast(S_G, q[c1 + e])).add(h1);
-                    l2 = lo.mul(ShortVector.broadcast(S_G, q[c2 + a])).add(l2);
-                    h2 = hi.mul(ShortVector.broadcast(S_G, q[c2 + e])).add(h2);
-                    l3 = lo.mul(ShortVector.broadcast(S_G, q[c3 + a])).add(l3);
-                    h3 = hi.mul(ShortVector.broadcast(S_G, q[c3 + e])).add(h3);
-                    if (eight) {
-                        l4 = lo.mul(ShortVector.broadcast(S_G, q[c4 + a])).add(l4);
-                        h4 = hi.mul(ShortVector.broadcast(S_G, q[c4 + e])).add(h4);
-                        l5 = lo.mul(ShortVector.broadcast(S_G, q[c5 + a])).add(l5);
-                        h5 = hi.mul(ShortVector.broadcast(S_G, q[c5 + e])).add(h5);
-                        l6 = lo.mul(ShortVector.broadcast(S_G, q[c6 + a])).add(l6);
-                        h6 = hi.mul(ShortVector.broadcast(S_G, q[c6 + e])).add(h6);
-                        l7 = lo.mul(ShortVector.broadcast(S_G, q[c7 + a])).add(l7);
-                        h7 = hi.mul(ShortVector.broadcast(S_G, q[c7 + e])).add(h7);
-                    }
-                }
-                // Input t's sub-block j at sums[(8t + j)·G].
-                int j = 2 * c;
-                l0.intoArray(sums, j * G);
-                h0.intoArray(sums, (j + 1) * G);
-                l1.intoArray(sums, (8 + j) * G);
-                h1.intoArray(sums, (9 + j) * G);
-                l2.intoArray(sums, (16 + j) * G);
-                h2.intoArray(sums, (17 + j) * G);
-                l3.intoArray(sums, (24 + j) * G);
-                h3.intoArray(sums, (25 + j) * G);
-                if (eight) {
-                    l4.intoArray(sums, (32 + j) * G);
-                    h4.intoArray(sums, (33 + j) * G);
-                    l5.intoArray(sums, (40 + j) * G);
-                    h5.intoArray(sums, (41 + j) * G);
-                    l6.intoArray(sums, (48 + j) * G);
-                    h6.intoArray(sums, (49 + j) * G);
-                    l7.intoArray(sums, (56 + j) * G);
-                    h7.intoArray(sums, (57 + j) * G);
+                for (int t = 0; t < count; t += 4) { // the chunk's columns stay in L1 for the second four
+                    four(in, off + VALUES + (long) c * SUB * G, b, c, t, sums);
                 }
             }
-            KSuperBlock.addIntegerSums(d, off + HEAD, normalScales, sums, 0, in, b, blocks, eight ? 8 : 4, acc, 0, dd);
+            KSuperBlock.addIntegerSums(d, off + HEAD, normalScales, sums, 0, in, b, blocks, count, acc, 0, dd);
         }
     }
 
     /**
+     * Inputs {@code t} to {@code t + 3} times chunk {@code c} (its 32 columns at {@code col}) of
+     * super-block {@code b}, as {@link #kernel2} reads a chunk: input {@code t + i}'s sub-block
+     * {@code 2c + h} at {@code sums[(8(t + i) + 2c + h)·G]}.
+     */
+    private void four(MatmulInput in, long col, int b, int c, int t, short[] sums) {
+        short[] q = in.kqByte;
+        MemorySegment d = data;
+        int x0 = (t + 0) * cols + b * BLOCK + c * 2 * SUB;
+        int q0 = ((t + 0) * blocks + b) * 8 + 2 * c;
+        int x1 = (t + 1) * cols + b * BLOCK + c * 2 * SUB;
+        int q1 = ((t + 1) * blocks + b) * 8 + 2 * c;
+        int x2 = (t + 2) * cols + b * BLOCK + c * 2 * SUB;
+        int q2 = ((t + 2) * blocks + b) * 8 + 2 * c;
+        int x3 = (t + 3) * cols + b * BLOCK + c * 2 * SUB;
+        int q3 = ((t + 3) * blocks + b) * 8 + 2 * c;
+        ShortVector l0 = ShortVector.broadcast(S_G, in.superCentredStart(q0));
+        ShortVector h0 = ShortVector.broadcast(S_G, in.superCentredStart(q0 + 1));
+        ShortVector l1 = ShortVector.broadcast(S_G, in.superCentredStart(q1));
+        ShortVector h1 = ShortVector.broadcast(S_G, in.superCentredStart(q1 + 1));
+        ShortVector l2 = ShortVector.broadcast(S_G, in.superCentredStart(q2));
+        ShortVector h2 = ShortVector.broadcast(S_G, in.superCentredStart(q2 + 1));
+        ShortVector l3 = ShortVector.broadcast(S_G, in.superCentredStart(q3));
+        ShortVector h3 = ShortVector.broadcast(S_G, in.superCentredStart(q3 + 1));
+        ShortVector m0 = ShortVector.zero(S_G);
+        ShortVector n0 = m0, m1 = m0, n1 = m0, m2 = m0, n2 = m0, m3 = m0, n3 = m0;
+        for (int p = 0; p < 16; p++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) 2 * p * G, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+            ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) (2 * p + 1) * G, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+            ShortVector vh = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
+            ShortVector wh = (Species.SHIFT_BY_VECTOR ? w.lanewise(VectorOperators.LSHR, FOUR) : w.lanewise(VectorOperators.LSHR, 4));
+            l0 = v.mul(ShortVector.broadcast(S_G, q[x0 + p])).add(l0);
+            h0 = w.mul(ShortVector.broadcast(S_G, q[x0 + SUB + p])).add(h0);
+            m0 = vh.mul(ShortVector.broadcast(S_G, q[x0 + 16 + p])).add(m0);
+            n0 = wh.mul(ShortVector.broadcast(S_G, q[x0 + SUB + 16 + p])).add(n0);
+            l1 = v.mul(ShortVector.broadcast(S_G, q[x1 + p])).add(l1);
+            h1 = w.mul(ShortVector.broadcast(S_G, q[x1 + SUB + p])).add(h1);
+            m1 = vh.mul(ShortVector.broadcast(S_G, q[x1 + 16 + p])).add(m1);
+            n1 = wh.mul(ShortVector.broadcast(S_G, q[x1 + SUB + 16 + p])).add(n1);
+            l2 = v.mul(ShortVector.broadcast(S_G, q[x2 + p])).add(l2);
+            h2 = w.mul(ShortVector.broadcast(S_G, q[x2 + SUB + p])).add(h2);
+            m2 = vh.mul(ShortVector.broadcast(S_G, q[x2 + 16 + p])).add(m2);
+            n2 = wh.mul(ShortVector.broadcast(S_G, q[x2 + SUB + 16 + p])).add(n2);
+            l3 = v.mul(ShortVector.broadcast(S_G, q[x3 + p])).add(l3);
+            h3 = w.mul(ShortVector.broadcast(S_G, q[x3 + SUB + p])).add(h3);
+            m3 = vh.mul(ShortVector.broadcast(S_G, q[x3 + 16 + p])).add(m3);
+            n3 = wh.mul(ShortVector.broadcast(S_G, q[x3 + SUB + 16 + p])).add(n3);
+        }
+        int j = 2 * c;
+        m0.add(l0).intoArray(sums, (8 * (t + 0) + j) * G);
+        n0.add(h0).intoArray(sums, (8 * (t + 0) + j + 1) * G);
+        m1.add(l1).intoArray(sums, (8 * (t + 1) + j) * G);
+        n1.add(h1).intoArray(sums, (8 * (t + 1) + j + 1) * G);
+        m2.add(l2).intoArray(sums, (8 * (t + 2) + j) * G);
+        n2.add(h2).intoArray(sums, (8 * (t + 2) + j + 1) * G);
+        m3.add(l3).intoArray(sums, (8 * (t + 3) + j) * G);
+        n3.add(h3).intoArray(sums, (8 * (t + 3) + j + 1) * G);
+    }
+
+    /**
      * Inputs {@code ta} and {@code ta + 1} times group {@code g}, added to {@code acc[ta·G ..)}:
-     * each column of nibbles is loaded and split once for both.
+     * each column is loaded and its high nibbles shifted out once for both, as {@link #kernel1} reads them.
      */
     private void kernel2(int g, MatmulInput in, int ta, float[] acc) {
-        short[] q = in.kq;
+        short[] q = in.kqByte;
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] dd = Scratch.scales();
@@ -364,20 +384,28 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 ShortVector hiA = ShortVector.broadcast(S_G, in.superCentredStart(qa + 1));
                 ShortVector loB = ShortVector.broadcast(S_G, in.superCentredStart(qb));
                 ShortVector hiB = ShortVector.broadcast(S_G, in.superCentredStart(qb + 1));
-                for (int p = 0; p < SUB; p++) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                ShortVector loA2 = ShortVector.zero(S_G);
+                ShortVector hiA2 = loA2, loB2 = loA2, hiB2 = loA2;
+                for (int p = 0; p < 16; p++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) 2 * p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                    ShortVector lo = v.and(LOW_NIBBLE);
-                    ShortVector hi = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
-                    loA = lo.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA);
-                    hiA = hi.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA);
-                    loB = lo.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB);
-                    hiB = hi.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB);
+                    ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) (2 * p + 1) * G, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
+                    ShortVector vh = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
+                    ShortVector wh = (Species.SHIFT_BY_VECTOR ? w.lanewise(VectorOperators.LSHR, FOUR) : w.lanewise(VectorOperators.LSHR, 4));
+                    loA = v.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA);
+                    hiA = w.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA);
+                    loB = v.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB);
+                    hiB = w.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB);
+                    loA2 = vh.mul(ShortVector.broadcast(S_G, q[xa + 16 + p])).add(loA2);
+                    hiA2 = wh.mul(ShortVector.broadcast(S_G, q[xa + SUB + 16 + p])).add(hiA2);
+                    loB2 = vh.mul(ShortVector.broadcast(S_G, q[xb + 16 + p])).add(loB2);
+                    hiB2 = wh.mul(ShortVector.broadcast(S_G, q[xb + SUB + 16 + p])).add(hiB2);
                 }
-                loA.intoArray(sums, 2 * c * G);
-                hiA.intoArray(sums, (2 * c + 1) * G);
-                loB.intoArray(sums, (8 + 2 * c) * G);
-                hiB.intoArray(sums, (9 + 2 * c) * G);
+                loA2.add(loA).intoArray(sums, 2 * c * G);
+                hiA2.add(hiA).intoArray(sums, (2 * c + 1) * G);
+                loB2.add(loB).intoArray(sums, (8 + 2 * c) * G);
+                hiB2.add(hiB).intoArray(sums, (9 + 2 * c) * G);
             }
             KSuperBlock.addIntegerSums(d, off + HEAD, normalScales, sums, 0, in, ta * blocks + b, blocks, 2, acc, ta * G, dd);
         }
@@ -409,32 +437,29 @@ final class PackedQ4KMatrix extends WeightMatrix {
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             KSuperBlock.rowFactors(d, off + HEAD, f);
-            for (int c = 0; c < 4; c++) {
-                int j = 2 * c;
-                FloatVector fA0 = FloatVector.fromArray(F, f, j * G);
-                FloatVector fA1 = FloatVector.fromArray(F, f, j * G + V);
-                FloatVector fB0 = FloatVector.fromArray(F, f, (j + 1) * G);
-                FloatVector fB1 = FloatVector.fromArray(F, f, (j + 1) * G + V);
-                FloatVector nA0 = FloatVector.fromArray(F, f, (8 + j) * G);
-                FloatVector nA1 = FloatVector.fromArray(F, f, (8 + j) * G + V);
-                FloatVector nB0 = FloatVector.fromArray(F, f, (9 + j) * G);
-                FloatVector nB1 = FloatVector.fromArray(F, f, (9 + j) * G + V);
-                long col = off + VALUES + (long) c * SUB * G;
-                int k = b * BLOCK + c * 2 * SUB;
-                for (int p = 0; p < SUB; p++) {
+            // Sub-block j from chunk j / 2's even (j even) or odd columns: values m and m + 16 of
+            // column 2m + j % 2.
+            for (int j = 0; j < 8; j++) {
+                FloatVector f0 = FloatVector.fromArray(F, f, j * G);
+                FloatVector f1 = FloatVector.fromArray(F, f, j * G + V);
+                FloatVector n0 = FloatVector.fromArray(F, f, (8 + j) * G);
+                FloatVector n1 = FloatVector.fromArray(F, f, (8 + j) * G + V);
+                long col = off + VALUES + (long) (j >> 1) * SUB * G + (long) (j & 1) * G;
+                int k = b * BLOCK + j * SUB;
+                for (int m = 0; m < 16; m++) {
                     // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
-                    IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                    IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) 2 * m * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
                     IntVector first = v.and(0xff);
                     IntVector second = v.lanewise(VectorOperators.LSHR, 16);
-                    FloatVector l0 = ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA0).sub(nA0);
-                    FloatVector l1 = ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA1).sub(nA1);
+                    FloatVector l0 = ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(f0).sub(n0);
+                    FloatVector l1 = ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(f1).sub(n1);
                     FloatVector h0 = ((FloatVector) first.lanewise(VectorOperators.LSHR, 4)
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(fB0).sub(nB0);
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(f0).sub(n0);
                     FloatVector h1 = ((FloatVector) second.lanewise(VectorOperators.LSHR, 4)
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(fB1).sub(nB1);
-                    int kl = k + p;
-                    int kh = k + SUB + p;
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(f1).sub(n1);
+                    int kl = k + m;
+                    int kh = k + 16 + m;
                     FloatVector xl = FloatVector.broadcast(F, x[x0 + kl]);
                     FloatVector xh = FloatVector.broadcast(F, x[x0 + kh]);
                     a00 = h0.fma(xh, l0.fma(xl, a00));
@@ -504,43 +529,39 @@ final class PackedQ4KMatrix extends WeightMatrix {
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             KSuperBlock.rowFactors(d, off + HEAD, f);
-            for (int c = 0; c < 4; c++) {
-                int j = 2 * c;
-                FloatVector fA0 = FloatVector.fromArray(F, f, j * G);
-                FloatVector fA1 = FloatVector.fromArray(F, f, j * G + V);
-                FloatVector fB0 = FloatVector.fromArray(F, f, (j + 1) * G);
-                FloatVector fB1 = FloatVector.fromArray(F, f, (j + 1) * G + V);
-                FloatVector nA0 = FloatVector.fromArray(F, f, (8 + j) * G);
-                FloatVector nA1 = FloatVector.fromArray(F, f, (8 + j) * G + V);
-                FloatVector nB0 = FloatVector.fromArray(F, f, (9 + j) * G);
-                FloatVector nB1 = FloatVector.fromArray(F, f, (9 + j) * G + V);
-                long col = off + VALUES + (long) c * SUB * G;
-                int k = b * BLOCK + c * 2 * SUB;
-                for (int p = 0; p < SUB; p++) {
-                    int lo = (k + p) * G;
-                    int hi = (k + SUB + p) * G;
+            // Sub-block j from chunk j / 2's even (j even) or odd columns: values m and m + 16 of
+            // column 2m + j % 2.
+            for (int j = 0; j < 8; j++) {
+                FloatVector f0 = FloatVector.fromArray(F, f, j * G);
+                FloatVector f1 = FloatVector.fromArray(F, f, j * G + V);
+                FloatVector n0 = FloatVector.fromArray(F, f, (8 + j) * G);
+                FloatVector n1 = FloatVector.fromArray(F, f, (8 + j) * G + V);
+                long col = off + VALUES + (long) (j >> 1) * SUB * G + (long) (j & 1) * G;
+                int k = b * BLOCK + j * SUB;
+                for (int m = 0; m < 16; m++) {
+                    int lo = (k + m) * G;
+                    int hi = (k + 16 + m) * G;
                     // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
-                    IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                    IntVector v = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) 2 * m * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
                     IntVector first = v.and(0xff);
                     IntVector second = v.lanewise(VectorOperators.LSHR, 16);
-                    ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA0).sub(nA0)
+                    ((FloatVector) first.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(f0).sub(n0)
                             .intoArray(panel, po + lo);
-                    ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(fA1).sub(nA1)
+                    ((FloatVector) second.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(f1).sub(n1)
                             .intoArray(panel, po + lo + V);
                     ((FloatVector) first.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                            .mul(fB0).sub(nB0).intoArray(panel, po + hi);
+                            .mul(f0).sub(n0).intoArray(panel, po + hi);
                     ((FloatVector) second.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                            .mul(fB1).sub(nB1).intoArray(panel, po + hi + V);
+                            .mul(f1).sub(n1).intoArray(panel, po + hi + V);
                 }
             }
         }
     }
 
     /**
-     * The {@link IntGemm} panel: sub-block {@code 2c} is the low nibbles of chunk {@code c}'s 32
-     * columns, {@code 2c+1} their high nibbles, so a pair {@code (p, p + 16)} takes a nibble from
-     * columns {@code p} and {@code p + 16}. A weight {@code d·scale·q − dmin·min} is
+     * The {@link IntGemm} panel: a pair {@code (p, p + 16)} of sub-block {@code j} is one byte, the
+     * two nibbles of chunk {@code j / 2}'s column {@code 2p + j % 2}. A weight {@code d·scale·q − dmin·min} is
      * {@code d·scale·(q − 8) + (8·d·scale − dmin·min)}: the panel holds {@code q − 8}, the block's
      * scale {@code d·scale} and its offset {@code 8·d·scale − dmin·min}.
      */
@@ -562,24 +583,18 @@ final class PackedQ4KMatrix extends WeightMatrix {
                     scale.mul(8f).sub(FloatVector.fromArray(F, f, (8 + j) * G + r)).intoArray(numbers, offsets + at + r);
                 }
             }
-            for (int c = 0; c < 4; c++) {
-                long col = off + VALUES + (long) c * SUB * G;
+            for (int j = 0; j < 8; j++) {
+                long col = off + VALUES + (long) (j >> 1) * SUB * G + (long) (j & 1) * G;
                 for (int p = 0; p < 16; p++) {
-                    // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23.
-                    IntVector a = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) p * G, LE)
+                    // Each 32-bit lane: row i's byte in bits 0-7, row V+i's in bits 16-23; each
+                    // becomes its low nibble in the low 16 bits and its high nibble in the high 16.
+                    IntVector a = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) 2 * p * G, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
-                    IntVector e = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) (p + 16) * G, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0)).reinterpretAsInts();
-                    int low = po + ((b * 8 + 2 * c) * 16 + p) * 2 * G;
-                    int high = low + 16 * 2 * G;
-                    a.and(0xf).or(e.lanewise(VectorOperators.LSHL, 16).and(0xf0000)).reinterpretAsShorts().sub(eight)
-                            .intoArray(panel, low);
-                    a.lanewise(VectorOperators.LSHR, 16).and(0xf).or(e.and(0xf0000)).reinterpretAsShorts().sub(eight)
-                            .intoArray(panel, low + G);
-                    a.lanewise(VectorOperators.LSHR, 4).and(0xf).or(e.lanewise(VectorOperators.LSHL, 12).and(0xf0000))
-                            .reinterpretAsShorts().sub(eight).intoArray(panel, high);
-                    a.lanewise(VectorOperators.LSHR, 20).and(0xf).or(e.lanewise(VectorOperators.LSHR, 4).and(0xf0000))
-                            .reinterpretAsShorts().sub(eight).intoArray(panel, high + G);
+                    int at = po + ((b * 8 + j) * 16 + p) * 2 * G;
+                    a.and(0xf).or(a.lanewise(VectorOperators.LSHL, 12).and(0xf0000)).reinterpretAsShorts().sub(eight)
+                            .intoArray(panel, at);
+                    a.lanewise(VectorOperators.LSHR, 16).and(0xf).or(a.lanewise(VectorOperators.LSHR, 4).and(0xf0000))
+                            .reinterpretAsShorts().sub(eight).intoArray(panel, at + G);
                 }
             }
         }
@@ -604,10 +619,13 @@ final class PackedQ4KMatrix extends WeightMatrix {
                 float m2 = dmin * u8(off + HEAD + MINS + (long) (j + 1) * G + r);
                 long col = off + VALUES + (long) c * SUB * G + pos;
                 int o = outOff + b * BLOCK + c * 2 * SUB;
-                for (int p = 0; p < SUB; p++) {
-                    int v = u8(col + (long) p * G);
+                for (int p = 0; p < 16; p++) {
+                    int v = u8(col + (long) 2 * p * G);
+                    int w = u8(col + (long) (2 * p + 1) * G);
                     out[o + p] = d1 * (v & 15) - m1;
-                    out[o + SUB + p] = d2 * (v >>> 4) - m2;
+                    out[o + 16 + p] = d1 * (v >>> 4) - m1;
+                    out[o + SUB + p] = d2 * (w & 15) - m2;
+                    out[o + SUB + 16 + p] = d2 * (w >>> 4) - m2;
                 }
             }
         }

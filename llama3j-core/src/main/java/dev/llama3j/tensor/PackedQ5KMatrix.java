@@ -57,7 +57,7 @@ final class PackedQ5KMatrix extends WeightMatrix {
 
     /** Repacks ggml Q5_K rows ({@code data}) into memory from {@code arena}, in parallel on {@code pool}. */
     static PackedQ5KMatrix pack(String name, int rows, int cols, MemorySegment data, Arena arena, WorkerPool pool) {
-        MemorySegment packed = KGroupPacker.pack(data, rows, cols, Q5_KMatrix.BLOCK_BYTES, arena, pool).segment();
+        MemorySegment packed = KGroupPacker.pack(data, rows, cols, Q5_KMatrix.BLOCK_BYTES, false, arena, pool).segment();
         return new PackedQ5KMatrix(name, rows, cols, packed);
     }
 

@@ -135,22 +135,29 @@ class PackedMatrixTest {
      * The 4-bit kernels sum 32 products of a nibble and an 8-bit input in one 16-bit lane, starting
      * from {@code -8·Σx}: the sum of the nibbles themselves (up to 32 · 15 · 127) wraps past 16 bits,
      * and the sum of the values less 8 (at most 32 · 8 · 127) must come out exact. Every nibble 15 or
-     * 0 with every input at the largest 8-bit value, of either sign, is that extreme. Q4_0's one- and
-     * two-input kernels multiply the whole byte by the low nibble's input ({@link MatmulInput#qByte}):
-     * bytes 0x0F and 0xF0 (one nibble 15, the other 0) are that path's extremes.
+     * 0 with every input at the largest 8-bit value, of either sign, is that extreme. Q4_0's and
+     * Q4_K's one- and two-input kernels multiply the whole byte by the low nibble's input
+     * ({@link MatmulInput#qByte}, {@link MatmulInput#kqByte}): bytes 0x0F and 0xF0 (one nibble 15, the
+     * other 0) are that path's extremes. Q4_K's repacked byte pairs the low (or high) nibbles of file
+     * bytes {@code p} and {@code p + 16} of a 32-byte chunk ({@link KGroupPacker#pairNibbles}), so
+     * there the file's bytes alternate, {@code first} in each chunk's first 16 and {@code second} in
+     * its last 16: 255 then 0 repacks to 0x0F, 0 then 255 to 0xF0.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_0, 255, 1", "Q4_0, 255, -1", "Q4_0, 0, 1", "Q4_0, 0, -1", "Q4_0, 15, 1", "Q4_0, 15, -1",
-        "Q4_0, 240, 1", "Q4_0, 240, -1", "Q4_K, 255, 1", "Q4_K, 255, -1",
-        "Q4_K, 0, 1", "Q4_K, 0, -1"})
-    void extremeNibblesAndInputsSumExactly(GgmlType type, int nibbles, float input) {
+    @CsvSource({"Q4_0, 255, 255, 1", "Q4_0, 255, 255, -1", "Q4_0, 0, 0, 1", "Q4_0, 0, 0, -1",
+        "Q4_0, 15, 15, 1", "Q4_0, 15, 15, -1", "Q4_0, 240, 240, 1", "Q4_0, 240, 240, -1",
+        "Q4_K, 255, 255, 1", "Q4_K, 255, 255, -1", "Q4_K, 0, 0, 1", "Q4_K, 0, 0, -1",
+        "Q4_K, 255, 0, 1", "Q4_K, 255, 0, -1", "Q4_K, 0, 255, 1", "Q4_K, 0, 255, -1"})
+    void extremeNibblesAndInputsSumExactly(GgmlType type, int first, int second, float input) {
         int rows = 64;
         int cols = 512;
         SplittableRandom rnd = new SplittableRandom(11);
         byte[] bytes = weightBytes(rnd, type, rows, cols);
         int valuesAt = type == GgmlType.Q4_K ? 16 : 2; // after d, dmin and the scales, or after d
         for (int o = 0; o < bytes.length; o += type.typeSize) {
-            java.util.Arrays.fill(bytes, o + valuesAt, o + type.typeSize, (byte) nibbles);
+            for (int k = o + valuesAt; k < o + type.typeSize; k++) {
+                bytes[k] = (byte) ((k - o - valuesAt) % 32 < 16 ? first : second);
+            }
         }
         float[] x = new float[cols];
         java.util.Arrays.fill(x, input);
