@@ -100,11 +100,11 @@ final class PackedQ4KMatrix extends WeightMatrix {
     }
 
     /**
-     * How many of a step's {@code n} inputs {@link #kernel8} takes (the first eight, or four; the rest
-     * go through kernel2 and kernel1): with the integer kernels' tuning and AVX-512's 32 registers,
-     * from 4 inputs.
+     * How many of a step's {@code n} inputs the first {@link #pass} takes (the first eight, or four;
+     * the rest go through passes of two and kernel1): with the integer kernels' tuning and AVX-512's
+     * 32 registers, from 4 inputs.
      */
-    private int kernel8Inputs(int n) {
+    private int firstPassInputs(int n) {
         return !fusedColumns && V == 16 && n >= 4 ? (n >= 8 ? 8 : 4) : 0;
     }
 
@@ -112,7 +112,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
     public void prepareInput(MatmulInput in) {
         super.prepareInput(in);
         int n = in.n();
-        if (usesSuperBlockInput(n)) { // kernel1, kernel2 and kernel8 read them
+        if (usesSuperBlockInput(n)) { // kernel1 and chunk read them
             in.ensureSuperByteInputs();
         }
     }
@@ -130,7 +130,7 @@ final class PackedQ4KMatrix extends WeightMatrix {
     /**
      * From 8 to 16 inputs (a decoding step of many sequences) {@link #fused} dequantizes each
      * column into registers for eight inputs at a time (then four for the rest). Four at a time was
-     * already 10-15% faster than four passes of {@link #kernel2} at 8 inputs (8192 × 2048, 2
+     * already 10-15% faster than four passes of two ({@link #pass}) at 8 inputs (8192 × 2048, 2
      * threads, from memory: 1.54 vs 1.66-1.83 ms); eight, which dequantizes each column once
      * instead of twice, made 8 sequences of a 1B Q4_K_M file 20-25% faster again (with Q6_K's,
      * Intel Xeon host); with 3 to 6 inputs, slower (the fp32 dequantization costs more than the
@@ -244,27 +244,26 @@ final class PackedQ4KMatrix extends WeightMatrix {
     }
 
     /**
-     * Two or more inputs (a step of several sequences): passes of {@link #kernel2} over the group,
-     * two inputs each, the first from memory and the others from the caches. An odd count's last
-     * input goes through {@link #kernel1} (a pass of two with it repeated took 3 inputs 15-25%
-     * longer). With 4 inputs or more, the integer kernels' tuning and 32 vector registers the first
-     * eight (or four) take one pass of {@link #kernel8} instead (256 × 2048, in the caches, 8 inputs
-     * 88 → 74-78 µs, 4 inputs 45-54 → 40: docs/SPEED.md, finding 31). All of them scale their sums
-     * with {@link KSuperBlock#addIntegerSums}, as kernel1 does.
+     * Two or more inputs (a step of several sequences): passes of {@link #pass} over the group, two
+     * inputs each, the first from memory and the others from the caches. An odd count's last input
+     * goes through {@link #kernel1} (a pass of two with it repeated took 3 inputs 15-25% longer).
+     * With 4 inputs or more, the integer kernels' tuning and 32 vector registers the first eight (or
+     * four) take one pass instead (256 × 2048, in the caches, 8 inputs 88 → 74-78 µs, 4 inputs 45-54
+     * → 40: docs/SPEED.md, finding 31).
      */
     private void kernelMany(int g, MatmulInput in, float[] out, int outStride, int count) {
         int n = in.n();
         int pairs = n / 2;
         float[] acc = Scratch.acc(2 * pairs);
         java.util.Arrays.fill(acc, 0, 2 * pairs * G, 0f);
-        // With the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep kernel2, as measured there)
-        // and AVX-512's 32 registers for the kernel's 16 sums and their broadcasts.
-        int first = kernel8Inputs(n);
+        // With the integer kernels' tuning (AMD; Intel's steps of 4 to 7 keep passes of two, as
+        // measured there) and AVX-512's 32 registers for a chunk's 16 sums and their broadcasts.
+        int first = firstPassInputs(n);
         if (first > 0) {
-            kernel8(g, in, acc, first == 8);
+            pass(g, in, 0, first, acc);
         }
         for (int t = first; t < 2 * pairs; t += 2) {
-            kernel2(g, in, t, acc);
+            pass(g, in, t, 2, acc);
         }
         for (int t = 0; t < 2 * pairs; t++) {
             System.arraycopy(acc, t * G, out, t * outStride + g * G, count);
@@ -275,54 +274,59 @@ final class PackedQ4KMatrix extends WeightMatrix {
     }
 
     /**
-     * Inputs 0 to 7, or 0 to 3 unless {@code eight}, times group {@code g}, into {@code acc[0 ..)}, in
-     * one pass over the super-blocks (docs/SPEED.md, finding 31): {@link #four} takes each chunk of 32
-     * columns four inputs at a time, the second four reading it from L1. The products of a column go
-     * into sums of their own, one add each a column, as in {@link #kernel1}: eight inputs at once would
-     * need 32 sums, and two products added into one sum a column ran 20-25% slower (finding 44).
-     * {@link KSuperBlock#addIntegerSums} scales the sub-block sums.
+     * Inputs {@code t} to {@code t + n − 1} ({@code n} 2, 4 or 8) times group {@code g}, added to
+     * {@code acc[t·G ..)}, in one pass over the super-blocks (docs/SPEED.md, finding 31):
+     * {@link #chunk} takes each chunk of 32 columns, four inputs at a time (the second four read it
+     * from L1), and {@link KSuperBlock#addIntegerSums} scales a super-block's sums. Four at a time
+     * because each product of a column goes into a sum of its own, one add each a column, as in
+     * {@link #kernel1}: eight inputs at once would need 32 sums, and two products added into one sum a
+     * column ran 20-25% slower (finding 44).
      */
-    private void kernel8(int g, MatmulInput in, float[] acc, boolean eight) {
+    private void pass(int g, MatmulInput in, int t, int n, float[] acc) {
         MemorySegment d = data;
         short[] sums = Scratch.sums();
         float[] dd = Scratch.scales();
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
-        int count = eight ? 8 : 4;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * GROUP_BLOCK_BYTES;
             for (int c = 0; c < 4; c++) {
-                for (int t = 0; t < count; t += 4) { // the chunk's columns stay in L1 for the second four
-                    four(in, off + VALUES + (long) c * SUB * G, b, c, t, sums);
+                for (int i = 0; i < n; i += 4) {
+                    chunk(in, off + VALUES + (long) c * SUB * G, b, c, t + i, n - i >= 4, sums, 8 * i * G);
                 }
             }
-            KSuperBlock.addIntegerSums(d, off + HEAD, normalScales, sums, 0, in, b, blocks, count, acc, 0, dd);
+            KSuperBlock.addIntegerSums(d, off + HEAD, normalScales, sums, 0, in, t * blocks + b, blocks, n, acc, t * G, dd);
         }
     }
 
     /**
-     * Inputs {@code t} to {@code t + 3} times chunk {@code c} (its 32 columns at {@code col}) of
-     * super-block {@code b}, as {@link #kernel2} reads a chunk: input {@code t + i}'s sub-block
-     * {@code 2c + h} at {@code sums[(8(t + i) + 2c + h)·G]}.
+     * Inputs {@code t} and {@code t + 1}, and {@code t + 2} and {@code t + 3} where {@code four}, times
+     * chunk {@code c} (its 32 columns at {@code col}) of super-block {@code b}: input {@code t + i}'s
+     * sub-block {@code 2c + h} at {@code sums[so + (8i + 2c + h)·G]}. Each column is loaded and its
+     * high nibbles shifted out once for all of them, as {@link #kernel1} reads them (the test of
+     * {@code four} does not change inside the loop, so C2 takes it out of it).
      */
-    private void four(MatmulInput in, long col, int b, int c, int t, short[] sums) {
+    private void chunk(MatmulInput in, long col, int b, int c, int t, boolean four, short[] sums, int so) {
         short[] q = in.kqByte;
         MemorySegment d = data;
         int x0 = (t + 0) * cols + b * BLOCK + c * 2 * SUB;
-        int q0 = ((t + 0) * blocks + b) * 8 + 2 * c;
         int x1 = (t + 1) * cols + b * BLOCK + c * 2 * SUB;
-        int q1 = ((t + 1) * blocks + b) * 8 + 2 * c;
         int x2 = (t + 2) * cols + b * BLOCK + c * 2 * SUB;
-        int q2 = ((t + 2) * blocks + b) * 8 + 2 * c;
         int x3 = (t + 3) * cols + b * BLOCK + c * 2 * SUB;
+        int q0 = ((t + 0) * blocks + b) * 8 + 2 * c;
+        int q1 = ((t + 1) * blocks + b) * 8 + 2 * c;
+        int q2 = ((t + 2) * blocks + b) * 8 + 2 * c;
         int q3 = ((t + 3) * blocks + b) * 8 + 2 * c;
         ShortVector l0 = ShortVector.broadcast(S_G, in.superCentredStart(q0));
         ShortVector h0 = ShortVector.broadcast(S_G, in.superCentredStart(q0 + 1));
         ShortVector l1 = ShortVector.broadcast(S_G, in.superCentredStart(q1));
         ShortVector h1 = ShortVector.broadcast(S_G, in.superCentredStart(q1 + 1));
-        ShortVector l2 = ShortVector.broadcast(S_G, in.superCentredStart(q2));
-        ShortVector h2 = ShortVector.broadcast(S_G, in.superCentredStart(q2 + 1));
-        ShortVector l3 = ShortVector.broadcast(S_G, in.superCentredStart(q3));
-        ShortVector h3 = ShortVector.broadcast(S_G, in.superCentredStart(q3 + 1));
+        ShortVector l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        if (four) {
+            l2 = ShortVector.broadcast(S_G, in.superCentredStart(q2));
+            h2 = ShortVector.broadcast(S_G, in.superCentredStart(q2 + 1));
+            l3 = ShortVector.broadcast(S_G, in.superCentredStart(q3));
+            h3 = ShortVector.broadcast(S_G, in.superCentredStart(q3 + 1));
+        }
         ShortVector m0 = ShortVector.zero(S_G);
         ShortVector n0 = m0, m1 = m0, n1 = m0, m2 = m0, n2 = m0, m3 = m0, n3 = m0;
         for (int p = 0; p < 16; p++) {
@@ -340,74 +344,27 @@ final class PackedQ4KMatrix extends WeightMatrix {
             h1 = w.mul(ShortVector.broadcast(S_G, q[x1 + SUB + p])).add(h1);
             m1 = vh.mul(ShortVector.broadcast(S_G, q[x1 + 16 + p])).add(m1);
             n1 = wh.mul(ShortVector.broadcast(S_G, q[x1 + SUB + 16 + p])).add(n1);
-            l2 = v.mul(ShortVector.broadcast(S_G, q[x2 + p])).add(l2);
-            h2 = w.mul(ShortVector.broadcast(S_G, q[x2 + SUB + p])).add(h2);
-            m2 = vh.mul(ShortVector.broadcast(S_G, q[x2 + 16 + p])).add(m2);
-            n2 = wh.mul(ShortVector.broadcast(S_G, q[x2 + SUB + 16 + p])).add(n2);
-            l3 = v.mul(ShortVector.broadcast(S_G, q[x3 + p])).add(l3);
-            h3 = w.mul(ShortVector.broadcast(S_G, q[x3 + SUB + p])).add(h3);
-            m3 = vh.mul(ShortVector.broadcast(S_G, q[x3 + 16 + p])).add(m3);
-            n3 = wh.mul(ShortVector.broadcast(S_G, q[x3 + SUB + 16 + p])).add(n3);
+            if (four) {
+                l2 = v.mul(ShortVector.broadcast(S_G, q[x2 + p])).add(l2);
+                h2 = w.mul(ShortVector.broadcast(S_G, q[x2 + SUB + p])).add(h2);
+                m2 = vh.mul(ShortVector.broadcast(S_G, q[x2 + 16 + p])).add(m2);
+                n2 = wh.mul(ShortVector.broadcast(S_G, q[x2 + SUB + 16 + p])).add(n2);
+                l3 = v.mul(ShortVector.broadcast(S_G, q[x3 + p])).add(l3);
+                h3 = w.mul(ShortVector.broadcast(S_G, q[x3 + SUB + p])).add(h3);
+                m3 = vh.mul(ShortVector.broadcast(S_G, q[x3 + 16 + p])).add(m3);
+                n3 = wh.mul(ShortVector.broadcast(S_G, q[x3 + SUB + 16 + p])).add(n3);
+            }
         }
         int j = 2 * c;
-        m0.add(l0).intoArray(sums, (8 * (t + 0) + j) * G);
-        n0.add(h0).intoArray(sums, (8 * (t + 0) + j + 1) * G);
-        m1.add(l1).intoArray(sums, (8 * (t + 1) + j) * G);
-        n1.add(h1).intoArray(sums, (8 * (t + 1) + j + 1) * G);
-        m2.add(l2).intoArray(sums, (8 * (t + 2) + j) * G);
-        n2.add(h2).intoArray(sums, (8 * (t + 2) + j + 1) * G);
-        m3.add(l3).intoArray(sums, (8 * (t + 3) + j) * G);
-        n3.add(h3).intoArray(sums, (8 * (t + 3) + j + 1) * G);
-    }
-
-    /**
-     * Inputs {@code ta} and {@code ta + 1} times group {@code g}, added to {@code acc[ta·G ..)}:
-     * each column is loaded and its high nibbles shifted out once for both, as {@link #kernel1} reads them.
-     */
-    private void kernel2(int g, MatmulInput in, int ta, float[] acc) {
-        short[] q = in.kqByte;
-        MemorySegment d = data;
-        short[] sums = Scratch.sums();
-        float[] dd = Scratch.scales();
-        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
-        int xa0 = ta * cols;
-        int xb0 = (ta + 1) * cols;
-        for (int b = 0; b < blocks; b++) {
-            long off = base + (long) b * GROUP_BLOCK_BYTES;
-            for (int c = 0; c < 4; c++) {
-                long col = off + VALUES + (long) c * SUB * G;
-                int xa = xa0 + b * BLOCK + c * 2 * SUB;
-                int xb = xb0 + b * BLOCK + c * 2 * SUB;
-                int qa = (ta * blocks + b) * 8 + 2 * c;
-                int qb = qa + blocks * 8;
-                ShortVector loA = ShortVector.broadcast(S_G, in.superCentredStart(qa));
-                ShortVector hiA = ShortVector.broadcast(S_G, in.superCentredStart(qa + 1));
-                ShortVector loB = ShortVector.broadcast(S_G, in.superCentredStart(qb));
-                ShortVector hiB = ShortVector.broadcast(S_G, in.superCentredStart(qb + 1));
-                ShortVector loA2 = ShortVector.zero(S_G);
-                ShortVector hiA2 = loA2, loB2 = loA2, hiB2 = loA2;
-                for (int p = 0; p < 16; p++) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) 2 * p * G, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                    ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) (2 * p + 1) * G, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_G, 0);
-                    ShortVector vh = (Species.SHIFT_BY_VECTOR ? v.lanewise(VectorOperators.LSHR, FOUR) : v.lanewise(VectorOperators.LSHR, 4));
-                    ShortVector wh = (Species.SHIFT_BY_VECTOR ? w.lanewise(VectorOperators.LSHR, FOUR) : w.lanewise(VectorOperators.LSHR, 4));
-                    loA = v.mul(ShortVector.broadcast(S_G, q[xa + p])).add(loA);
-                    hiA = w.mul(ShortVector.broadcast(S_G, q[xa + SUB + p])).add(hiA);
-                    loB = v.mul(ShortVector.broadcast(S_G, q[xb + p])).add(loB);
-                    hiB = w.mul(ShortVector.broadcast(S_G, q[xb + SUB + p])).add(hiB);
-                    loA2 = vh.mul(ShortVector.broadcast(S_G, q[xa + 16 + p])).add(loA2);
-                    hiA2 = wh.mul(ShortVector.broadcast(S_G, q[xa + SUB + 16 + p])).add(hiA2);
-                    loB2 = vh.mul(ShortVector.broadcast(S_G, q[xb + 16 + p])).add(loB2);
-                    hiB2 = wh.mul(ShortVector.broadcast(S_G, q[xb + SUB + 16 + p])).add(hiB2);
-                }
-                loA2.add(loA).intoArray(sums, 2 * c * G);
-                hiA2.add(hiA).intoArray(sums, (2 * c + 1) * G);
-                loB2.add(loB).intoArray(sums, (8 + 2 * c) * G);
-                hiB2.add(hiB).intoArray(sums, (9 + 2 * c) * G);
-            }
-            KSuperBlock.addIntegerSums(d, off + HEAD, normalScales, sums, 0, in, ta * blocks + b, blocks, 2, acc, ta * G, dd);
+        m0.add(l0).intoArray(sums, so + (0 + j) * G);
+        n0.add(h0).intoArray(sums, so + (0 + j + 1) * G);
+        m1.add(l1).intoArray(sums, so + (8 + j) * G);
+        n1.add(h1).intoArray(sums, so + (8 + j + 1) * G);
+        if (four) {
+            m2.add(l2).intoArray(sums, so + (16 + j) * G);
+            n2.add(h2).intoArray(sums, so + (16 + j + 1) * G);
+            m3.add(l3).intoArray(sums, so + (24 + j) * G);
+            n3.add(h3).intoArray(sums, so + (24 + j + 1) * G);
         }
     }
 
