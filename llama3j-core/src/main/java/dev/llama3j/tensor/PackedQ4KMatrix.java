@@ -312,20 +312,17 @@ final class PackedQ4KMatrix extends WeightMatrix {
         int x1 = (t + 1) * cols + b * BLOCK + c * 2 * SUB;
         int x2 = (t + 2) * cols + b * BLOCK + c * 2 * SUB;
         int x3 = (t + 3) * cols + b * BLOCK + c * 2 * SUB;
-        int q0 = ((t + 0) * blocks + b) * 8 + 2 * c;
-        int q1 = ((t + 1) * blocks + b) * 8 + 2 * c;
-        int q2 = ((t + 2) * blocks + b) * 8 + 2 * c;
-        int q3 = ((t + 3) * blocks + b) * 8 + 2 * c;
-        ShortVector l0 = ShortVector.broadcast(S_G, in.superCentredStart(q0));
-        ShortVector h0 = ShortVector.broadcast(S_G, in.superCentredStart(q0 + 1));
-        ShortVector l1 = ShortVector.broadcast(S_G, in.superCentredStart(q1));
-        ShortVector h1 = ShortVector.broadcast(S_G, in.superCentredStart(q1 + 1));
+        // Input value x opens its 32-value block x / SUB (superCentredStart's index).
+        ShortVector l0 = ShortVector.broadcast(S_G, in.superCentredStart(x0 / SUB));
+        ShortVector h0 = ShortVector.broadcast(S_G, in.superCentredStart(x0 / SUB + 1));
+        ShortVector l1 = ShortVector.broadcast(S_G, in.superCentredStart(x1 / SUB));
+        ShortVector h1 = ShortVector.broadcast(S_G, in.superCentredStart(x1 / SUB + 1));
         ShortVector l2 = l0, h2 = l0, l3 = l0, h3 = l0;
         if (four) {
-            l2 = ShortVector.broadcast(S_G, in.superCentredStart(q2));
-            h2 = ShortVector.broadcast(S_G, in.superCentredStart(q2 + 1));
-            l3 = ShortVector.broadcast(S_G, in.superCentredStart(q3));
-            h3 = ShortVector.broadcast(S_G, in.superCentredStart(q3 + 1));
+            l2 = ShortVector.broadcast(S_G, in.superCentredStart(x2 / SUB));
+            h2 = ShortVector.broadcast(S_G, in.superCentredStart(x2 / SUB + 1));
+            l3 = ShortVector.broadcast(S_G, in.superCentredStart(x3 / SUB));
+            h3 = ShortVector.broadcast(S_G, in.superCentredStart(x3 / SUB + 1));
         }
         ShortVector m0 = ShortVector.zero(S_G);
         ShortVector n0 = m0, m1 = m0, n1 = m0, m2 = m0, n2 = m0, m3 = m0, n3 = m0;

@@ -135,9 +135,9 @@ class PackedMatrixTest {
      * The 4-bit kernels sum 32 products of a nibble and an 8-bit input in one 16-bit lane, starting
      * from {@code -8·Σx}: the sum of the nibbles themselves (up to 32 · 15 · 127) wraps past 16 bits,
      * and the sum of the values less 8 (at most 32 · 8 · 127) must come out exact. Every nibble 15 or
-     * 0 with every input at the largest 8-bit value, of either sign, is that extreme. Q4_0's and
-     * Q4_K's one- and two-input kernels multiply the whole byte by the low nibble's input
-     * ({@link MatmulInput#qByte}, {@link MatmulInput#kqByte}): bytes 0x0F and 0xF0 (one nibble 15, the
+     * 0 with every input at the largest 8-bit value, of either sign, is that extreme. Q4_0's one- and
+     * two-input kernels and all of Q4_K's generation kernels multiply the whole byte by the low
+     * nibble's input ({@link MatmulInput#qByte}, {@link MatmulInput#kqByte}): bytes 0x0F and 0xF0 (one nibble 15, the
      * other 0) are that path's extremes. Q4_K's repacked byte pairs the low (or high) nibbles of file
      * bytes {@code p} and {@code p + 16} of a 32-byte chunk ({@link KGroupPacker#pairNibbles}), so
      * there the file's bytes alternate, {@code first} in each chunk's first 16 and {@code second} in
