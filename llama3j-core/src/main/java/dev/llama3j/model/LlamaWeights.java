@@ -29,12 +29,12 @@ public record LlamaWeights(
      * time, stay where they are (the file's pages, as llama.cpp leaves {@code token_embd}), resident
      * only where a token's row has been read: 430 MB less for an 8B Q6_K file. The Q6_K matrices all
      * take the form {@link Q6KLayout#forModel} gives these weights (6 bits a weight where most of them
-     * are Q6_K), except an output layer that is the only Q6_K matrix repacked, whose form depends on
-     * the {@code sequences} the model is loaded to generate at a time ({@link Q6KLayout#forOutput}).
+     * are Q6_K), except the output layer, whose form depends on the {@code sequences} the model is
+     * loaded to generate at a time ({@link Q6KLayout#forOutput}).
      */
     public LlamaWeights optimized(Arena arena, WorkerPool pool, int sequences) {
         Q6KLayout q6k = Q6KLayout.forModel(weights(GgmlType.Q6_K), weights(null));
-        Q6KLayout output = Q6KLayout.forOutput(q6k, sequences, weightsOf(layerMatrices(), GgmlType.Q6_K) == 0);
+        Q6KLayout output = Q6KLayout.forOutput(q6k, sequences);
         // The output layer first, the largest matrix: while a matrix is copied its file pages are
         // resident too, and this way that happens before the layers' copies are (8B Q6_K: peak
         // resident memory 6,788 → 6,564 MB, the memory once loaded).
@@ -130,7 +130,7 @@ public record LlamaWeights(
             sum += (l.attnNorm().length + l.ffnNorm().length) * 4L;
         }
         for (WeightMatrix m : matrices()) {
-            sum += m.data().byteSize();
+            sum += m.bytes();
         }
         return sum;
     }

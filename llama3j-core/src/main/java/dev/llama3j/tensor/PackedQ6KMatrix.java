@@ -378,10 +378,23 @@ final class PackedQ6KMatrix extends WeightMatrix {
      * Written out in full on purpose: see PackedQ8Matrix.
      */
     private void kernel1(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
+        // Two methods, not one with a test of the form inside its loops: C2 compiles each from its own
+        // profile. As one, a process that used both forms (an output layer in both, TwoLayoutMatrix)
+        // ran the byte form's output product in 11-19 ms against 6.6-8.2 where the byte form was the
+        // model's (docs/SPEED.md, finding 45).
+        if (compact) {
+            kernel1Compact(g, in, t, out, outOff, count);
+        } else {
+            kernel1Byte(g, in, t, out, outOff, count);
+        }
+    }
+
+    /** {@link #kernel1} for the byte form. */
+    private void kernel1Byte(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
         short[] q = in.kq;
         MemorySegment d = data;
         float[] scales = Scratch.scales();
-        long base = (long) g * blocks * groupBlockBytes;
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
         // Each stream's super-block sums, in integers (lanes as the 16-bit sums': row i, then V+i).
@@ -393,69 +406,143 @@ final class PackedQ6KMatrix extends WeightMatrix {
         for (int i = 0; i < half; i++) {
             int pair = i + half < blocks ? 2 : 1;
             for (int s = 0; s < pair; s++) {
-                Halves.widen(d, base + (long) (i + s * half) * groupBlockBytes, scales, s * G);
+                Halves.widen(d, base + (long) (i + s * half) * GROUP_BLOCK_BYTES, scales, s * G);
             }
             for (int j = 0; j < SUB; j++) {
                 for (int s = 0; s < pair; s++) {
                     int b = i + s * half;
-                    long off = base + (long) b * groupBlockBytes;
+                    long off = base + (long) b * GROUP_BLOCK_BYTES;
                     int xo = (t * blocks + b) * BLOCK;
-                    long sub = off + SCALES + (long) j * subBytes;
+                    long sub = off + SCALES + (long) j * SUB_BYTES;
                     long col = sub + VALUES;
                     int xj = xo + j * SUB;
                     ShortVector lo = ShortVector.zero(S_G);
                     ShortVector hi = lo;
-                    if (compact) {
-                        // Q6KColumns' words, three a half; each value sign-extended in its lane. The
-                        // halves are written out (no vector may cross a call C2 might not inline), each
-                        // in its own 16-bit sum: 8 products of at most 32 · 127 fit one.
-                        ShortVector w0 = ShortVector.fromMemorySegment(S_G, d, col, LE);
-                        ShortVector w1 = ShortVector.fromMemorySegment(S_G, d, col + 2L * G, LE);
-                        ShortVector w2 = ShortVector.fromMemorySegment(S_G, d, col + 4L * G, LE);
-                        lo = w0.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj])).add(lo);
-                        lo = w0.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 1])).add(lo);
-                        lo = w1.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 2])).add(lo);
-                        lo = w1.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 3])).add(lo);
-                        lo = w2.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 4])).add(lo);
-                        lo = w2.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 5])).add(lo);
-                        lo = w2.lanewise(VectorOperators.LSHL, TWELVE).lanewise(VectorOperators.ASHR, TEN)
-                                .lanewise(VectorOperators.BITWISE_BLEND, w0, LOW4)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 6])).add(lo);
-                        lo = w2.lanewise(VectorOperators.LSHL, FOURTEEN).lanewise(VectorOperators.ASHR, TEN)
-                                .lanewise(VectorOperators.BITWISE_BLEND, w1, LOW4)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 7])).add(lo);
-                        w0 = ShortVector.fromMemorySegment(S_G, d, col + 6L * G, LE);
-                        w1 = ShortVector.fromMemorySegment(S_G, d, col + 8L * G, LE);
-                        w2 = ShortVector.fromMemorySegment(S_G, d, col + 10L * G, LE);
-                        hi = w0.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 8])).add(hi);
-                        hi = w0.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 9])).add(hi);
-                        hi = w1.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 10])).add(hi);
-                        hi = w1.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 11])).add(hi);
-                        hi = w2.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 12])).add(hi);
-                        hi = w2.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 13])).add(hi);
-                        hi = w2.lanewise(VectorOperators.LSHL, TWELVE).lanewise(VectorOperators.ASHR, TEN)
-                                .lanewise(VectorOperators.BITWISE_BLEND, w0, LOW4)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 14])).add(hi);
-                        hi = w2.lanewise(VectorOperators.LSHL, FOURTEEN).lanewise(VectorOperators.ASHR, TEN)
-                                .lanewise(VectorOperators.BITWISE_BLEND, w1, LOW4)
-                                .mul(ShortVector.broadcast(S_G, q[xj + 15])).add(hi);
-                    } else {
-                        // One loop for both halves: C2 compiled each of two 8-trip loops with its own pre-
-                        // and post-loop and range checks (256 × 2048 in L2, one thread, AMD EPYC: two loops
-                        // 16.2 µs, one 14.9-15.0). kernel2 keeps two loops: merged, it was 2-4% slower.
-                        for (int k = 0; k < 8; k++) {
-                            lo = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
-                                    .convertShape(VectorOperators.B2S, S_G, 0)).mul(ShortVector.broadcast(S_G, q[xj + k])).add(lo);
-                            hi = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) (k + 8) * G, LE)
-                                    .convertShape(VectorOperators.B2S, S_G, 0)).mul(ShortVector.broadcast(S_G, q[xj + 8 + k])).add(hi);
-                        }
+                    // One loop for both halves: C2 compiled each of two 8-trip loops with its own pre-
+                    // and post-loop and range checks (256 × 2048 in L2, one thread, AMD EPYC: two loops
+                    // 16.2 µs, one 14.9-15.0). kernel2 keeps two loops: merged, it was 2-4% slower.
+                    for (int k = 0; k < 8; k++) {
+                        lo = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                                .convertShape(VectorOperators.B2S, S_G, 0)).mul(ShortVector.broadcast(S_G, q[xj + k])).add(lo);
+                        hi = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) (k + 8) * G, LE)
+                                .convertShape(VectorOperators.B2S, S_G, 0)).mul(ShortVector.broadcast(S_G, q[xj + 8 + k])).add(hi);
                     }
+                    // Each 32-bit lane holds row i's sums in its low half and row V+i's in its high half.
+                    IntVector l = lo.reinterpretAsInts();
+                    IntVector u = hi.reinterpretAsInts();
+                    IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, sub, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                    IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum0 = s0.mul(sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum1 = s1.mul(sc.lanewise(VectorOperators.ASHR, 16));
+                    if (s == 0) {
+                        a0 = sum0.add(a0);
+                        a1 = sum1.add(a1);
+                    } else {
+                        b0 = sum0.add(b0);
+                        b1 = sum1.add(b1);
+                    }
+                }
+            }
+            // One conversion a super-block: d times the input's scale (kernel2 does the same).
+            FloatVector dx = FloatVector.broadcast(F, in.kScale[t * blocks + i]);
+            acc0 = ((FloatVector) a0.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(FloatVector.fromArray(F, scales, 0).mul(dx), acc0);
+            acc1 = ((FloatVector) a1.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(FloatVector.fromArray(F, scales, V).mul(dx), acc1);
+            a0 = IntVector.zero(I);
+            a1 = a0;
+            if (pair == 2) {
+                dx = FloatVector.broadcast(F, in.kScale[t * blocks + i + half]);
+                acc0 = ((FloatVector) b0.convertShape(VectorOperators.I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, scales, G).mul(dx), acc0);
+                acc1 = ((FloatVector) b1.convertShape(VectorOperators.I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, scales, G + V).mul(dx), acc1);
+                b0 = a0;
+                b1 = a0;
+            }
+        }
+        if (count == G) {
+            acc0.intoArray(out, outOff);
+            acc1.intoArray(out, outOff + V);
+        } else {
+            float[] tmp = Scratch.group();
+            acc0.intoArray(tmp, 0);
+            acc1.intoArray(tmp, V);
+            System.arraycopy(tmp, 0, out, outOff, count);
+        }
+    }
+
+    /** {@link #kernel1} for the compact form ({@link Q6KColumns}). */
+    private void kernel1Compact(int g, MatmulInput in, int t, float[] out, int outOff, int count) {
+        short[] q = in.kq;
+        MemorySegment d = data;
+        float[] scales = Scratch.scales();
+        long base = (long) g * blocks * COMPACT_GROUP_BLOCK_BYTES;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        // Each stream's super-block sums, in integers (lanes as the 16-bit sums': row i, then V+i).
+        IntVector a0 = IntVector.zero(I);
+        IntVector a1 = a0;
+        IntVector b0 = a0;
+        IntVector b1 = a0;
+        int half = streams == 1 ? blocks : (blocks + 1) >> 1;
+        for (int i = 0; i < half; i++) {
+            int pair = i + half < blocks ? 2 : 1;
+            for (int s = 0; s < pair; s++) {
+                Halves.widen(d, base + (long) (i + s * half) * COMPACT_GROUP_BLOCK_BYTES, scales, s * G);
+            }
+            for (int j = 0; j < SUB; j++) {
+                for (int s = 0; s < pair; s++) {
+                    int b = i + s * half;
+                    long off = base + (long) b * COMPACT_GROUP_BLOCK_BYTES;
+                    int xo = (t * blocks + b) * BLOCK;
+                    long sub = off + SCALES + (long) j * COMPACT_SUB_BYTES;
+                    long col = sub + VALUES;
+                    int xj = xo + j * SUB;
+                    ShortVector lo = ShortVector.zero(S_G);
+                    ShortVector hi = lo;
+                    // Q6KColumns' words, three a half; each value sign-extended in its lane. The
+                    // halves are written out (no vector may cross a call C2 might not inline), each
+                    // in its own 16-bit sum: 8 products of at most 32 · 127 fit one.
+                    ShortVector w0 = ShortVector.fromMemorySegment(S_G, d, col, LE);
+                    ShortVector w1 = ShortVector.fromMemorySegment(S_G, d, col + 2L * G, LE);
+                    ShortVector w2 = ShortVector.fromMemorySegment(S_G, d, col + 4L * G, LE);
+                    lo = w0.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj])).add(lo);
+                    lo = w0.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 1])).add(lo);
+                    lo = w1.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 2])).add(lo);
+                    lo = w1.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 3])).add(lo);
+                    lo = w2.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 4])).add(lo);
+                    lo = w2.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 5])).add(lo);
+                    lo = w2.lanewise(VectorOperators.LSHL, TWELVE).lanewise(VectorOperators.ASHR, TEN)
+                            .lanewise(VectorOperators.BITWISE_BLEND, w0, LOW4)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 6])).add(lo);
+                    lo = w2.lanewise(VectorOperators.LSHL, FOURTEEN).lanewise(VectorOperators.ASHR, TEN)
+                            .lanewise(VectorOperators.BITWISE_BLEND, w1, LOW4)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 7])).add(lo);
+                    w0 = ShortVector.fromMemorySegment(S_G, d, col + 6L * G, LE);
+                    w1 = ShortVector.fromMemorySegment(S_G, d, col + 8L * G, LE);
+                    w2 = ShortVector.fromMemorySegment(S_G, d, col + 10L * G, LE);
+                    hi = w0.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 8])).add(hi);
+                    hi = w0.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 9])).add(hi);
+                    hi = w1.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 10])).add(hi);
+                    hi = w1.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 11])).add(hi);
+                    hi = w2.lanewise(VectorOperators.ASHR, TEN).mul(ShortVector.broadcast(S_G, q[xj + 12])).add(hi);
+                    hi = w2.lanewise(VectorOperators.LSHL, SIX).lanewise(VectorOperators.ASHR, TEN)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 13])).add(hi);
+                    hi = w2.lanewise(VectorOperators.LSHL, TWELVE).lanewise(VectorOperators.ASHR, TEN)
+                            .lanewise(VectorOperators.BITWISE_BLEND, w0, LOW4)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 14])).add(hi);
+                    hi = w2.lanewise(VectorOperators.LSHL, FOURTEEN).lanewise(VectorOperators.ASHR, TEN)
+                            .lanewise(VectorOperators.BITWISE_BLEND, w1, LOW4)
+                            .mul(ShortVector.broadcast(S_G, q[xj + 15])).add(hi);
                     // Each 32-bit lane holds row i's sums in its low half and row V+i's in its high half.
                     IntVector l = lo.reinterpretAsInts();
                     IntVector u = hi.reinterpretAsInts();

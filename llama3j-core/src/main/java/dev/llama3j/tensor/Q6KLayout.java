@@ -9,9 +9,8 @@ package dev.llama3j.tensor;
  * file's main type: a 1B Q6_K file took 1,594 MB against llama.cpp's 1,049, an 8B one would take 1.4
  * GB more than its file. So a model whose weights are mostly Q6_K gets the compact form (1B Q6_K:
  * 1,349 MB; generation as fast on the AMD EPYC, finding 36, 2% slower on the Intel Xeon and its 8
- * sequences 20-35% slower there, finding 37), any other the byte form; an output layer that is a
- * model's only Q6_K matrix (a Q4_0 file's) is compact where the model is loaded for one sequence at
- * a time ({@link #forOutput}).
+ * sequences 20-35% slower there, finding 37), any other the byte form; the output layer of a model
+ * loaded for one sequence at a time is held in both forms ({@link #forOutput}).
  *
  * <p>{@code -Dllama3j.q6kLayout=byte|compact} forces either, for every model.
  */
@@ -19,7 +18,13 @@ public enum Q6KLayout {
     /** One signed byte a weight, unpacked and centred. */
     BYTE,
     /** Six bits a weight ({@link Q6KColumns}), decoded with shifts in the kernels. */
-    COMPACT;
+    COMPACT,
+    /**
+     * Both forms at once ({@link TwoLayoutMatrix}): each one-input product through the one that has
+     * been faster lately, everything else through the byte form. Only for an output layer
+     * ({@link #forOutput}); never forced.
+     */
+    BOTH;
 
     static final String PROPERTY = "llama3j.q6kLayout";
 
@@ -36,18 +41,19 @@ public enum Q6KLayout {
 
     /**
      * The layout of the output layer (and of the token embeddings tied to it) in a model whose Q6_K
-     * matrices otherwise take {@code model}, loaded to generate {@code sequences} at a time: compact
-     * for one sequence where the output layer is the only Q6_K matrix ({@code alone}), unless the
-     * property forces a layout. Its product is then a pass over the whole matrix for a single input,
-     * bound by the memory: 0.82 bytes a weight instead of 1.07 (1B: 205 instead of 268 MB a token,
-     * read in 6.0-6.4 instead of 8.0-8.3 ms with two threads; 1B Q4_0 generation won 19 of 22 rounds
-     * with it). Beside byte-form Q6_K layers (Q4_K_M files) it was measured no faster (won 14 of 22
-     * rounds, then 2 of 12), and the compact form's steps of several sequences are slower (1B Q4_0, 8
-     * sequences: 6-26%), so those keep {@code model}, as does a model loaded for a count not known
-     * (0) (docs/SPEED.md, finding 41).
+     * matrices otherwise take {@code model}, loaded to generate {@code sequences} at a time: both forms
+     * for one sequence where the model's are bytes, unless the property forces a layout. One sequence's
+     * output product is a pass over the whole matrix for a single input (1B: a quarter of a Q4_K_M
+     * token), and which form passes faster depends on the memory's speed at the time: the byte form
+     * reads 268 MB, the 6-bit one 205 MB with more instructions (2 threads, AMD EPYC: 4.6 against 5.8
+     * ms while the memory was fast, 8.7 against 6.6 while it was slow; either one alone was no faster
+     * over a session: docs/SPEED.md, findings 41 and 45). Holding both costs the 6-bit form's bytes
+     * (1B: 205 MB). Steps of several sequences are faster with the byte form (the 6-bit form's: 6-26%
+     * slower, 1B Q4_0, 8 sequences), so a model loaded for several, or for a count not known (0), keeps
+     * {@code model}, as does one whose Q6_K matrices are mostly compact (its memory is the point).
      */
-    public static Q6KLayout forOutput(Q6KLayout model, int sequences, boolean alone) {
-        return FORCED == null && sequences == 1 && alone ? COMPACT : model;
+    public static Q6KLayout forOutput(Q6KLayout model, int sequences) {
+        return FORCED == null && sequences == 1 && model == BYTE ? BOTH : model;
     }
 
     /** The layout of a Q6_K matrix packed on its own, outside a model: the byte form unless forced. */

@@ -67,6 +67,11 @@ public abstract class WeightMatrix {
         return data;
     }
 
+    /** Bytes of this matrix's weight data in memory: {@link #data()}'s, or more where it is held twice. */
+    public long bytes() {
+        return data.byteSize();
+    }
+
     /** Bytes of one row. */
     public long rowBytes() {
         return type.bytesFor(cols);

@@ -25,4 +25,13 @@ class Q6KLayoutTest {
         assertEquals(Q6KLayout.COMPACT, Q6KLayout.parse("compact"));
         assertNull(Q6KLayout.parse(null));
     }
+
+    @Test
+    void anOutputLayerForOneSequenceTakesBothFormsWhereTheModelsAreBytes() {
+        // Assumes no -Dllama3j.q6kLayout (the tests do not set it): a forced layout is every matrix's.
+        assertEquals(Q6KLayout.BOTH, Q6KLayout.forOutput(Q6KLayout.BYTE, 1));
+        assertEquals(Q6KLayout.BYTE, Q6KLayout.forOutput(Q6KLayout.BYTE, 8));
+        assertEquals(Q6KLayout.BYTE, Q6KLayout.forOutput(Q6KLayout.BYTE, 0)); // a count not known
+        assertEquals(Q6KLayout.COMPACT, Q6KLayout.forOutput(Q6KLayout.COMPACT, 1)); // its memory is the point
+    }
 }
