@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The loader's repacking of a whole model: one Q6_K form for all its Q6_K matrices, chosen by their share,
- * except an output layer that is the only Q6_K matrix, in a model loaded for one sequence at a time.
+ * except the output layer of a model loaded for one sequence at a time, held in both forms.
  */
 class LlamaWeightsTest {
     private static final int DIM = 256;
@@ -41,17 +41,20 @@ class LlamaWeightsTest {
     }
 
     @Test
-    void aModelLoadedForOneSequenceTakesTheCompactOutputLayerOnly() {
+    void aModelLoadedForOneSequenceHoldsItsOutputLayerInBothForms() {
         LlamaWeights w = model(GgmlType.Q4_0, GgmlType.Q6_K); // Q6_K a minority: the byte form for the model
         LlamaWeights one = optimized(w, 1);
-        assertTrue(one.lmHead().data().byteSize() < (long) DIM * DIM, "compact output layer expected");
+        WeightMatrix head = one.lmHead();
+        assertTrue(head.data().byteSize() > (long) DIM * DIM, "the byte form first: rows and several inputs");
+        assertTrue(head.bytes() - head.data().byteSize() < (long) DIM * DIM, "and the compact form beside it");
         assertSame(one.tokenEmbedding(), one.lmHead(), "tied embeddings stay one matrix");
         LlamaWeights several = optimized(w, 8);
         assertTrue(several.lmHead().data().byteSize() > (long) DIM * DIM, "byte-form output layer expected");
+        assertEquals(several.lmHead().data().byteSize(), several.lmHead().bytes(), "one form only");
     }
 
     @Test
-    void anOutputLayerBesideQ6KLayersKeepsTheirFormForOneSequence() {
+    void anOutputLayerBesideQ6KLayersIsInBothFormsForOneSequenceAndTheLayersKeepTheirs() {
         // As a Q4_K_M file: a Q6_K down projection among Q4_0 ones, and a Q6_K output layer.
         float[] norm = new float[DIM];
         WeightMatrix q4 = matrix(GgmlType.Q4_0);
@@ -59,7 +62,10 @@ class LlamaWeightsTest {
         WeightMatrix embed = matrix(GgmlType.Q6_K);
         LlamaWeights packed = optimized(new LlamaWeights(embed, new LayerWeights[] {l}, norm, embed, null), 1);
         assertTrue(packed.lmHead().data().byteSize() > (long) DIM * DIM, "byte-form output layer expected");
-        assertTrue(packed.layers()[0].wDown().data().byteSize() > (long) DIM * DIM, "byte-form Q6_K expected");
+        assertTrue(packed.lmHead().bytes() > packed.lmHead().data().byteSize(), "and its compact form");
+        WeightMatrix down = packed.layers()[0].wDown();
+        assertTrue(down.data().byteSize() > (long) DIM * DIM, "byte-form Q6_K expected");
+        assertEquals(down.data().byteSize(), down.bytes(), "the layers' Q6_K in one form");
     }
 
     @Test
