@@ -30,8 +30,9 @@ final class FasterOfTwo {
     /** Records that way {@code way} took {@code nanos}. */
     void record(int way, long nanos) {
         long e = estimate[way];
-        // During the warm-up the latest time replaces the estimate: the first calls run before the JIT.
-        estimate[way] = calls <= WARM_UP || e == 0 ? nanos : (e + nanos) >> 1;
+        // During the warm-up (which alternates, so it sets both estimates) the latest time replaces
+        // the estimate: the first calls run before the JIT.
+        estimate[way] = calls <= WARM_UP ? nanos : (e + nanos) >> 1;
         if (calls >= WARM_UP) {
             chosen = estimate[0] <= estimate[1] ? 0 : 1;
         }

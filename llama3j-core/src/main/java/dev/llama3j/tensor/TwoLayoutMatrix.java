@@ -31,11 +31,6 @@ final class TwoLayoutMatrix extends WeightMatrix {
         return which == 0 ? first : second;
     }
 
-    /** The layout the next one-input products take, outside exploration: 0 the first, 1 the second. */
-    int chosen() {
-        return choice.chosen();
-    }
-
     @Override
     public void matmul(WorkerPool pool, MatmulInput in, float[] out) {
         if (in.n() != 1) {
