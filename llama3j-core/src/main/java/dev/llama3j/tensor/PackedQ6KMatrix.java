@@ -35,8 +35,9 @@ import jdk.incubator.vector.VectorSpecies;
  * finding 34).
  * Steps of up to 16 sequences dequantize each column into registers for
  * eight or four of them at a time ({@link #fused}), or, where {@link KernelTuning#fusedColumns} is
- * off (AMD hosts), multiply two of them a pass in 16-bit lanes ({@link #kernel2}; the compact form
- * decodes each super-block to bytes for it first); prompts go through the fp32 {@link Gemm} path.
+ * off (AMD hosts), multiply four or two of them a pass in 16-bit lanes ({@link #kernel4},
+ * {@link #kernel2}; the compact form decodes each super-block to bytes for them first); prompts go
+ * through the fp32 {@link Gemm} path.
  */
 final class PackedQ6KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Species.F;
@@ -201,7 +202,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
 
     /**
      * Whether {@code n} inputs (2 to 16: a step of several sequences) go through the integer kernels,
-     * two inputs a pass over a group's weights ({@link #kernel2}), rather than the fp32 columns: where
+     * four or two inputs a pass over a group's weights ({@link #steps}), rather than the fp32 columns: where
      * the tuning keeps many sequences on the integer kernels (the AMD EPYC's cores multiply 16-bit
      * integers at twice their fp32 rate: finding 23). The compact form gets there through
      * {@link #compactSteps}.
@@ -221,9 +222,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 if (compact) {
                     compactSteps(g, in, paired, acc);
                 } else {
-                    for (int t = 0; t < paired; t += 2) {
-                        kernel2(data, (long) g * blocks * GROUP_BLOCK_BYTES, 0, blocks, in, t, acc, false);
-                    }
+                    steps(data, (long) g * blocks * GROUP_BLOCK_BYTES, 0, blocks, in, paired, acc, false);
                 }
                 for (int t = 0; t < paired; t++) {
                     System.arraycopy(acc, t * G, out, t * outStride + g * G, count);
@@ -594,7 +593,7 @@ final class PackedQ6KMatrix extends WeightMatrix {
     /**
      * The compact form's steps of {@code paired} inputs (even) times group {@code g}, into
      * {@code acc[t·G ..]}: each super-block decoded to the byte form in a thread's scratch
-     * ({@link Q6KColumns#toBytes}), then {@link #kernel2} over it for each pair of inputs, from the
+     * ({@link Q6KColumns#toBytes}), then {@link #steps} over it for all the inputs, from the
      * L1 cache. Its fp32 columns (decoded for every eight inputs, in registers) took 8 inputs 115 µs
      * in the caches against 96 this way, and 36.5 ms from memory against 32.3 (docs/SPEED.md,
      * finding 28). The whole group decoded first was slower from memory: its 70 KB of decoded
@@ -615,9 +614,26 @@ final class PackedQ6KMatrix extends WeightMatrix {
                 ByteVector.fromMemorySegment(B_G, d, from, LE).intoMemorySegment(block, sub, LE);
                 Q6KColumns.toBytes(d, from + VALUES, block, sub + VALUES);
             }
-            for (int t = 0; t < paired; t += 2) {
-                kernel2(block, 0, b, b + 1, in, t, acc, b > 0);
+            steps(block, 0, b, b + 1, in, paired, acc, b > 0);
+        }
+    }
+
+    /**
+     * Inputs {@code 0} to {@code paired − 1} ({@code paired} even) times super-blocks
+     * {@code [first, end)} of a group in the byte form, as {@link #kernel2} takes them: four inputs a
+     * pass ({@link #kernel4}) while four are left, with AVX-512's 32 registers, then two. Each input's
+     * sums and fp32 steps are the same in either kernel, so its result does not depend on the pass.
+     */
+    private void steps(MemorySegment d, long base, int first, int end, MatmulInput in, int paired, float[] acc,
+            boolean add) {
+        int t = 0;
+        if (V == 16) {
+            for (; t + 4 <= paired; t += 4) {
+                kernel4(d, base, first, end, in, t, acc, add);
             }
+        }
+        for (; t < paired; t += 2) {
+            kernel2(d, base, first, end, in, t, acc, add);
         }
     }
 
@@ -702,6 +718,123 @@ final class PackedQ6KMatrix extends WeightMatrix {
         a1.intoArray(acc, outA + V);
         b0.intoArray(acc, outB);
         b1.intoArray(acc, outB + V);
+    }
+
+    /**
+     * Inputs {@code t} to {@code t + 3} times super-blocks {@code [first, end)} of a group in the byte
+     * form, into {@code acc[t·G ..]} to {@code acc[(t+3)·G ..]} (added to what they hold if
+     * {@code add}): {@link #kernel2} with each widened column multiplied by four inputs, so that a
+     * column is loaded and widened once for four, and a step of 8 sequences makes two passes over the
+     * weights instead of four (1B output layer from memory, 2 threads, against kernel2: 8 inputs
+     * 21.2 → 19.2 ms, 4 inputs 13.4 → 11.7; the compact form's decoded super-blocks 4% faster;
+     * docs/SPEED.md, finding 46). The fp32 sums stay in {@code acc} between super-blocks, not in
+     * registers: the 16-bit and 32-bit sums of four inputs take 16 of the 32. Written out in full,
+     * like kernel2.
+     */
+    private void kernel4(MemorySegment d, long base, int first, int end, MatmulInput in, int t, float[] acc,
+            boolean add) {
+        short[] q = in.kq;
+        float[] scales = Scratch.scales();
+        for (int b = first; b < end; b++) {
+            long off = base + (long) (b - first) * GROUP_BLOCK_BYTES;
+            Halves.widen(d, off, scales, 0);
+            int xa = (t * blocks + b) * BLOCK;
+            int xb = ((t + 1) * blocks + b) * BLOCK;
+            int xc = ((t + 2) * blocks + b) * BLOCK;
+            int xd = ((t + 3) * blocks + b) * BLOCK;
+            IntVector ia0 = IntVector.zero(I);
+            IntVector ia1 = ia0, ib0 = ia0, ib1 = ia0, ic0 = ia0, ic1 = ia0, id0 = ia0, id1 = ia0;
+            for (int j = 0; j < SUB; j++) {
+                long sub = off + SCALES + (long) j * SUB_BYTES;
+                long col = sub + VALUES;
+                int ja = xa + j * SUB;
+                int jb = xb + j * SUB;
+                int jc = xc + j * SUB;
+                int jd = xd + j * SUB;
+                ShortVector loA = ShortVector.zero(S_G);
+                ShortVector loB = loA, loC = loA, loD = loA;
+                for (int k = 0; k < 8; k++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0);
+                    loA = v.mul(ShortVector.broadcast(S_G, q[ja + k])).add(loA);
+                    loB = v.mul(ShortVector.broadcast(S_G, q[jb + k])).add(loB);
+                    loC = v.mul(ShortVector.broadcast(S_G, q[jc + k])).add(loC);
+                    loD = v.mul(ShortVector.broadcast(S_G, q[jd + k])).add(loD);
+                }
+                ShortVector hiA = ShortVector.zero(S_G);
+                ShortVector hiB = hiA, hiC = hiA, hiD = hiA;
+                for (int k = 8; k < SUB; k++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B_G, d, col + (long) k * G, LE)
+                            .convertShape(VectorOperators.B2S, S_G, 0);
+                    hiA = v.mul(ShortVector.broadcast(S_G, q[ja + k])).add(hiA);
+                    hiB = v.mul(ShortVector.broadcast(S_G, q[jb + k])).add(hiB);
+                    hiC = v.mul(ShortVector.broadcast(S_G, q[jc + k])).add(hiC);
+                    hiD = v.mul(ShortVector.broadcast(S_G, q[jd + k])).add(hiD);
+                }
+                // As kernel2: each 32-bit lane holds row i's sums in its low half and row V+i's in its high half.
+                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B_G, d, sub, LE)
+                        .convertShape(VectorOperators.B2S, S_G, 0)).reinterpretAsInts();
+                IntVector sc0 = sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+                IntVector sc1 = sc.lanewise(VectorOperators.ASHR, 16);
+                IntVector l = loA.reinterpretAsInts();
+                IntVector u = hiA.reinterpretAsInts();
+                IntVector s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                IntVector s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
+                ia0 = s0.mul(sc0).add(ia0);
+                ia1 = s1.mul(sc1).add(ia1);
+                l = loB.reinterpretAsInts();
+                u = hiB.reinterpretAsInts();
+                s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
+                ib0 = s0.mul(sc0).add(ib0);
+                ib1 = s1.mul(sc1).add(ib1);
+                l = loC.reinterpretAsInts();
+                u = hiC.reinterpretAsInts();
+                s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
+                ic0 = s0.mul(sc0).add(ic0);
+                ic1 = s1.mul(sc1).add(ic1);
+                l = loD.reinterpretAsInts();
+                u = hiD.reinterpretAsInts();
+                s0 = l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                s1 = l.lanewise(VectorOperators.ASHR, 16).add(u.lanewise(VectorOperators.ASHR, 16));
+                id0 = s0.mul(sc0).add(id0);
+                id1 = s1.mul(sc1).add(id1);
+            }
+            // kernel2's fp32 steps for each input, its running sums read from and written back to acc.
+            boolean sum = add || b > first;
+            FloatVector d0 = FloatVector.fromArray(F, scales, 0);
+            FloatVector d1 = FloatVector.fromArray(F, scales, V);
+            FloatVector zero = FloatVector.zero(F);
+            int o = t * G;
+            FloatVector dx = FloatVector.broadcast(F, in.kScale[t * blocks + b]);
+            ((FloatVector) ia0.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(d0.mul(dx), sum ? FloatVector.fromArray(F, acc, o) : zero).intoArray(acc, o);
+            ((FloatVector) ia1.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(d1.mul(dx), sum ? FloatVector.fromArray(F, acc, o + V) : zero).intoArray(acc, o + V);
+            o += G;
+            dx = FloatVector.broadcast(F, in.kScale[(t + 1) * blocks + b]);
+            ((FloatVector) ib0.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(d0.mul(dx), sum ? FloatVector.fromArray(F, acc, o) : zero).intoArray(acc, o);
+            ((FloatVector) ib1.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(d1.mul(dx), sum ? FloatVector.fromArray(F, acc, o + V) : zero).intoArray(acc, o + V);
+            o += G;
+            dx = FloatVector.broadcast(F, in.kScale[(t + 2) * blocks + b]);
+            ((FloatVector) ic0.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(d0.mul(dx), sum ? FloatVector.fromArray(F, acc, o) : zero).intoArray(acc, o);
+            ((FloatVector) ic1.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(d1.mul(dx), sum ? FloatVector.fromArray(F, acc, o + V) : zero).intoArray(acc, o + V);
+            o += G;
+            dx = FloatVector.broadcast(F, in.kScale[(t + 3) * blocks + b]);
+            ((FloatVector) id0.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(d0.mul(dx), sum ? FloatVector.fromArray(F, acc, o) : zero).intoArray(acc, o);
+            ((FloatVector) id1.convertShape(VectorOperators.I2F, F, 0))
+                    .fma(d1.mul(dx), sum ? FloatVector.fromArray(F, acc, o + V) : zero).intoArray(acc, o + V);
+        }
     }
 
     /**
