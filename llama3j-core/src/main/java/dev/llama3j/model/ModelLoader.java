@@ -45,8 +45,8 @@ public final class ModelLoader {
 
     /**
      * {@link #load(ModelSource, int, int, AdapterHook)} for a model that will generate {@code sequences}
-     * at a time (the engine's parallel slots; 0 where that is not known): with one, an output layer
-     * that is the only Q6_K matrix takes the form that is fastest for one input
+     * at a time (the engine's parallel slots; 0 where that is not known): with one, a Q6_K output
+     * layer is held in both of its forms, each product through the one measured faster lately
      * ({@link dev.llama3j.tensor.Q6KLayout#forOutput}).
      */
     public static LlamaModel load(ModelSource source, int threads, int maxBatch, AdapterHook adapters,
