@@ -47,8 +47,8 @@ final class Q6_KMatrix extends WeightMatrix {
     @Override
     public WeightMatrix optimized(java.lang.foreign.Arena arena, WorkerPool pool, Q6KLayout q6k) {
         if (q6k == Q6KLayout.BOTH) {
-            return new TwoLayoutMatrix(PackedQ6KMatrix.pack(name, rows, cols, data, arena, pool, false),
-                    PackedQ6KMatrix.pack(name, rows, cols, data, arena, pool, true));
+            PackedQ6KMatrix[] forms = PackedQ6KMatrix.packBoth(name, rows, cols, data, arena, pool);
+            return new TwoLayoutMatrix(forms[0], forms[1]);
         }
         return PackedQ6KMatrix.pack(name, rows, cols, data, arena, pool, q6k == Q6KLayout.COMPACT);
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +37,9 @@ class TwoLayoutMatrixTest {
             WeightMatrix compact = q6k.optimized(Arena.ofAuto(), pool, Q6KLayout.COMPACT);
             TwoLayoutMatrix both = assertInstanceOf(TwoLayoutMatrix.class, q6k.optimized(Arena.ofAuto(), pool, Q6KLayout.BOTH));
             assertEquals(bytes.bytes() + compact.bytes(), both.bytes());
+            // Packed in one pass, the two layouts hold what each packed alone holds.
+            assertArrayEquals(bytes.data().toArray(ValueLayout.JAVA_BYTE), both.layout(0).data().toArray(ValueLayout.JAVA_BYTE));
+            assertArrayEquals(compact.data().toArray(ValueLayout.JAVA_BYTE), both.layout(1).data().toArray(ValueLayout.JAVA_BYTE));
             // Enough one-input products for the warm-up and several explorations of both layouts.
             for (int call = 0; call < 48; call++) {
                 float[] x = random(rnd, COLS, 1f);
